@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/portal-msp/portal/config"
+	"github.com/portal-msp/portal/handlers"
+	"github.com/portal-msp/portal/migrations"
+)
+
+// serve runs the portal until SIGINT or SIGTERM, then drains requests for up
+// to PORTAL_SHUTDOWN_TIMEOUT before closing the database.
+func serve(ctx context.Context, args []string, stdout io.Writer) error {
+	cfg, err := config.FromEnv(args)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, os.Stderr)
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := migrations.Up(ctx, db)
+	if err != nil {
+		return err
+	}
+	if len(applied) > 0 {
+		log.Info("migrated database", "applied", applied)
+	}
+	if cfg.Demo {
+		if err := loadDemo(ctx, db, cfg, stdout); err != nil {
+			return err
+		}
+	}
+
+	app, err := handlers.New(cfg, db, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on PORTAL_ADDR=%s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           app,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	database := "SQLite " + cfg.DataDir + "/portal.db"
+	if cfg.Postgres() {
+		database = "PostgreSQL " + config.Redact(cfg.DatabaseURL)
+	}
+	log.Info("portal listening", "url", cfg.BaseURL.String(), "addr", ln.Addr().String(), "database", database)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,28 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portal-msp/portal/models"
+)
+
+// healthz answers while the process runs.
+func (s *Server) healthz(c echo.Context) error {
+	return c.String(http.StatusOK, "ok\n")
+}
+
+// readyz answers 200 only while the database answers too, so a load balancer
+// stops sending traffic to a process that lost its database.
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := models.Ping(ctx, s.db); err != nil {
+		s.log.WarnContext(ctx, "readiness check failed", "error", err)
+		return c.String(http.StatusServiceUnavailable, "database unreachable\n")
+	}
+	return c.String(http.StatusOK, "ready\n")
+}

@@ -1,0 +1,207 @@
+package handlers
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/portal-msp/portal/config"
+	"github.com/portal-msp/portal/models"
+)
+
+const (
+	sessionCookie = "portal_session"
+	ctxUser       = "portal.user"
+	ctxScope      = "portal.scope"
+)
+
+// requestLog writes one slog line per request with its request id.
+func (s *Server) requestLog() echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true,
+		LogRequestID: true, LogRemoteIP: true, LogError: true,
+		HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			level := slog.LevelInfo
+			if v.Status >= 500 {
+				level = slog.LevelError
+			}
+			attrs := []slog.Attr{
+				slog.String("method", v.Method), slog.String("uri", v.URI),
+				slog.Int("status", v.Status), slog.Duration("latency", v.Latency),
+				slog.String("ip", v.RemoteIP), slog.String("request_id", v.RequestID),
+			}
+			if u := currentUser(c); u != nil {
+				attrs = append(attrs, slog.Int64("user_id", u.ID))
+			}
+			if v.Error != nil && v.Status >= 500 {
+				attrs = append(attrs, slog.String("error", v.Error.Error()))
+			}
+			s.log.LogAttrs(c.Request().Context(), level, "request", attrs...)
+			return nil
+		},
+	})
+}
+
+// secureHeaders sets the content security policy and its companions. Scripts
+// come only from /static, so no inline script can run.
+func (s *Server) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	ancestors := "'none'"
+	if len(s.cfg.FrameAncestors) > 0 {
+		ancestors = "'self' " + strings.Join(s.cfg.FrameAncestors, " ")
+	}
+	csp := "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; " +
+		"frame-ancestors " + ancestors
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if len(s.cfg.FrameAncestors) == 0 {
+			h.Set("X-Frame-Options", "DENY")
+		}
+		if c.IsTLS() {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		return next(c)
+	}
+}
+
+// csrf checks a token on every state-changing request: the form field "csrf"
+// or, from htmx, the X-CSRF-Token header (see static/js/portal.js).
+func (s *Server) csrf() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "header:X-CSRF-Token,form:csrf",
+		CookieName:     "portal_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSameSite: http.SameSiteLaxMode,
+		CookieSecure:   s.cfg.BaseURL != nil && s.cfg.BaseURL.Scheme == "https",
+		ErrorHandler: func(err error, c echo.Context) error {
+			return echo.NewHTTPError(http.StatusForbidden,
+				"This form has expired or was sent from another site. Reload the page and try again.").SetInternal(err)
+		},
+	})
+}
+
+// sessionPolicy is the configured session lifetime.
+func (s *Server) sessionPolicy() models.SessionPolicy {
+	return models.SessionPolicy{Idle: s.cfg.SessionIdle, Max: s.cfg.SessionMax}
+}
+
+// loadSession puts the signed-in user, if any, in the context. A cookie that
+// no longer names a live session is cleared.
+func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ck, err := c.Cookie(sessionCookie)
+		if err != nil || ck.Value == "" {
+			return next(c)
+		}
+		u, _, err := models.SessionUser(c.Request().Context(), s.db, ck.Value, s.sessionPolicy())
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			s.clearSessionCookie(c)
+		case err != nil:
+			return err
+		default:
+			c.Set(ctxUser, u)
+		}
+		return next(c)
+	}
+}
+
+// currentUser is the signed-in user, or nil.
+func currentUser(c echo.Context) *models.User {
+	u, _ := c.Get(ctxUser).(*models.User)
+	return u
+}
+
+// requireSetUp sends every page to /setup until the workspace exists, and
+// hides /setup for good afterwards.
+func (s *Server) requireSetUp(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !s.setUp.Load() {
+			_, err := models.GetWorkspace(c.Request().Context(), s.db)
+			switch {
+			case err == nil:
+				s.setUp.Store(true)
+			case !errors.Is(err, models.ErrNotFound):
+				return err
+			}
+		}
+		onSetup := c.Path() == "/setup"
+		switch {
+		case !s.setUp.Load() && !onSetup:
+			return redirect(c, "/setup")
+		case s.setUp.Load() && onSetup:
+			return echo.ErrNotFound
+		}
+		return next(c)
+	}
+}
+
+// requireClient admits signed-in client users and gives them their Scope;
+// staff are sent to the console and visitors to sign in.
+func (s *Server) requireClient(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u := currentUser(c)
+		if u == nil {
+			return redirect(c, "/signin")
+		}
+		if u.IsStaff() {
+			if c.Request().Method == http.MethodGet && c.Path() == "/" {
+				return redirect(c, "/console")
+			}
+			return echo.ErrNotFound
+		}
+		scope, err := models.ScopeFor(s.db, u)
+		if err != nil {
+			return err
+		}
+		c.Set(ctxScope, scope)
+		return next(c)
+	}
+}
+
+// scope is the signed-in client user's Scope: the only door to client data.
+func scope(c echo.Context) models.Scope {
+	return c.Get(ctxScope).(models.Scope)
+}
+
+// requireStaff admits staff; client users get 404 (the console does not
+// exist for them) and visitors are sent to sign in.
+func (s *Server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u := currentUser(c)
+		if u == nil {
+			return redirect(c, "/signin")
+		}
+		if !u.IsStaff() {
+			return echo.ErrNotFound
+		}
+		return next(c)
+	}
+}
+
+// ipExtractor believes X-Forwarded-For only from the configured proxies.
+func ipExtractor(cfg config.Config) echo.IPExtractor {
+	if len(cfg.TrustedProxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range cfg.TrustedProxies {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// skipGzip leaves event streams uncompressed so each event is flushed at once.
+func skipGzip(c echo.Context) bool {
+	return strings.HasPrefix(c.Request().URL.Path, "/events")
+}

@@ -1,0 +1,115 @@
+package handlers
+
+import (
+	"bytes"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/portal-msp/portal/models"
+	"github.com/portal-msp/portal/templates"
+)
+
+// View is what every template receives: the page's own Data plus the chrome
+// the layouts need. Handlers fill Title, Nav and Data; render fills the rest.
+type View struct {
+	Title     string
+	Nav       string // which navigation entry is current
+	Data      any
+	Workspace string
+	User      *models.User
+	CSRF      string
+	Flash     *Flash
+}
+
+// htmx describes what an htmx request wants, from its HX-* headers. Handlers
+// never read those headers themselves.
+type htmx struct {
+	request        bool
+	boosted        bool
+	historyRestore bool
+}
+
+func htmxOf(r *http.Request) htmx {
+	return htmx{
+		request:        r.Header.Get("HX-Request") == "true",
+		boosted:        r.Header.Get("HX-Boosted") == "true",
+		historyRestore: r.Header.Get("HX-History-Restore-Request") == "true",
+	}
+}
+
+// wantsFragment is the one full-page-or-fragment decision: an htmx request
+// that is neither boosted navigation nor a history restore gets only a block.
+func (h htmx) wantsFragment() bool { return h.request && !h.boosted && !h.historyRestore }
+
+// render writes page with status: the whole document, or only its "content"
+// block for an htmx fragment request.
+func (s *Server) render(c echo.Context, status int, page templates.Page, v View) error {
+	return s.renderBlock(c, status, page, "content", v)
+}
+
+// renderBlock is render with a named fragment of the page for htmx requests
+// (a form, a table body); ordinary requests still get the full page.
+func (s *Server) renderBlock(c echo.Context, status int, page templates.Page, block string, v View) error {
+	s.fillChrome(c, &v)
+	name := "base"
+	if htmxOf(c.Request()).wantsFragment() {
+		name = block
+	}
+	var buf bytes.Buffer
+	if err := s.views.Execute(&buf, page, name, v); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Add("Vary", "HX-Request")
+	h.Set("Cache-Control", "no-store")
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// fillChrome adds what the layouts need to a handler's view.
+func (s *Server) fillChrome(c echo.Context, v *View) {
+	v.User = currentUser(c)
+	if tok, ok := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string); ok {
+		v.CSRF = tok
+	}
+	if v.Workspace == "" {
+		v.Workspace = s.workspaceName(c)
+	}
+	if v.Flash == nil {
+		v.Flash = takeFlash(c)
+	}
+}
+
+// redirect ends a state change (post-redirect-get). A plain htmx request is
+// told where to go with HX-Redirect; a boosted form or a browser gets a 303.
+func redirect(c echo.Context, to string) error {
+	if htmxOf(c.Request()).wantsFragment() {
+		c.Response().Header().Set("HX-Redirect", to)
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
+// workspaceName is the MSP's name for the page chrome, cached for a short
+// while so pages do not query it on every render; a rename made through
+// another process shows within workspaceTTL.
+func (s *Server) workspaceName(c echo.Context) string {
+	if cached := s.workspace.Load(); cached != nil && time.Since(cached.at) < workspaceTTL {
+		return cached.name
+	}
+	w, err := models.GetWorkspace(c.Request().Context(), s.db)
+	if err != nil {
+		return "Portal"
+	}
+	s.workspace.Store(&cachedName{name: w.Name, at: time.Now()})
+	return w.Name
+}
+
+const workspaceTTL = 30 * time.Second
+
+type cachedName struct {
+	name string
+	at   time.Time
+}

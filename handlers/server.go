@@ -1,0 +1,70 @@
+// Package handlers is the portal's HTTP layer: Echo handlers that return HTML
+// for htmx to swap, the middleware that establishes who is asking, and the
+// single decision between a full page and a fragment (render.go).
+package handlers
+
+import (
+	"fmt"
+	"html/template"
+	"log/slog"
+	"sync/atomic"
+
+	"github.com/labstack/echo/v4"
+	"github.com/uptrace/bun"
+
+	"github.com/portal-msp/portal/config"
+	"github.com/portal-msp/portal/models"
+	"github.com/portal-msp/portal/static"
+	"github.com/portal-msp/portal/templates"
+)
+
+// Server holds what every handler needs. Client handlers never touch db
+// directly: they get a models.Scope from the session (see scope in middleware.go).
+type Server struct {
+	db     *bun.DB
+	cfg    config.Config
+	log    *slog.Logger
+	views  *templates.Set
+	assets *static.Assets
+
+	// setUp becomes true once the workspace exists; until then every page
+	// leads to the one-time setup page. It never goes back to false.
+	setUp atomic.Bool
+
+	workspace atomic.Pointer[cachedName]
+}
+
+// New builds the Echo application with every route and middleware.
+func New(cfg config.Config, db *bun.DB, log *slog.Logger) (*echo.Echo, error) {
+	assets, err := static.New()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{db: db, cfg: cfg, log: log, assets: assets}
+	s.views, err = templates.Parse(s.funcs())
+	if err != nil {
+		return nil, fmt.Errorf("handlers: %w", err)
+	}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = ipExtractor(cfg)
+	s.routes(e)
+	return e, nil
+}
+
+// funcs are the template functions shared by every page.
+func (s *Server) funcs() template.FuncMap {
+	return template.FuncMap{
+		"asset":       s.assets.URL,
+		"statusLabel": models.StatusLabel,
+		"hours":       formatMinutes,
+		"datetime":    formatDateTime,
+		"date":        formatDate,
+		"rfc3339":     formatRFC3339,
+		"ago":         formatAgo,
+		"title":       titleCase,
+		"eventText":   eventText,
+	}
+}

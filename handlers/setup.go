@@ -1,0 +1,61 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portal-msp/portal/models"
+	"github.com/portal-msp/portal/templates"
+)
+
+const tplSetup templates.Page = "auth/setup"
+
+// SetupForm is the one-time setup page: the MSP's name and the first admin.
+type SetupForm struct {
+	WorkspaceName string
+	AdminName     string
+	AdminEmail    string
+	Errors        FieldErrors
+}
+
+func (s *Server) setupForm(c echo.Context) error {
+	return s.render(c, http.StatusOK, tplSetup, View{Title: "Set up your portal", Data: SetupForm{}})
+}
+
+func (s *Server) setupSubmit(c echo.Context) error {
+	f := SetupForm{
+		WorkspaceName: strings.TrimSpace(c.FormValue("workspace_name")),
+		AdminName:     strings.TrimSpace(c.FormValue("admin_name")),
+		AdminEmail:    strings.TrimSpace(c.FormValue("admin_email")),
+		Errors:        FieldErrors{},
+	}
+	password := c.FormValue("password")
+	f.Errors.required("workspace_name", f.WorkspaceName, "Company name", 100)
+	f.Errors.required("admin_name", f.AdminName, "Your name", 100)
+	f.Errors.email("admin_email", f.AdminEmail)
+	if msg := models.CheckPassword(password); msg != "" {
+		f.Errors["password"] = msg
+	}
+	if f.Errors.Any() {
+		return s.renderBlock(c, http.StatusUnprocessableEntity, tplSetup, "form", View{Title: "Set up your portal", Data: f})
+	}
+
+	admin, err := models.Setup(c.Request().Context(), s.db, models.SetupInput{
+		WorkspaceName: f.WorkspaceName, AdminName: f.AdminName, AdminEmail: f.AdminEmail, Password: password,
+	})
+	if errors.Is(err, models.ErrAlreadySetUp) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	s.setUp.Store(true)
+	if err := s.startSession(c, admin); err != nil {
+		return err
+	}
+	setFlash(c, "success", "Your portal is ready. Add your first client from the Clients page.")
+	return redirect(c, "/console")
+}

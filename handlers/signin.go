@@ -1,0 +1,94 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portal-msp/portal/models"
+	"github.com/portal-msp/portal/templates"
+)
+
+const tplSignin templates.Page = "auth/signin"
+
+// SigninForm is the sign-in page. Error never says which part was wrong.
+type SigninForm struct {
+	Email string
+	Error string
+}
+
+func (s *Server) signinForm(c echo.Context) error {
+	if u := currentUser(c); u != nil {
+		return redirect(c, homeOf(u))
+	}
+	return s.render(c, http.StatusOK, tplSignin, View{Title: "Sign in", Data: SigninForm{}})
+}
+
+func (s *Server) signinSubmit(c echo.Context) error {
+	f := SigninForm{Email: strings.TrimSpace(c.FormValue("email"))}
+	u, err := models.Authenticate(c.Request().Context(), s.db, f.Email, c.FormValue("password"))
+	if errors.Is(err, models.ErrBadCredentials) {
+		f.Error = "That e-mail and password do not match an active account."
+		return s.renderBlock(c, http.StatusUnprocessableEntity, tplSignin, "form", View{Title: "Sign in", Data: f})
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.startSession(c, u); err != nil {
+		return err
+	}
+	return redirect(c, homeOf(u))
+}
+
+func (s *Server) signout(c echo.Context) error {
+	if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
+		if err := models.DeleteSession(c.Request().Context(), s.db, ck.Value); err != nil {
+			return err
+		}
+	}
+	s.clearSessionCookie(c)
+	setFlash(c, "info", "You are signed out.")
+	return redirect(c, "/signin")
+}
+
+// startSession signs a user in with a brand-new session id, so a session
+// fixed before sign-in is never promoted.
+func (s *Server) startSession(c echo.Context, u *models.User) error {
+	if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
+		if err := models.DeleteSession(c.Request().Context(), s.db, ck.Value); err != nil {
+			return err
+		}
+	}
+	token, err := models.CreateSession(c.Request().Context(), s.db, u.ID, c.RealIP(), c.Request().UserAgent(), s.sessionPolicy())
+	if err != nil {
+		return err
+	}
+	c.SetCookie(&http.Cookie{
+		Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
+		Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode,
+		MaxAge: int(s.cfg.SessionMax.Seconds()),
+	})
+	c.Set(ctxUser, u)
+	return nil
+}
+
+func (s *Server) clearSessionCookie(c echo.Context) {
+	c.SetCookie(&http.Cookie{Name: sessionCookie, Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
+}
+
+// secureCookies is true when browsers reach the portal over TLS, directly or
+// through a proxy that terminates it.
+func (s *Server) secureCookies(c echo.Context) bool {
+	return c.IsTLS() || (s.cfg.BaseURL != nil && s.cfg.BaseURL.Scheme == "https")
+}
+
+// homeOf is where a user lands after signing in.
+func homeOf(u *models.User) string {
+	if u.IsStaff() {
+		return "/console"
+	}
+	return "/"
+}

@@ -1,0 +1,104 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/driver/pgdriver"
+	_ "modernc.org/sqlite" // pure-Go SQLite driver, registered as "sqlite"
+)
+
+// OpenPostgres connects to PostgreSQL through bun's pgdriver (whose listener
+// carries LISTEN/NOTIFY for the realtime broker) and checks the server answers.
+func OpenPostgres(ctx context.Context, dsn string) (*bun.DB, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("models: parse DATABASE_URL: %w", err)
+	}
+	// pgdriver tries TLS unless told otherwise; a local server usually has none.
+	if u.Query().Get("sslmode") == "" {
+		q := u.Query()
+		q.Set("sslmode", "disable")
+		u.RawQuery = q.Encode()
+	}
+	connector := pgdriver.NewConnector(
+		pgdriver.WithDSN(u.String()),
+		pgdriver.WithTimeout(5*time.Second),
+		pgdriver.WithApplicationName("portal"),
+	)
+	sqldb := sql.OpenDB(connector)
+	sqldb.SetMaxOpenConns(20)
+	sqldb.SetMaxIdleConns(10)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	db := bun.NewDB(sqldb, pgdialect.New())
+	if err := ping(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("models: connect to PostgreSQL at %s: %w", u.Redacted(), err)
+	}
+	return db, nil
+}
+
+// OpenSQLite opens (creating if needed) the embedded database file with WAL,
+// foreign keys and a busy timeout, so the portal runs with no database server.
+func OpenSQLite(ctx context.Context, path string) (*bun.DB, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("models: create data folder: %w", err)
+		}
+	}
+	// _txlock=immediate takes the write lock when a transaction begins, so two
+	// writers wait on busy_timeout instead of failing to upgrade a read lock.
+	dsn := "file:" + filepath.ToSlash(path) +
+		"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+		"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("models: open SQLite %s: %w", path, err)
+	}
+	sqldb.SetMaxOpenConns(8)
+	db := bun.NewDB(sqldb, sqlitedialect.New())
+	if err := ping(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("models: open SQLite %s: %w", path, err)
+	}
+	return db, nil
+}
+
+func ping(ctx context.Context, db *bun.DB) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var one int
+	return db.NewRaw("SELECT 1").Scan(ctx, &one)
+}
+
+// Ping is the readiness check: the database answers a trivial query.
+func Ping(ctx context.Context, db *bun.DB) error { return ping(ctx, db) }
+
+// IsPostgres reports whether db talks to PostgreSQL.
+func IsPostgres(db bun.IDB) bool { return db.Dialect().Name() == dialect.PG }
+
+// ErrNotFound is returned for a row that does not exist or that the caller's
+// scope may not see; handlers answer both with 404.
+var ErrNotFound = errors.New("not found")
+
+// notFound turns sql.ErrNoRows into ErrNotFound, wrapping everything else.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("models: %s: %w", what, ErrNotFound)
+	}
+	return fmt.Errorf("models: %s: %w", what, err)
+}
+
+// Now is the clock every model write uses: UTC, microsecond precision (what
+// PostgreSQL keeps), so a value read back equals the value written.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

@@ -1,0 +1,157 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Scope is the only way client-facing handlers reach client data. It is built
+// from the signed-in user's session, and every query it runs filters on that
+// user's client id, so an id belonging to another client is simply not found.
+type Scope struct {
+	db       bun.IDB
+	ClientID int64
+	UserID   int64
+}
+
+// ErrNotClientUser is returned when a scope is asked for a staff user.
+var ErrNotClientUser = errors.New("models: user does not belong to a client")
+
+// ScopeFor returns the scope of a client user.
+func ScopeFor(db bun.IDB, u *User) (Scope, error) {
+	if u == nil || u.ClientID == nil {
+		return Scope{}, ErrNotClientUser
+	}
+	return Scope{db: db, ClientID: *u.ClientID, UserID: u.ID}, nil
+}
+
+// Client loads the scope's own client.
+func (s Scope) Client(ctx context.Context) (*Client, error) {
+	return GetClient(ctx, s.db, s.ClientID)
+}
+
+// DashboardStats are the headline figures on the client dashboard.
+type DashboardStats struct {
+	Open       int
+	Closed     int
+	SLAMet     int // targets met this month
+	SLADecided int // targets met or breached this month
+	Bank       HourBank
+	HasBank    bool
+}
+
+// CompliancePercent is met/decided, or -1 when nothing has been decided yet.
+func (d DashboardStats) CompliancePercent() int {
+	if d.SLADecided == 0 {
+		return -1
+	}
+	return d.SLAMet * 100 / d.SLADecided
+}
+
+// Dashboard computes the dashboard figures for the scope's client at now.
+func (s Scope) Dashboard(ctx context.Context, now time.Time) (DashboardStats, error) {
+	var st DashboardStats
+	client, err := s.Client(ctx)
+	if err != nil {
+		return st, err
+	}
+	loc := loadLocation(client.Timezone)
+	monthStart := MonthStart(now, loc)
+	monthEnd := monthStart.AddDate(0, 1, 0)
+
+	var counts []struct {
+		Status string `bun:"status"`
+		N      int    `bun:"n"`
+	}
+	if err := s.db.NewSelect().Model((*Request)(nil)).Column("status").ColumnExpr("count(*) AS n").
+		Where("client_id = ?", s.ClientID).Group("status").Scan(ctx, &counts); err != nil {
+		return st, fmt.Errorf("models: count requests of client %d: %w", s.ClientID, err)
+	}
+	for _, c := range counts {
+		if c.Status == StatusCompleted {
+			st.Closed += c.N
+		} else {
+			st.Open += c.N
+		}
+	}
+
+	var sla struct {
+		RespDecided int `bun:"resp_decided"`
+		RespMet     int `bun:"resp_met"`
+		ResDecided  int `bun:"res_decided"`
+		ResMet      int `bun:"res_met"`
+	}
+	if err := s.db.NewSelect().Model((*Request)(nil)).
+		ColumnExpr("count(CASE WHEN first_response_at >= ? AND first_response_at < ? THEN 1 END) AS resp_decided", monthStart, monthEnd).
+		ColumnExpr("count(CASE WHEN first_response_at >= ? AND first_response_at < ? AND response_used_secs <= response_target_secs THEN 1 END) AS resp_met", monthStart, monthEnd).
+		ColumnExpr("count(CASE WHEN completed_at >= ? AND completed_at < ? THEN 1 END) AS res_decided", monthStart, monthEnd).
+		ColumnExpr("count(CASE WHEN completed_at >= ? AND completed_at < ? AND resolution_used_secs <= resolution_target_secs THEN 1 END) AS res_met", monthStart, monthEnd).
+		Where("client_id = ?", s.ClientID).Scan(ctx, &sla); err != nil {
+		return st, fmt.Errorf("models: SLA figures of client %d: %w", s.ClientID, err)
+	}
+	st.SLADecided = sla.RespDecided + sla.ResDecided
+	st.SLAMet = sla.RespMet + sla.ResMet
+
+	bank, ok, err := s.CurrentHourBank(ctx, now)
+	if err != nil {
+		return st, err
+	}
+	st.Bank, st.HasBank = bank, ok
+	return st, nil
+}
+
+// CurrentHourBank returns the balance of the period containing now; ok is
+// false when the client has no period covering today.
+func (s Scope) CurrentHourBank(ctx context.Context, now time.Time) (HourBank, bool, error) {
+	var b HourBank
+	p := new(HourBankPeriod)
+	err := s.db.NewSelect().Model(p).Where("client_id = ?", s.ClientID).
+		Where("starts_on <= ?", now).Where("ends_on > ?", now).Order("starts_on DESC").Limit(1).Scan(ctx)
+	if err != nil {
+		if errors.Is(notFound(err, ""), ErrNotFound) {
+			return b, false, nil
+		}
+		return b, false, fmt.Errorf("models: current hour bank period of client %d: %w", s.ClientID, err)
+	}
+	var purchased, used int
+	if err := s.db.NewSelect().Model((*HourPurchase)(nil)).ColumnExpr("coalesce(sum(minutes), 0)").
+		Where("client_id = ?", s.ClientID).Where("period_id = ?", p.ID).Scan(ctx, &purchased); err != nil {
+		return b, false, fmt.Errorf("models: hour purchases of client %d: %w", s.ClientID, err)
+	}
+	if err := s.db.NewSelect().Model((*TimeEntry)(nil)).ColumnExpr("coalesce(sum(minutes), 0)").
+		Where("client_id = ?", s.ClientID).Where("work_date >= ?", p.StartsOn).Where("work_date < ?", p.EndsOn).
+		Scan(ctx, &used); err != nil {
+		return b, false, fmt.Errorf("models: hours used by client %d: %w", s.ClientID, err)
+	}
+	b.PurchasedMinutes = p.IncludedMinutes + purchased
+	b.UsedMinutes = used
+	return b, true, nil
+}
+
+// RecentActivity returns the client's latest public activity, newest first.
+func (s Scope) RecentActivity(ctx context.Context, limit int) ([]ActivityEvent, error) {
+	var events []ActivityEvent
+	err := s.db.NewSelect().Model(&events).
+		Relation("Actor", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name", "role") }).
+		Relation("Request", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("number", "title") }).
+		Where("activity_event.client_id = ?", s.ClientID).
+		Where("activity_event.audience = ?", AudiencePublic).
+		Order("activity_event.id DESC").Limit(limit).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("models: recent activity of client %d: %w", s.ClientID, err)
+	}
+	return events, nil
+}
+
+// loadLocation falls back to UTC for an unknown zone name rather than failing
+// a page over a setting.
+func loadLocation(name string) *time.Location {
+	if loc, err := time.LoadLocation(name); err == nil {
+		return loc
+	}
+	return time.UTC
+}

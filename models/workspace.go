@@ -1,0 +1,80 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Workspace is the MSP running this portal: one row, made by the setup page.
+type Workspace struct {
+	bun.BaseModel `bun:"table:workspace"`
+
+	ID           int64     `bun:"id,pk"`
+	Name         string    `bun:"name"`
+	BrandColor   string    `bun:"brand_color"`
+	SupportEmail string    `bun:"support_email"`
+	FrameOrigins string    `bun:"frame_origins"`
+	StaffDomains string    `bun:"staff_domains"`
+	CreatedAt    time.Time `bun:"created_at"`
+	UpdatedAt    time.Time `bun:"updated_at"`
+}
+
+// GetWorkspace loads the MSP's settings; ErrNotFound before setup has run.
+func GetWorkspace(ctx context.Context, db bun.IDB) (*Workspace, error) {
+	w := new(Workspace)
+	if err := db.NewSelect().Model(w).Where("id = 1").Scan(ctx); err != nil {
+		return nil, notFound(err, "load workspace")
+	}
+	return w, nil
+}
+
+// SetupInput is what the one-time setup page asks for.
+type SetupInput struct {
+	WorkspaceName string
+	AdminName     string
+	AdminEmail    string
+	Password      string
+}
+
+// ErrAlreadySetUp is returned when setup runs on a database that has a workspace.
+var ErrAlreadySetUp = fmt.Errorf("models: workspace already set up")
+
+// Setup creates the workspace, the default SLA policy and the first admin in
+// one transaction, and returns the admin.
+func Setup(ctx context.Context, db *bun.DB, in SetupInput) (*User, error) {
+	hash, err := HashPassword(in.Password)
+	if err != nil {
+		return nil, err
+	}
+	var admin *User
+	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		exists, err := tx.NewSelect().Model((*Workspace)(nil)).Where("id = 1").Exists(ctx)
+		if err != nil {
+			return fmt.Errorf("models: check workspace: %w", err)
+		}
+		if exists {
+			return ErrAlreadySetUp
+		}
+		now := Now()
+		w := &Workspace{ID: 1, Name: in.WorkspaceName, BrandColor: "#2563eb", CreatedAt: now, UpdatedAt: now}
+		if _, err := tx.NewInsert().Model(w).Exec(ctx); err != nil {
+			return fmt.Errorf("models: create workspace: %w", err)
+		}
+		if _, err := CreateDefaultSLAPolicy(ctx, tx); err != nil {
+			return err
+		}
+		admin = &User{Role: RoleAdmin, Email: NormalizeEmail(in.AdminEmail), Name: in.AdminName,
+			PasswordHash: &hash, SignupMethod: "setup", NotifyEmail: true, CreatedAt: now, UpdatedAt: now}
+		if _, err := tx.NewInsert().Model(admin).Exec(ctx); err != nil {
+			return fmt.Errorf("models: create first admin: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return admin, nil
+}

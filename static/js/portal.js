@@ -1,0 +1,149 @@
+// Portal front-end helpers. No dependencies and CSP-safe: no eval, no inline
+// handlers, no inline styles. Load after htmx.min.js and htmx-ext-sse.js, all
+// three with `defer`, so the htmx settings below apply before htmx starts.
+// Every feature also works (or degrades quietly) when htmx is absent.
+(function () {
+  'use strict';
+
+  // --- htmx configuration ---------------------------------------------------
+  var htmx = window.htmx;
+  if (htmx && htmx.config) {
+    // htmx 2 does not swap 4xx/5xx by default. Validation errors (422) must
+    // re-render the form, and other error fragments should be shown too.
+    // 422 is an expected answer, so it is not flagged as an error; the rest
+    // still fire htmx:responseError.
+    htmx.config.responseHandling = [
+      { code: '204', swap: false },
+      { code: '[23]..', swap: true },
+      { code: '422', swap: true },
+      { code: '[45]..', swap: true, error: true },
+      { code: '...', swap: false }
+    ];
+    // The CSP allows no inline <style> and no eval: portal.css styles
+    // .htmx-indicator, and hx-on / js: expressions are not used.
+    htmx.config.includeIndicatorStyles = false;
+    htmx.config.allowEval = false;
+  }
+
+  // --- CSRF header on every htmx request -----------------------------------
+  document.addEventListener('htmx:configRequest', function (e) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    var token = meta && meta.getAttribute('content');
+    if (token) e.detail.headers['X-CSRF-Token'] = token;
+  });
+
+  // --- SLA countdowns -------------------------------------------------------
+  // The server renders the initial text and decides the colour class; this only
+  // keeps the text current between server updates.
+  function span(ms) {
+    var s = Math.floor(ms / 1000);
+    var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+    if (d) return d + 'd ' + h + 'h';
+    if (h) return h + 'h ' + m + 'm';
+    if (m) return m + 'm ' + (s % 60) + 's';
+    return (s % 60) + 's';
+  }
+
+  function parseDeadline(v) {
+    // Go's RFC3339Nano has up to 9 fractional digits; Date.parse is only
+    // guaranteed to accept 3 (Safari returns NaN otherwise).
+    return Date.parse(String(v).trim().replace(/(\.\d{3})\d+/, '$1'));
+  }
+
+  function tickTimers() {
+    var now = Date.now();
+    var timers = document.querySelectorAll('[data-deadline]');
+    for (var i = 0; i < timers.length; i++) {
+      var el = timers[i];
+      var out = el.querySelector('.sla-text') || el;
+      var text;
+      if (el.hasAttribute('data-paused')) {
+        text = 'paused';
+      } else {
+        var due = parseDeadline(el.getAttribute('data-deadline'));
+        if (isNaN(due)) continue; // keep the server's text
+        var left = due - now;
+        text = left >= 0 ? span(left) + ' left' : 'overdue by ' + span(-left);
+      }
+      if (out.textContent !== text) out.textContent = text;
+    }
+  }
+  // Re-scanning every tick picks up timers added by any swap (htmx or SSE);
+  // afterSettle just avoids a stale second after a swap.
+  setInterval(tickTimers, 1000);
+  document.addEventListener('htmx:afterSettle', tickTimers);
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', tickTimers);
+  else tickTimers();
+
+  // --- Copy buttons: <button data-copy-target="#id"> ------------------------
+  function copyText(text, source) {
+    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+    // Fallback for plain-http deployments: select a (hidden) field and copy.
+    return new Promise(function (resolve, reject) {
+      var field = source;
+      if (!field.matches('input, textarea')) {
+        field = document.createElement('textarea');
+        field.className = 'sr-only';
+        field.value = text;
+        document.body.appendChild(field);
+      }
+      field.select();
+      var ok = document.execCommand('copy');
+      if (field !== source) field.remove();
+      if (ok) resolve(); else reject(new Error('copy failed'));
+    });
+  }
+
+  function setLabel(btn, text) {
+    if (!btn.hasAttribute('data-label')) btn.setAttribute('data-label', btn.textContent);
+    btn.textContent = text;
+    clearTimeout(btn.portalCopyTimer);
+    btn.portalCopyTimer = setTimeout(function () {
+      btn.textContent = btn.getAttribute('data-label');
+    }, 1500);
+  }
+
+  document.addEventListener('click', function (e) {
+    var btn = e.target.closest && e.target.closest('button[data-copy-target]');
+    if (!btn) return;
+    e.preventDefault();
+    var target = null;
+    try { target = document.querySelector(btn.getAttribute('data-copy-target')); } catch (err) { /* bad selector */ }
+    if (!target) return;
+    var text = target.matches('input, textarea, select') ? target.value : target.textContent.trim();
+    copyText(text, target).then(
+      function () { setLabel(btn, 'Copied'); },
+      function () { setLabel(btn, 'Press Ctrl+C to copy'); }
+    );
+  });
+
+  // --- Messenger composer ---------------------------------------------------
+  // Enter sends, Shift+Enter is a newline. A form with several submit buttons
+  // (e.g. "Reply" and "Internal note") is ambiguous: Enter only sends if one
+  // button is marked data-enter-submit, so a note is never sent by accident
+  // as a public reply.
+  document.addEventListener('keydown', function (e) {
+    if (e.key !== 'Enter' || e.shiftKey || e.isComposing || e.keyCode === 229) return;
+    var ta = e.target;
+    if (!ta || ta.tagName !== 'TEXTAREA') return;
+    var form = ta.closest('form.composer');
+    if (!form) return;
+    var buttons = form.querySelectorAll('button:not([type=button]):not([type=reset]), input[type=submit]');
+    var marked = form.querySelector('[data-enter-submit]');
+    if (buttons.length > 1 && !marked) return;
+    e.preventDefault();
+    if (!ta.value.trim()) return; // nothing to send
+    // click() so htmx records which button submitted the form.
+    if (marked) marked.click();
+    else if (form.requestSubmit) form.requestSubmit();
+    else if (buttons[0]) buttons[0].click();
+  });
+
+  document.addEventListener('htmx:afterRequest', function (e) {
+    var elt = e.detail && e.detail.elt;
+    var form = elt && elt.closest && elt.closest('form.composer');
+    var status = e.detail.xhr ? e.detail.xhr.status : 0;
+    // htmx counts 422 as successful (it swaps); the text must survive that.
+    if (form && e.detail.successful && status >= 200 && status < 300) form.reset();
+  });
+})();
