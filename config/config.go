@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 )
@@ -135,9 +134,6 @@ func Load(getenv Getenv, args []string) (Config, error) {
 
 // Postgres reports whether the portal runs on PostgreSQL rather than SQLite.
 func (c Config) Postgres() bool { return c.DatabaseURL != "" }
-
-// FromEnv is Load over the process environment.
-func FromEnv(args []string) (Config, error) { return Load(os.Getenv, args) }
 
 func validOrigin(s string) bool {
 	if s == "'self'" {

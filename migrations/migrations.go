@@ -55,7 +55,7 @@ func Up(ctx context.Context, db *bun.DB) ([]string, error) {
 			return fmt.Errorf("migrations: up: %w", err)
 		}
 		for _, mig := range group.Migrations {
-			applied = append(applied, mig.Name)
+			applied = append(applied, mig.String())
 		}
 		return nil
 	})
@@ -71,7 +71,7 @@ func Down(ctx context.Context, db *bun.DB) ([]string, error) {
 			return fmt.Errorf("migrations: down: %w", err)
 		}
 		for _, mig := range group.Migrations {
-			undone = append(undone, mig.Name)
+			undone = append(undone, mig.String())
 		}
 		return nil
 	})
@@ -93,7 +93,7 @@ func List(ctx context.Context, db *bun.DB) ([]Status, error) {
 			return fmt.Errorf("migrations: status: %w", err)
 		}
 		for _, mig := range ms {
-			out = append(out, Status{Name: mig.Name, Applied: mig.IsApplied()})
+			out = append(out, Status{Name: mig.String(), Applied: mig.IsApplied()})
 		}
 		return nil
 	})

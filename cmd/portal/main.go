@@ -37,24 +37,24 @@ Configuration comes from environment variables; see README.md.
 `
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "portal:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, args []string, stdout io.Writer) error {
+func run(ctx context.Context, args []string, getenv config.Getenv, stdout io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, args, stdout)
+		return serve(ctx, args, getenv, stdout)
 	case "migrate":
-		return migrate(ctx, args, stdout)
+		return migrate(ctx, args, getenv, stdout)
 	case "demo":
-		return demo(ctx, args, stdout)
+		return demo(ctx, args, getenv, stdout)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -80,12 +80,12 @@ func openDB(ctx context.Context, cfg config.Config) (*bun.DB, error) {
 	return models.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "portal.db"))
 }
 
-func migrate(ctx context.Context, args []string, stdout io.Writer) error {
+func migrate(ctx context.Context, args []string, getenv config.Getenv, stdout io.Writer) error {
 	if len(args) == 0 {
 		return errors.New("migrate needs up, down or status")
 	}
 	action, args := args[0], args[1:]
-	cfg, err := config.FromEnv(args)
+	cfg, err := config.Load(getenv, args)
 	if err != nil {
 		return err
 	}
@@ -135,8 +135,8 @@ func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-func demo(ctx context.Context, args []string, stdout io.Writer) error {
-	cfg, err := config.FromEnv(args)
+func demo(ctx context.Context, args []string, getenv config.Getenv, stdout io.Writer) error {
+	cfg, err := config.Load(getenv, args)
 	if err != nil {
 		return err
 	}

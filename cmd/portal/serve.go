@@ -19,8 +19,8 @@ import (
 
 // serve runs the portal until SIGINT or SIGTERM, then drains requests for up
 // to PORTAL_SHUTDOWN_TIMEOUT before closing the database.
-func serve(ctx context.Context, args []string, stdout io.Writer) error {
-	cfg, err := config.FromEnv(args)
+func serve(ctx context.Context, args []string, getenv config.Getenv, stdout io.Writer) error {
+	cfg, err := config.Load(getenv, args)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,225 @@
+// Package mail sends the portal's e-mail: a plain-text and an HTML body from
+// the templates in templates/emails, through SMTP (github.com/wneessen/go-mail)
+// or, with no SMTP host configured, into the log and an outbox folder so a
+// developer can read what would have been sent.
+package mail
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	htmltemplate "html/template"
+	"log/slog"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/portal-msp/portal/templates"
+)
+
+// TLS modes of the SMTP connection.
+const (
+	TLSNone     = "none"     // plain SMTP (a local relay)
+	TLSStartTLS = "starttls" // upgrade the connection; refuse a server without it
+	TLSImplicit = "tls"      // TLS from the first byte (port 465)
+)
+
+// Config is the SMTP server; an empty Host means "write to the outbox".
+type Config struct {
+	Host     string
+	Port     int
+	Username string
+	Password string
+	From     string
+	TLS      string
+	Outbox   string // folder for .eml files when Host is empty
+}
+
+// Message is one e-mail to one recipient, built from a template.
+type Message struct {
+	To       string
+	Template string // name under templates/emails, without extension
+	Data     any
+}
+
+// Mailer renders and delivers messages. It is safe for concurrent use.
+type Mailer struct {
+	cfg   Config
+	log   *slog.Logger
+	pages map[string]page
+}
+
+// page is one e-mail's templates: the text one also defines "subject".
+type page struct {
+	text *texttemplate.Template
+	html *htmltemplate.Template
+}
+
+// New parses the e-mail templates and checks the configuration.
+func New(cfg Config, log *slog.Logger) (*Mailer, error) {
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	switch cfg.TLS {
+	case "":
+		cfg.TLS = TLSStartTLS
+	case TLSNone, TLSStartTLS, TLSImplicit:
+	default:
+		return nil, fmt.Errorf("mail: unknown TLS mode %q", cfg.TLS)
+	}
+	if cfg.Host == "" && cfg.Outbox == "" {
+		cfg.Outbox = "outbox"
+	}
+	return &Mailer{cfg: cfg, log: log, pages: pages}, nil
+}
+
+// parsePages parses each e-mail on its own, so every text template can
+// define its own "subject".
+func parsePages() (map[string]page, error) {
+	names, err := fs.Glob(templates.Emails, "emails/*.txt")
+	if err != nil {
+		return nil, fmt.Errorf("mail: list templates: %w", err)
+	}
+	pages := map[string]page{}
+	for _, n := range names {
+		name := strings.TrimSuffix(path.Base(n), ".txt")
+		text, err := texttemplate.ParseFS(templates.Emails, n)
+		if err != nil {
+			return nil, fmt.Errorf("mail: parse %s: %w", n, err)
+		}
+		html, err := htmltemplate.ParseFS(templates.Emails, "emails/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("mail: parse %s.html: %w", name, err)
+		}
+		if text.Lookup("subject") == nil {
+			return nil, fmt.Errorf("mail: %s defines no subject", n)
+		}
+		pages[name] = page{text: text, html: html}
+	}
+	return pages, nil
+}
+
+// Send renders msg and delivers it, waiting for the SMTP server's answer.
+func (m *Mailer) Send(ctx context.Context, msg Message) error {
+	subject, text, html, err := m.render(msg)
+	if err != nil {
+		return err
+	}
+	out := gomail.NewMsg()
+	if err := out.From(m.cfg.From); err != nil {
+		return fmt.Errorf("mail: sender %q: %w", m.cfg.From, err)
+	}
+	if err := out.To(msg.To); err != nil {
+		return fmt.Errorf("mail: recipient %q: %w", msg.To, err)
+	}
+	out.Subject(subject)
+	out.SetDate()
+	out.SetMessageID()
+	out.SetBodyString(gomail.TypeTextPlain, text)
+	out.AddAlternativeString(gomail.TypeTextHTML, html)
+
+	if m.cfg.Host == "" {
+		return m.writeOutbox(ctx, msg, subject, out)
+	}
+	client, err := gomail.NewClient(m.cfg.Host, m.clientOptions()...)
+	if err != nil {
+		return fmt.Errorf("mail: SMTP client for %s: %w", m.cfg.Host, err)
+	}
+	if err := client.DialAndSendWithContext(ctx, out); err != nil {
+		return fmt.Errorf("mail: send %s to %s: %w", msg.Template, msg.To, err)
+	}
+	m.log.InfoContext(ctx, "mail sent", "template", msg.Template, "to", msg.To)
+	return nil
+}
+
+// SendLater delivers msg in the background so the request does not wait for
+// the SMTP server (and its timing reveals nothing); failures are logged.
+func (m *Mailer) SendLater(msg Message) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := m.Send(ctx, msg); err != nil {
+			m.log.Error("mail not sent", "template", msg.Template, "to", msg.To, "error", err)
+		}
+	}()
+}
+
+func (m *Mailer) clientOptions() []gomail.Option {
+	opts := []gomail.Option{gomail.WithTimeout(20 * time.Second)}
+	if m.cfg.Port != 0 {
+		opts = append(opts, gomail.WithPort(m.cfg.Port))
+	}
+	switch m.cfg.TLS {
+	case TLSNone:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	case TLSStartTLS:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	case TLSImplicit:
+		opts = append(opts, gomail.WithSSL())
+	}
+	if m.cfg.Username != "" {
+		// Without TLS (an explicit choice for a local relay) only PLAIN is
+		// possible; otherwise use the strongest mechanism the server offers.
+		auth := gomail.SMTPAuthAutoDiscover
+		if m.cfg.TLS == TLSNone {
+			auth = gomail.SMTPAuthPlainNoEnc
+		}
+		opts = append(opts, gomail.WithSMTPAuth(auth),
+			gomail.WithUsername(m.cfg.Username), gomail.WithPassword(m.cfg.Password))
+	}
+	return opts
+}
+
+func (m *Mailer) render(msg Message) (subject, text, html string, err error) {
+	var sb, tb, hb bytes.Buffer
+	p, ok := m.pages[msg.Template]
+	if !ok {
+		return "", "", "", fmt.Errorf("mail: no template %q", msg.Template)
+	}
+	t, h := p.text, p.html
+	if err := t.ExecuteTemplate(&sb, "subject", msg.Data); err != nil {
+		return "", "", "", fmt.Errorf("mail: render %s subject: %w", msg.Template, err)
+	}
+	if err := t.Execute(&tb, msg.Data); err != nil {
+		return "", "", "", fmt.Errorf("mail: render %s text: %w", msg.Template, err)
+	}
+	if err := h.Execute(&hb, msg.Data); err != nil {
+		return "", "", "", fmt.Errorf("mail: render %s HTML: %w", msg.Template, err)
+	}
+	// A subject is one line: a newline in user text must not start a header.
+	subject = strings.Join(strings.Fields(sb.String()), " ")
+	return subject, strings.TrimSpace(tb.String()) + "\n", hb.String(), nil
+}
+
+// writeOutbox keeps the message as an .eml file and logs where it is.
+func (m *Mailer) writeOutbox(ctx context.Context, msg Message, subject string, out *gomail.Msg) error {
+	if err := os.MkdirAll(m.cfg.Outbox, 0o750); err != nil {
+		return fmt.Errorf("mail: create outbox: %w", err)
+	}
+	name := fmt.Sprintf("%s-%s-%s.eml", time.Now().UTC().Format("20060102T150405.000000"), msg.Template, safeName(msg.To))
+	path := filepath.Join(m.cfg.Outbox, name)
+	if err := out.WriteToFile(path); err != nil {
+		return fmt.Errorf("mail: write %s: %w", path, err)
+	}
+	m.log.InfoContext(ctx, "mail written to outbox (no SMTP host configured)",
+		"template", msg.Template, "to", msg.To, "subject", subject, "file", path)
+	return nil
+}
+
+// safeName keeps letters, digits, '.', '-' and '@' of an address for a file name.
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '@':
+			return r
+		}
+		return '_'
+	}, s)
+}

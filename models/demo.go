@@ -1,0 +1,1134 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// DemoCredential is one sign-in printed after loading demo data.
+type DemoCredential struct{ Role, Email, Password string }
+
+// demoPassword is shared by every demo user; it passes CheckPassword.
+const demoPassword = "demo-portal-2026"
+
+// demoAdminEmail marks a database that already holds the demo data.
+const demoAdminEmail = "admin@demo.portal"
+
+// demoWorkspaceName is used when the demo creates the workspace itself.
+const demoWorkspaceName = "Northwind IT Services"
+
+// LoadDemo fills an empty (or already-demo) database with realistic demo data:
+// an MSP with an admin and two agents, three clients with their users, about
+// thirty requests over the last two months in every status and urgency with
+// threads, internal notes, time entries, SLA clocks, hour bank periods and the
+// activity history. Safe to re-run: when the demo admin already exists nothing
+// is written and the same credentials are returned. A workspace made by setup
+// is kept and the demo data is added alongside it. Everything happens in one
+// transaction. Times are placed relative to now.
+func LoadDemo(ctx context.Context, db *bun.DB, now time.Time) ([]DemoCredential, error) {
+	now = now.UTC().Truncate(time.Microsecond)
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		exists, err := tx.NewSelect().Model((*User)(nil)).Where("email = ?", demoAdminEmail).Exists(ctx)
+		if err != nil {
+			return fmt.Errorf("models: look for demo data: %w", err)
+		}
+		if exists {
+			return nil
+		}
+		// Hashed once: argon2id is deliberately slow and every demo user
+		// shares the password.
+		hash, err := HashPassword(demoPassword)
+		if err != nil {
+			return err
+		}
+		l := &demoLoader{tx: tx, now: now, hash: hash}
+		return l.load(ctx)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("models: load demo data: %w", err)
+	}
+	return demoCredentials(), nil
+}
+
+// demoCredentials lists the admin, one agent and one user of each client.
+func demoCredentials() []DemoCredential {
+	creds := []DemoCredential{
+		{Role: RoleAdmin, Email: demoStaff[staffAdmin].email, Password: demoPassword},
+		{Role: RoleAgent, Email: demoStaff[staffSam].email, Password: demoPassword},
+	}
+	for _, c := range demoClients {
+		creds = append(creds, DemoCredential{Role: "client (" + c.name + ")", Email: c.users[0].email, Password: demoPassword})
+	}
+	return creds
+}
+
+// --- The demo script --------------------------------------------------------
+
+type demoPerson struct {
+	role  string // staff only
+	name  string
+	email string
+}
+
+// Staff indexes into demoStaff.
+const (
+	staffAdmin = 0
+	staffSam   = 1
+	staffPriya = 2
+	noAssignee = -1
+)
+
+var demoStaff = []demoPerson{
+	{role: RoleAdmin, name: "Alex Morgan", email: demoAdminEmail},
+	{role: RoleAgent, name: "Sam Rivera", email: "sam.rivera@demo.portal"},
+	{role: RoleAgent, name: "Priya Shah", email: "priya.shah@demo.portal"},
+}
+
+type demoStepKind int
+
+const (
+	stepAsk    demoStepKind = iota // public message from a client user
+	stepReply                      // public message from staff
+	stepNote                       // internal note from staff
+	stepStatus                     // staff changes the status
+	stepTime                       // staff logs time
+)
+
+// demoStep is one thing that happens on a request, at an offset from its
+// creation. who is a client user index for stepAsk, a staff index otherwise.
+type demoStep struct {
+	at      time.Duration
+	kind    demoStepKind
+	who     int
+	text    string // message body, note, new status or time-entry note
+	minutes int
+}
+
+func ask(at time.Duration, user int, body string) demoStep {
+	return demoStep{at: at, kind: stepAsk, who: user, text: body}
+}
+
+func reply(at time.Duration, staff int, body string) demoStep {
+	return demoStep{at: at, kind: stepReply, who: staff, text: body}
+}
+
+func note(at time.Duration, staff int, body string) demoStep {
+	return demoStep{at: at, kind: stepNote, who: staff, text: body}
+}
+
+func setStatus(at time.Duration, staff int, status string) demoStep {
+	return demoStep{at: at, kind: stepStatus, who: staff, text: status}
+}
+
+func logTime(at time.Duration, staff, minutes int, what string) demoStep {
+	return demoStep{at: at, kind: stepTime, who: staff, minutes: minutes, text: what}
+}
+
+// Clocks a request's age may be stretched against.
+const (
+	clockResponse   = "response"
+	clockResolution = "resolution"
+)
+
+type demoRequest struct {
+	title       string
+	description string
+	urgency     string
+	requester   int // client user index
+	assignee    int // staff index or noAssignee
+	age         time.Duration
+	// ageOf/factor make the request at least factor × that clock's target
+	// old, so a request meant to be near or past its target stays so whatever
+	// the policy's targets are.
+	ageOf  string
+	factor float64
+	steps  []demoStep
+}
+
+type demoClient struct {
+	name, slug, prefix, timezone, contact string
+	includedHours                         int
+	ownPolicy                             bool // gets the 24x7 premium policy
+	topUpHours                            int  // top-up block on the current period
+	overage                               bool // must be over its hours this month
+	users                                 []demoPerson
+	requests                              []demoRequest
+}
+
+// demoPremiumTargets are the 24x7 policy's targets in minutes: response, resolution.
+var demoPremiumTargets = map[string][2]int{
+	UrgencyLow:      {4 * 60, 24 * 60},
+	UrgencyNormal:   {2 * 60, 12 * 60},
+	UrgencyHigh:     {30, 4 * 60},
+	UrgencyCritical: {15, 2 * 60},
+}
+
+const (
+	minute = time.Minute
+	hour   = time.Hour
+	day    = 24 * time.Hour
+)
+
+var demoClients = []demoClient{
+	{
+		name: "Acme Manufacturing", slug: "acme", prefix: "ACME", timezone: "America/New_York",
+		contact: "it@acme.example", includedHours: 40,
+		users: []demoPerson{
+			{name: "Dana Whitfield", email: "dana.whitfield@acme.example"},
+			{name: "Marcus Lee", email: "marcus.lee@acme.example"},
+			{name: "Olivia Grant", email: "olivia.grant@acme.example"},
+		},
+		requests: []demoRequest{
+			{
+				title:       "Printer offline on the shop floor",
+				description: "The big HP printer by the packing station shows as offline on every PC. Pick lists can't be printed.",
+				urgency:     UrgencyNormal, requester: 1, assignee: staffSam, age: 52 * day,
+				steps: []demoStep{
+					reply(25*minute, staffSam, "Thanks Marcus. I can see the printer dropped off the network this morning. I'm connecting to it remotely now."),
+					setStatus(30*minute, staffSam, StatusInProgress),
+					ask(1*hour, 1, "The panel says Ready, but nothing prints from the packing station PCs."),
+					logTime(2*hour, staffSam, 45, "Reserved a fixed address for the printer, cleared the queue on PRINT01"),
+					reply(2*hour+10*minute, staffSam, "The printer picked up a new address after last night's switch restart. It now has a reserved address and the queue is cleared. Could you print a test page?"),
+					ask(2*hour+40*minute, 1, "Test page came out fine. Thanks!"),
+					setStatus(3*hour, staffSam, StatusCompleted),
+				},
+			},
+			{
+				title:       "New starter laptop for Jenna Ortiz",
+				description: "Jenna starts on the 1st. She needs a laptop, an e-mail account and access to the shared drives.",
+				urgency:     UrgencyLow, requester: 0, assignee: staffPriya, age: 45 * day,
+				steps: []demoStep{
+					reply(1*hour, staffPriya, "Happy to set this up. Which team is Jenna joining, and does she need the CAD software?"),
+					setStatus(1*hour+5*minute, staffPriya, StatusWaiting),
+					ask(3*hour, 0, "She's in Purchasing, so no CAD. Office, the ERP client and a second monitor please."),
+					setStatus(3*hour+10*minute, staffPriya, StatusInProgress),
+					logTime(20*hour, staffPriya, 120, "Imaged ThinkPad T14, enrolled in Intune, installed the ERP client"),
+					reply(21*hour, staffPriya, "The laptop is ready and on your desk, with a welcome sheet holding Jenna's first-day password."),
+					setStatus(21*hour+30*minute, staffPriya, StatusCompleted),
+				},
+			},
+			{
+				title:       "Shared mailbox orders@ bouncing external e-mail",
+				description: "Customers say their orders to orders@acme.example bounce back with an error. Started yesterday afternoon.",
+				urgency:     UrgencyNormal, requester: 2, assignee: staffSam, age: 38 * day,
+				steps: []demoStep{
+					reply(3*hour, staffSam, "We're on it. The bounce message says the mailbox is over its size limit."),
+					setStatus(3*hour+5*minute, staffSam, StatusInProgress),
+					note(5*hour, staffSam, "Mailbox is at 49.5 of 50 GB. Archiving needs an Exchange Online Plan 2 licence: check with Alex before we quote."),
+					ask(26*hour, 2, "Customers are still telling us their orders bounce. Any update?"),
+					logTime(28*hour, staffSam, 90, "Enabled online archive, applied retention policy, watched mailbox size"),
+					reply(29*hour, staffSam, "We've turned on the online archive and moved mail older than two years into it. The mailbox has room again and new orders are arriving."),
+					setStatus(30*hour, staffSam, StatusCompleted),
+				},
+			},
+			{
+				title:       "VPN drops every 20 minutes when working from home",
+				description: "Since I got a new router at home the VPN disconnects about every 20 minutes and I lose my ERP session.",
+				urgency:     UrgencyHigh, requester: 1, assignee: staffSam, age: 24 * day,
+				steps: []demoStep{
+					reply(40*minute, staffSam, "Sorry about that. Are you using FortiClient on the laptop, and which router did the provider send?"),
+					setStatus(45*minute, staffSam, StatusWaiting),
+					ask(2*hour, 1, "Yes, FortiClient. It's the new fibre router from the provider."),
+					setStatus(2*hour+5*minute, staffSam, StatusInProgress),
+					logTime(3*hour, staffSam, 60, "Reviewed FortiGate logs: dead-peer timeouts on the SSL VPN"),
+					reply(3*hour+30*minute, staffSam, "The new router drops idle connections. I've switched your VPN profile to a setting it keeps open. Please reconnect and tell us if it holds."),
+					ask(5*hour, 1, "Held for the last hour without a drop. Looks fixed."),
+					setStatus(5*hour+15*minute, staffSam, StatusCompleted),
+				},
+			},
+			{
+				title:       "Microsoft 365 licence for a new sales rep",
+				description: "Please set up a Microsoft 365 licence for Tom Baker, who joins sales next week.",
+				urgency:     UrgencyLow, requester: 0, assignee: staffPriya, age: 16 * day,
+				steps: []demoStep{
+					reply(2*hour, staffPriya, "Business Premium or Business Standard? The rest of sales are on Premium."),
+					ask(2*hour+30*minute, 0, "Premium please, same as the rest of sales."),
+					setStatus(2*hour+35*minute, staffPriya, StatusInProgress),
+					logTime(3*hour, staffPriya, 15, "Assigned Business Premium, added to the Sales group"),
+					reply(3*hour+5*minute, staffPriya, "Done. The licence is assigned and the account is in the Sales group; mail will appear in Outlook within the hour."),
+					setStatus(3*hour+10*minute, staffPriya, StatusCompleted),
+				},
+			},
+			{
+				title:       "Monthly patching window for production servers",
+				description: "Please confirm this month's patching of the production servers and let us know about any downtime.",
+				urgency:     UrgencyNormal, requester: 0, assignee: staffSam, age: 9 * day,
+				steps: []demoStep{
+					reply(30*minute, staffSam, "Confirmed for this weekend's maintenance window. We'll patch FILESRV01, ERP01 and both remote desktop hosts."),
+					setStatus(35*minute, staffSam, StatusInProgress),
+					note(1*hour, staffSam, "ERP01 needs the vendor hotfix installed before the cumulative update: download it beforehand."),
+					logTime(20*hour, staffSam, 180, "Patched FILESRV01, ERP01, RDS01 and RDS02; restarts and service checks"),
+					reply(20*hour+10*minute, staffSam, "All four servers are patched and back up. ERP and the file shares are checked and working."),
+					ask(20*hour+12*minute, 0, "Great, thank you."),
+					setStatus(20*hour+15*minute, staffSam, StatusCompleted),
+				},
+			},
+			{
+				title:       "Firewall rule change for CNC supplier remote access",
+				description: "Our CNC supplier needs remote access to the Haas controller to update its software.",
+				urgency:     UrgencyNormal, requester: 1, assignee: staffSam, age: 3 * day,
+				steps: []demoStep{
+					reply(1*hour, staffSam, "We can do this. We need the supplier's fixed public IP address and which machines they must reach."),
+					setStatus(1*hour+2*minute, staffSam, StatusWaiting),
+					ask(24*hour, 1, "Their IP is 203.0.113.45 and they only need the Haas controller at 10.20.5.14 on port 443."),
+					setStatus(24*hour+10*minute, staffSam, StatusInProgress),
+					logTime(26*hour, staffSam, 30, "Drafted firewall policy and address objects"),
+					reply(26*hour+10*minute, staffSam, "The rule is ready, limited to that one address and machine. We need Dana's written approval before we switch it on."),
+					setStatus(26*hour+15*minute, staffSam, StatusWaiting),
+				},
+			},
+			{
+				title:       "Outlook keeps asking for my password",
+				description: "Outlook on my laptop asks for my password several times a day. Typing it in works, but it keeps coming back.",
+				urgency:     UrgencyNormal, requester: 2, assignee: staffSam, ageOf: clockResolution, factor: 0.8,
+				steps: []demoStep{
+					reply(30*minute, staffSam, "Is it only on your laptop, or on your phone as well?"),
+					ask(50*minute, 2, "Only the laptop. My phone is fine."),
+					setStatus(55*minute, staffSam, StatusInProgress),
+					logTime(2*hour, staffSam, 30, "Cleared cached credentials, reset the Office sign-in"),
+					reply(2*hour+5*minute, staffSam, "I've cleared the saved sign-in. If it asks again, please sign out of Office and back in, and let us know."),
+					ask(18*hour, 2, "It asked again this morning, twice."),
+				},
+			},
+			{
+				title:       "Label printer driver for the packing station",
+				description: "We got a new label printer for PACK-02 but Windows can't find a driver for it.",
+				urgency:     UrgencyLow, requester: 1, assignee: staffPriya, age: 20 * hour,
+				steps: []demoStep{
+					reply(2*hour, staffPriya, "Which model is it? A photo of the sticker on the back helps."),
+					ask(2*hour+20*minute, 1, "It's a Zebra ZD421."),
+					setStatus(2*hour+30*minute, staffPriya, StatusInProgress),
+					logTime(4*hour, staffPriya, 30, "Downloaded the ZDesigner driver, test print from PACK-02"),
+					reply(4*hour+5*minute, staffPriya, "The driver is installed and a test label printed. I'll check the label template with you tomorrow."),
+				},
+			},
+			{
+				title:       "Quote for replacing the reception PC",
+				description: "The reception PC is six years old and very slow. Could you send us a quote for a replacement?",
+				urgency:     UrgencyLow, requester: 2, assignee: noAssignee, age: 5 * hour,
+			},
+			{
+				title:       "Backup failure alert: FILESRV01 nightly job",
+				description: "We got the automatic e-mail this morning saying last night's backup of FILESRV01 failed with \"VSS snapshot timed out\".",
+				urgency:     UrgencyCritical, requester: 0, assignee: noAssignee, age: 45 * minute, ageOf: clockResponse, factor: 3,
+			},
+		},
+	},
+	{
+		name: "Globex Logistics", slug: "globex", prefix: "GLBX", timezone: "Europe/London",
+		contact: "helpdesk@globex.example", includedHours: 20, ownPolicy: true, topUpHours: 10,
+		users: []demoPerson{
+			{name: "Hannah Price", email: "hannah.price@globex.example"},
+			{name: "Tom Okafor", email: "tom.okafor@globex.example"},
+			{name: "Emily Clarke", email: "emily.clarke@globex.example"},
+		},
+		requests: []demoRequest{
+			{
+				title:       "Warehouse handheld scanners can't reach the WMS",
+				description: "None of the handheld scanners can log in to the warehouse system. Dispatch has stopped.",
+				urgency:     UrgencyCritical, requester: 1, assignee: staffSam, age: 50 * day,
+				steps: []demoStep{
+					reply(8*minute, staffSam, "On it. Is it every scanner, or only the ones in bay C?"),
+					setStatus(10*minute, staffSam, StatusInProgress),
+					ask(15*minute, 1, "All of them. Nothing is going out."),
+					logTime(70*minute, staffSam, 75, "Found expired TLS certificate on the WMS server, renewed and restarted the service"),
+					reply(75*minute, staffSam, "The WMS server's certificate expired overnight, so the scanners refused to connect. It's renewed and the scanners are reconnecting now."),
+					ask(85*minute, 1, "Confirmed, we're picking again. Thanks!"),
+					setStatus(90*minute, staffSam, StatusCompleted),
+				},
+			},
+			{
+				title:       "Accounts for two seasonal warehouse staff",
+				description: "Two seasonal workers start on Monday and need logins.",
+				urgency:     UrgencyNormal, requester: 2, assignee: staffPriya, age: 40 * day,
+				steps: []demoStep{
+					reply(45*minute, staffPriya, "Can you send their names? Do they need e-mail, or just a scanner login?"),
+					setStatus(50*minute, staffPriya, StatusWaiting),
+					ask(2*hour, 2, "Kofi Mensah and Ana Silva. Scanner login and the payslip portal only, no mailbox."),
+					setStatus(2*hour+5*minute, staffPriya, StatusInProgress),
+					logTime(3*hour, staffPriya, 40, "Created directory accounts, WMS users and F1 licences"),
+					reply(3*hour+10*minute, staffPriya, "Both accounts are ready. Their first-day passwords are in sealed envelopes at reception."),
+					setStatus(3*hour+15*minute, staffPriya, StatusCompleted),
+				},
+			},
+			{
+				title:       "Replace failed disk in the warehouse NAS",
+				description: "The NAS in the comms room is beeping and shows an amber light on one drive.",
+				urgency:     UrgencyHigh, requester: 1, assignee: staffSam, age: 33 * day,
+				steps: []demoStep{
+					reply(20*minute, staffSam, "The NAS reports drive 3 failed. The array is degraded but your data is safe. We have a spare and can swap it today."),
+					setStatus(25*minute, staffSam, StatusInProgress),
+					logTime(150*minute, staffSam, 60, "Hot-swapped drive 3, started RAID rebuild"),
+					reply(160*minute, staffSam, "Drive swapped and the rebuild is running. It takes about eight hours and the NAS stays usable meanwhile."),
+					ask(3*hour, 1, "Great, thanks for the quick turnaround."),
+					setStatus(3*hour+20*minute, staffSam, StatusCompleted),
+				},
+			},
+			{
+				title:       "Teams calls dropping in the Manchester office",
+				description: "Calls on Teams from the Manchester office keep freezing and dropping, mostly in the afternoon.",
+				urgency:     UrgencyNormal, requester: 0, assignee: staffSam, age: 19 * day,
+				steps: []demoStep{
+					reply(35*minute, staffSam, "Thanks Hannah. Afternoon is when the backups to head office run; we'll check the line usage."),
+					setStatus(40*minute, staffSam, StatusInProgress),
+					logTime(3*hour, staffSam, 90, "Enabled QoS on the switches and firewall, DSCP tagging for Teams"),
+					reply(3*hour+10*minute, staffSam, "Teams traffic now has priority over the backups on the office line. Calls should stay clear even while backups run."),
+					ask(5*hour, 0, "Calls this afternoon were crystal clear."),
+					setStatus(5*hour+10*minute, staffSam, StatusCompleted),
+				},
+			},
+			{
+				title:       "Shared calendar permissions for the dispatch team",
+				description: "The dispatch team can see the Dispatch calendar but can't add bookings to it.",
+				urgency:     UrgencyLow, requester: 1, assignee: staffPriya, age: 11 * day,
+				steps: []demoStep{
+					reply(1*hour, staffPriya, "I'll give the dispatch group editing rights on the calendar."),
+					setStatus(65*minute, staffPriya, StatusInProgress),
+					logTime(90*minute, staffPriya, 20, "Granted Editor on the Dispatch calendar to the dispatch group"),
+					reply(95*minute, staffPriya, "Done. It can take a few minutes to show up in Outlook."),
+					ask(2*hour, 1, "Working now, thank you."),
+					setStatus(2*hour+5*minute, staffPriya, StatusCompleted),
+				},
+			},
+			{
+				title:       "Replace core switch in the warehouse comms room",
+				description: "Following the last network review, please go ahead with replacing the core switch in the warehouse.",
+				urgency:     UrgencyNormal, requester: 0, assignee: staffSam, age: 13 * day,
+				steps: []demoStep{
+					reply(1*hour, staffSam, "We'll quote for a pair of Aruba CX switches and plan the swap for an evening."),
+					setStatus(65*minute, staffSam, StatusWaiting),
+					ask(24*hour, 0, "Quote approved, the purchase order is on its way by e-mail."),
+					setStatus(24*hour+5*minute, staffSam, StatusInProgress),
+					logTime(25*hour+50*minute, staffSam, 120, "Pre-staged switch configuration"),
+					reply(26*hour, staffSam, "The switches are configured. Which evening this week is the warehouse quiet enough for the swap?"),
+					setStatus(26*hour+5*minute, staffSam, StatusWaiting),
+					ask(3*day, 0, "Any evening after 19:00 works."),
+					setStatus(3*day+2*hour, staffSam, StatusInProgress),
+					logTime(3*day+8*hour, staffSam, 240, "On-site switch swap, patching, VLAN checks"),
+					logTime(3*day+8*hour+5*minute, staffPriya, 180, "On-site assist: patching and scanner re-tests"),
+					reply(3*day+8*hour+30*minute, staffSam, "The new switches are in and every scanner, printer and access point is back online."),
+					setStatus(3*day+9*hour, staffSam, StatusCompleted),
+				},
+			},
+			{
+				title:       "Suspicious sign-in alert on Hannah's account",
+				description: "I got an alert about a sign-in to my account from Lisbon. That wasn't me.",
+				urgency:     UrgencyCritical, requester: 0, assignee: staffSam, age: 2 * day,
+				steps: []demoStep{
+					reply(6*minute, staffSam, "We've blocked sign-in on the account while we check. Please don't approve any MFA prompts."),
+					setStatus(7*minute, staffSam, StatusInProgress),
+					ask(10*minute, 0, "Understood, I'm in London. Please keep it locked."),
+					logTime(50*minute, staffSam, 45, "Revoked sessions, reset password, reviewed audit log, enforced MFA"),
+					note(55*minute, staffSam, "Token theft via a phishing link; no mailbox rules were created. Recommend conditional access for the exec group: raise at the next review."),
+					reply(60*minute, staffSam, "Your sessions are revoked and the password is reset. Nothing was changed in your mailbox. Please use the new password we phoned through and set up MFA again."),
+					setStatus(65*minute, staffSam, StatusCompleted),
+				},
+			},
+			{
+				title:       "Driver tablets stuck on an old route app version",
+				description: "Half of the driver tablets still run last month's route app and show the wrong delivery windows.",
+				urgency:     UrgencyNormal, requester: 0, assignee: staffPriya, age: 4 * day,
+				steps: []demoStep{
+					reply(50*minute, staffPriya, "We can push the update through Intune. Is it OK to do it during the day, or should we wait until the vans are back?"),
+					setStatus(55*minute, staffPriya, StatusWaiting),
+					ask(24*hour, 0, "Let me check with the transport manager and come back to you."),
+				},
+			},
+			{
+				title:       "Wi-Fi dead spot in loading bay 4",
+				description: "Scanners lose Wi-Fi at loading bay 4, so loads can't be confirmed there.",
+				urgency:     UrgencyHigh, requester: 1, assignee: staffSam, ageOf: clockResolution, factor: 0.85,
+				steps: []demoStep{
+					reply(12*minute, staffSam, "We'll look at the wireless controller's coverage map now."),
+					setStatus(15*minute, staffSam, StatusInProgress),
+					note(40*minute, staffSam, "The access point by bay 4 rebooted 300+ times this week: probably a failing PoE injector. Spare is in the van."),
+					logTime(90*minute, staffSam, 60, "Remote diagnosis on the wireless controller, scheduled site visit"),
+					reply(100*minute, staffSam, "The access point by bay 4 keeps restarting. An engineer is on the way with a replacement power injector."),
+					ask(2*hour, 1, "Thanks. Drivers are using paper dockets until then."),
+				},
+			},
+			{
+				title:       "Printer offline at reception",
+				description: "The reception printer shows offline and the display says paper jam, but there is no paper stuck.",
+				urgency:     UrgencyLow, requester: 2, assignee: staffPriya, age: 6 * hour,
+				steps: []demoStep{
+					reply(40*minute, staffPriya, "Let's try a few things together. I'll call you in five minutes."),
+					setStatus(45*minute, staffPriya, StatusInProgress),
+					logTime(90*minute, staffPriya, 25, "Guided paper path check by phone, replaced toner"),
+					reply(95*minute, staffPriya, "It's printing again. The jam sensor is flaky, so I've asked the leasing company for a service visit."),
+					ask(2*hour, 2, "Thanks, I'll let you know when they've been."),
+				},
+			},
+			{
+				title:       "Invoice PDF export fails in Sage",
+				description: "Exporting invoices to PDF in Sage gives \"Unable to create file\". Other users have the same problem.",
+				urgency:     UrgencyNormal, requester: 2, assignee: noAssignee, age: 35 * minute,
+			},
+		},
+	},
+	{
+		name: "Initech Software", slug: "initech", prefix: "INIT", timezone: "Europe/Berlin",
+		contact: "office@initech.example", includedHours: 10, overage: true,
+		users: []demoPerson{
+			{name: "Jonas Weber", email: "jonas.weber@initech.example"},
+			{name: "Lena Fischer", email: "lena.fischer@initech.example"},
+		},
+		requests: []demoRequest{
+			{
+				title:       "Developer laptops need more RAM",
+				description: "Our developers' laptops run out of memory with Docker and the IDE open. Can we upgrade them to 32 GB?",
+				urgency:     UrgencyLow, requester: 0, assignee: staffPriya, age: 48 * day,
+				steps: []demoStep{
+					reply(3*hour, staffPriya, "Five of the eight laptops take a second memory module. I'll order the modules and fit them on site."),
+					setStatus(3*hour+5*minute, staffPriya, StatusInProgress),
+					logTime(24*hour, staffPriya, 90, "Fitted 16 GB modules in five laptops, memory tests"),
+					reply(25*hour, staffPriya, "Five laptops now have 32 GB. The other three have soldered memory and would need replacing; I'll send a quote separately."),
+					ask(26*hour, 0, "Thanks, that already helps a lot."),
+					setStatus(26*hour+10*minute, staffPriya, StatusCompleted),
+				},
+			},
+			{
+				title:       "Build server out of disk space",
+				description: "The CI builds fail with \"no space left on device\" on the build server.",
+				urgency:     UrgencyHigh, requester: 0, assignee: staffSam, age: 30 * day,
+				steps: []demoStep{
+					reply(25*minute, staffSam, "Looking now. The Docker image cache has grown to 400 GB."),
+					setStatus(30*minute, staffSam, StatusInProgress),
+					logTime(2*hour, staffSam, 60, "Extended the volume, pruned Docker images, added a nightly prune job"),
+					reply(2*hour+10*minute, staffSam, "Builds are running again. The disk has 300 GB free and old images are now cleaned up every night."),
+					setStatus(2*hour+20*minute, staffSam, StatusCompleted),
+				},
+			},
+			{
+				title:       "GitHub single sign-on broken after Entra ID change",
+				description: "Nobody can sign in to GitHub through single sign-on since this morning. We can't merge anything.",
+				urgency:     UrgencyCritical, requester: 0, assignee: staffSam, age: 22 * day,
+				steps: []demoStep{
+					reply(10*minute, staffSam, "We're on it. Yesterday's change to the Entra ID app registrations looks like the cause."),
+					setStatus(12*minute, staffSam, StatusInProgress),
+					logTime(90*minute, staffSam, 90, "Restored the SAML signing certificate on the GitHub enterprise app, tested sign-in"),
+					reply(95*minute, staffSam, "Single sign-on works again: the GitHub app's signing certificate had been rotated without updating GitHub. Please try now."),
+					ask(110*minute, 0, "Works for everyone here. Thanks."),
+					setStatus(2*hour, staffSam, StatusCompleted),
+				},
+			},
+			{
+				title:       "Office move: network and desks for six new seats",
+				description: "We're taking over the room next door. Six desks need network, power checks and docking stations.",
+				urgency:     UrgencyNormal, requester: 1, assignee: staffPriya, age: 12 * day,
+				steps: []demoStep{
+					reply(2*hour, staffPriya, "Happy to plan this. Could you send us the floor plan with the desk positions?"),
+					setStatus(2*hour+5*minute, staffPriya, StatusWaiting),
+					ask(24*hour, 1, "Floor plan is attached to the e-mail I just sent."),
+					setStatus(24*hour+5*minute, staffPriya, StatusInProgress),
+					logTime(27*hour, staffPriya, 240, "Site survey, cabling plan, ordered docks and patch leads"),
+					logTime(31*hour, staffPriya, 180, "Patched six desk ports, configured VLANs, set up docks"),
+					reply(32*hour, staffPriya, "Four desks are fully working. For the last two, please confirm where they go once the furniture has arrived."),
+					setStatus(32*hour+10*minute, staffPriya, StatusWaiting),
+					ask(5*day, 1, "The furniture arrives next week, we'll confirm then."),
+				},
+			},
+			{
+				title:       "Onboard two working students",
+				description: "Two working students start on Monday: they need laptops, accounts and access to Jira and GitHub.",
+				urgency:     UrgencyLow, requester: 1, assignee: staffPriya, age: 7 * day,
+				steps: []demoStep{
+					reply(1*hour, staffPriya, "On it. Do they need admin rights on their laptops?"),
+					ask(90*minute, 1, "No admin rights, standard developer setup otherwise."),
+					setStatus(95*minute, staffPriya, StatusInProgress),
+					logTime(20*hour, staffPriya, 150, "Imaged two laptops, accounts, Jira and GitHub seats"),
+					reply(21*hour, staffPriya, "Both laptops and accounts are ready. Sign-in details are with Lena."),
+					setStatus(21*hour+10*minute, staffPriya, StatusCompleted),
+				},
+			},
+			{
+				title:       "VPN drops for remote developers",
+				description: "Developers working from home lose the VPN several times a day, always after a few hours connected.",
+				urgency:     UrgencyHigh, requester: 0, assignee: staffSam, age: 14 * hour, ageOf: clockResolution, factor: 1.75,
+				steps: []demoStep{
+					reply(30*minute, staffSam, "Thanks Jonas. Does it happen to everyone at the same time, or to each person separately?"),
+					setStatus(35*minute, staffSam, StatusInProgress),
+					logTime(2*hour, staffSam, 90, "Captured IKE logs from the firewall and two clients"),
+					note(3*hour, staffSam, "Rekey fails every 8 hours on clients behind carrier-grade NAT. Try IKEv2 with a shorter lifetime before opening a case with the vendor."),
+					reply(3*hour+10*minute, staffSam, "We found the connection fails when it renews its keys. We're testing a changed VPN profile on two laptops."),
+					ask(10*hour, 0, "Still dropping for the Berlin team this morning."),
+					logTime(12*hour, staffSam, 120, "Tested IKEv2 profile with adjusted lifetimes on two devices"),
+				},
+			},
+			{
+				title:       "Firewall rule change: open a port for the staging webhook",
+				description: "Our payment provider needs to reach staging.initech.example on port 8443 for webhooks.",
+				urgency:     UrgencyNormal, requester: 0, assignee: staffSam, age: 6 * hour,
+				steps: []demoStep{
+					reply(45*minute, staffSam, "We'll only allow the provider's published address ranges. Do you have their list?"),
+					setStatus(50*minute, staffSam, StatusInProgress),
+					ask(90*minute, 0, "Here: they publish them at their developer docs, section \"Webhook IPs\"."),
+					logTime(2*hour, staffSam, 45, "Created address group and NAT rule, change scheduled for tonight"),
+				},
+			},
+			{
+				title:       "Monitor flickering on Lena's desk",
+				description: "My left monitor flickers every few seconds. I tried another cable already.",
+				urgency:     UrgencyLow, requester: 1, assignee: noAssignee, age: 2 * hour,
+			},
+		},
+	},
+}
+
+// --- Loading ----------------------------------------------------------------
+
+type demoLoader struct {
+	tx   bun.Tx
+	now  time.Time
+	hash string
+
+	staff []User
+
+	requests []Request          // all demo requests
+	messages []demoPendingRow   // messages with the index of their request
+	entries  []demoPendingEntry // time entries with the index of their request
+	events   []demoPendingEvent // activity with the index of its request (or -1)
+}
+
+type demoPendingRow struct {
+	req int
+	msg Message
+}
+
+type demoPendingEntry struct {
+	req   int
+	entry TimeEntry
+}
+
+type demoPendingEvent struct {
+	req   int
+	event ActivityEvent
+}
+
+func (l *demoLoader) load(ctx context.Context) error {
+	now := l.now
+	if err := l.ensureWorkspace(ctx); err != nil {
+		return err
+	}
+	defaultPolicy, err := l.defaultPolicy(ctx)
+	if err != nil {
+		return err
+	}
+	defaultTargets, err := l.targets(ctx, defaultPolicy.ID)
+	if err != nil {
+		return err
+	}
+
+	// Staff.
+	staffSince := now.Add(-90 * day)
+	for _, s := range demoStaff {
+		l.staff = append(l.staff, l.newUser(s.role, nil, s.name, s.email, "password", staffSince))
+	}
+	if _, err := l.tx.NewInsert().Model(&l.staff).Exec(ctx); err != nil {
+		return fmt.Errorf("models: create demo staff: %w", err)
+	}
+
+	// Clients, with the premium policy where one is wanted.
+	clientSince := now.Add(-75 * day)
+	clients := make([]Client, len(demoClients))
+	policies := make([]*SLAPolicy, len(demoClients))
+	targets := make([]map[string]SLATarget, len(demoClients))
+	for i := range demoClients {
+		dc := &demoClients[i]
+		policies[i], targets[i] = defaultPolicy, defaultTargets
+		var policyID *int64
+		if dc.ownPolicy {
+			p, t, err := l.premiumPolicy(ctx, dc)
+			if err != nil {
+				return err
+			}
+			policies[i], targets[i] = p, t
+			policyID = &p.ID
+		}
+		slug, err := l.freeSlug(ctx, dc.slug)
+		if err != nil {
+			return err
+		}
+		clients[i] = Client{Name: dc.name, Slug: slug, RequestPrefix: dc.prefix, Timezone: dc.timezone,
+			ContactEmail: dc.contact, SLAPolicyID: policyID, MonthlyIncludedMinutes: dc.includedHours * 60,
+			NextRequestNumber: len(dc.requests) + 1, CreatedAt: clientSince, UpdatedAt: clientSince}
+	}
+	if _, err := l.tx.NewInsert().Model(&clients).Exec(ctx); err != nil {
+		return fmt.Errorf("models: create demo clients: %w", err)
+	}
+
+	// Client users.
+	var users []User
+	userStart := make([]int, len(demoClients))
+	for i, dc := range demoClients {
+		userStart[i] = len(users)
+		for j, u := range dc.users {
+			since := clientSince.Add(time.Duration(j+1) * day)
+			users = append(users, l.newUser(RoleClient, &clients[i].ID, u.name, u.email, "invite", since))
+		}
+	}
+	if _, err := l.tx.NewInsert().Model(&users).Exec(ctx); err != nil {
+		return fmt.Errorf("models: create demo client users: %w", err)
+	}
+
+	// Requests and everything that happens on them.
+	for i := range demoClients {
+		dc := &demoClients[i]
+		specs := make([]*demoRequest, len(dc.requests))
+		for j := range dc.requests {
+			specs[j] = &dc.requests[j]
+		}
+		// Numbered in the order they were submitted.
+		ages := make([]time.Duration, len(specs))
+		for j, s := range specs {
+			ages[j] = demoAge(s, targets[i])
+		}
+		order := make([]int, len(specs))
+		for j := range order {
+			order[j] = j
+		}
+		sort.SliceStable(order, func(a, b int) bool { return ages[order[a]] > ages[order[b]] })
+		for n, j := range order {
+			l.addRequest(&clients[i], users[userStart[i]:userStart[i]+len(dc.users)], specs[j], n+1,
+				ages[j], targets[i], policies[i].WarningPercent)
+		}
+	}
+
+	// Hour bank: this month and last month for every client.
+	monthStart := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	prevStart := monthStart.AddDate(0, -1, 0)
+	nextStart := monthStart.AddDate(0, 1, 0)
+	var periods []HourBankPeriod
+	for i := range clients {
+		periods = append(periods,
+			HourBankPeriod{ClientID: clients[i].ID, StartsOn: prevStart, EndsOn: monthStart,
+				IncludedMinutes: clients[i].MonthlyIncludedMinutes, CreatedAt: prevStart},
+			HourBankPeriod{ClientID: clients[i].ID, StartsOn: monthStart, EndsOn: nextStart,
+				IncludedMinutes: clients[i].MonthlyIncludedMinutes, CreatedAt: monthStart})
+	}
+	if _, err := l.tx.NewInsert().Model(&periods).Exec(ctx); err != nil {
+		return fmt.Errorf("models: create demo hour bank periods: %w", err)
+	}
+	purchased := make(map[int64]int) // this month's minutes per client
+	var purchases []HourPurchase
+	for i, dc := range demoClients {
+		cur := periods[2*i+1]
+		purchased[clients[i].ID] = cur.IncludedMinutes
+		if dc.topUpHours == 0 {
+			continue
+		}
+		at := maxTime(now.Add(-5*day), monthStart)
+		purchases = append(purchases, HourPurchase{ClientID: clients[i].ID, PeriodID: cur.ID,
+			Minutes: dc.topUpHours * 60, Note: fmt.Sprintf("Top-up block: %d hours", dc.topUpHours),
+			CreatedBy: &l.staff[staffAdmin].ID, CreatedAt: at})
+		purchased[clients[i].ID] += dc.topUpHours * 60
+	}
+	if len(purchases) > 0 {
+		if _, err := l.tx.NewInsert().Model(&purchases).Exec(ctx); err != nil {
+			return fmt.Errorf("models: create demo hour purchases: %w", err)
+		}
+	}
+
+	// Time entries count only inside the two periods; the client meant to be
+	// in overage gets extra work logged today if the script fell short (early
+	// in a month).
+	var kept []demoPendingEntry
+	for _, e := range l.entries {
+		if !e.entry.WorkDate.Before(prevStart) {
+			kept = append(kept, e)
+		}
+	}
+	l.entries = kept
+	for i, dc := range demoClients {
+		if dc.overage {
+			l.forceOverage(&clients[i], monthStart, purchased[clients[i].ID])
+		}
+	}
+
+	// Write requests, then messages and time entries in time order.
+	sort.SliceStable(l.messages, func(a, b int) bool { return l.messages[a].msg.CreatedAt.Before(l.messages[b].msg.CreatedAt) })
+	sort.SliceStable(l.entries, func(a, b int) bool { return l.entries[a].entry.CreatedAt.Before(l.entries[b].entry.CreatedAt) })
+	sort.SliceStable(l.events, func(a, b int) bool { return l.events[a].event.CreatedAt.Before(l.events[b].event.CreatedAt) })
+
+	reqOrder := make([]int, len(l.requests))
+	for i := range reqOrder {
+		reqOrder[i] = i
+	}
+	sort.SliceStable(reqOrder, func(a, b int) bool {
+		return l.requests[reqOrder[a]].CreatedAt.Before(l.requests[reqOrder[b]].CreatedAt)
+	})
+	sorted := make([]Request, len(l.requests))
+	for i, j := range reqOrder {
+		sorted[i] = l.requests[j]
+	}
+	if _, err := l.tx.NewInsert().Model(&sorted).Exec(ctx); err != nil {
+		return fmt.Errorf("models: create demo requests: %w", err)
+	}
+	reqID := make([]int64, len(l.requests))
+	for i, j := range reqOrder {
+		if sorted[i].ID == 0 {
+			return fmt.Errorf("models: create demo requests: no id returned")
+		}
+		reqID[j] = sorted[i].ID
+	}
+
+	msgs := make([]Message, len(l.messages))
+	for i, m := range l.messages {
+		msgs[i] = m.msg
+		msgs[i].RequestID = reqID[m.req]
+	}
+	if len(msgs) > 0 {
+		if _, err := l.tx.NewInsert().Model(&msgs).Exec(ctx); err != nil {
+			return fmt.Errorf("models: create demo messages: %w", err)
+		}
+	}
+	entries := make([]TimeEntry, len(l.entries))
+	for i, e := range l.entries {
+		entries[i] = e.entry
+		entries[i].RequestID = reqID[e.req]
+	}
+	if len(entries) > 0 {
+		if _, err := l.tx.NewInsert().Model(&entries).Exec(ctx); err != nil {
+			return fmt.Errorf("models: create demo time entries: %w", err)
+		}
+	}
+
+	// Activity last, oldest first, so event ids grow with time.
+	for _, pe := range l.events {
+		e := pe.event
+		if pe.req >= 0 {
+			e.RequestID = &reqID[pe.req]
+		}
+		if err := RecordEvent(ctx, l.tx, &e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensureWorkspace creates the MSP's row unless setup already did.
+func (l *demoLoader) ensureWorkspace(ctx context.Context) error {
+	exists, err := l.tx.NewSelect().Model((*Workspace)(nil)).Where("id = 1").Exists(ctx)
+	if err != nil {
+		return fmt.Errorf("models: check workspace: %w", err)
+	}
+	if exists {
+		return nil
+	}
+	since := l.now.Add(-90 * day)
+	w := &Workspace{ID: 1, Name: demoWorkspaceName, BrandColor: "#2563eb", SupportEmail: "support@demo.portal",
+		CreatedAt: since, UpdatedAt: since}
+	if _, err := l.tx.NewInsert().Model(w).Exec(ctx); err != nil {
+		return fmt.Errorf("models: create demo workspace: %w", err)
+	}
+	return nil
+}
+
+// defaultPolicy returns the default SLA policy, creating it when missing.
+func (l *demoLoader) defaultPolicy(ctx context.Context) (*SLAPolicy, error) {
+	p := new(SLAPolicy)
+	err := l.tx.NewSelect().Model(p).Where("is_default").Limit(1).Scan(ctx)
+	if err == nil {
+		return p, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("models: load default SLA policy: %w", err)
+	}
+	return CreateDefaultSLAPolicy(ctx, l.tx)
+}
+
+// targets loads a policy's targets by urgency.
+func (l *demoLoader) targets(ctx context.Context, policyID int64) (map[string]SLATarget, error) {
+	var ts []SLATarget
+	if err := l.tx.NewSelect().Model(&ts).Where("policy_id = ?", policyID).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("models: load SLA targets of policy %d: %w", policyID, err)
+	}
+	m := make(map[string]SLATarget, len(ts))
+	for _, t := range ts {
+		m[t.Urgency] = t
+	}
+	// A policy missing an urgency falls back to the standard targets.
+	for _, u := range Urgencies {
+		if _, ok := m[u]; !ok {
+			d := defaultTargets[u]
+			m[u] = SLATarget{PolicyID: policyID, Urgency: u, ResponseMinutes: d[0], ResolutionMinutes: d[1]}
+		}
+	}
+	return m, nil
+}
+
+// premiumPolicy creates a client's 24x7 calendar and tighter policy.
+func (l *demoLoader) premiumPolicy(ctx context.Context, dc *demoClient) (*SLAPolicy, map[string]SLATarget, error) {
+	since := l.now.Add(-75 * day)
+	cal := &SLACalendar{Name: dc.name + " 24x7", Timezone: dc.timezone, AlwaysOpen: true,
+		WorkDays: 127, StartMinute: 0, EndMinute: 24 * 60, CreatedAt: since}
+	if _, err := l.tx.NewInsert().Model(cal).Exec(ctx); err != nil {
+		return nil, nil, fmt.Errorf("models: create demo 24x7 calendar: %w", err)
+	}
+	p := &SLAPolicy{Name: dc.name + " 24x7 Premium", CalendarID: cal.ID, WarningPercent: 75,
+		CreatedAt: since, UpdatedAt: since}
+	if _, err := l.tx.NewInsert().Model(p).Exec(ctx); err != nil {
+		return nil, nil, fmt.Errorf("models: create demo premium SLA policy: %w", err)
+	}
+	ts := make([]SLATarget, 0, len(Urgencies))
+	m := make(map[string]SLATarget, len(Urgencies))
+	for _, u := range Urgencies {
+		t := demoPremiumTargets[u]
+		st := SLATarget{PolicyID: p.ID, Urgency: u, ResponseMinutes: t[0], ResolutionMinutes: t[1]}
+		ts = append(ts, st)
+		m[u] = st
+	}
+	if _, err := l.tx.NewInsert().Model(&ts).Exec(ctx); err != nil {
+		return nil, nil, fmt.Errorf("models: create demo premium SLA targets: %w", err)
+	}
+	return p, m, nil
+}
+
+// freeSlug returns slug, or slug-demo when a client already uses it.
+func (l *demoLoader) freeSlug(ctx context.Context, slug string) (string, error) {
+	for _, s := range []string{slug, slug + "-demo", slug + "-demo-2"} {
+		taken, err := l.tx.NewSelect().Model((*Client)(nil)).Where("slug = ?", s).Exists(ctx)
+		if err != nil {
+			return "", fmt.Errorf("models: check client slug: %w", err)
+		}
+		if !taken {
+			return s, nil
+		}
+	}
+	return "", fmt.Errorf("models: client slug %q is taken", slug)
+}
+
+func (l *demoLoader) newUser(role string, clientID *int64, name, email, method string, since time.Time) User {
+	hash := l.hash
+	return User{ClientID: clientID, Role: role, Email: NormalizeEmail(email), Name: name,
+		PasswordHash: &hash, SignupMethod: method, NotifyEmail: true, CreatedAt: since, UpdatedAt: since}
+}
+
+// demoAge is how long ago a request was submitted.
+func demoAge(s *demoRequest, targets map[string]SLATarget) time.Duration {
+	age := s.age
+	if s.ageOf != "" {
+		t := targets[s.urgency]
+		mins := t.ResolutionMinutes
+		if s.ageOf == clockResponse {
+			mins = t.ResponseMinutes
+		}
+		age = max(age, time.Duration(s.factor*float64(mins))*time.Minute)
+	}
+	return max(age, 10*time.Minute)
+}
+
+type demoStatusAt struct {
+	at     time.Time
+	status string
+}
+
+// addRequest plays one request's script: the request row with its SLA
+// clocks as of now, its messages, time entries and activity.
+func (l *demoLoader) addRequest(c *Client, users []User, s *demoRequest, number int, age time.Duration,
+	targets map[string]SLATarget, warnPercent int) {
+	now := l.now
+	created := now.Add(-age)
+	idx := len(l.requests)
+
+	// Squeeze the script into the request's age if a short age (from a
+	// policy with small targets) would put steps in the future.
+	steps := append([]demoStep(nil), s.steps...)
+	if n := len(steps); n > 0 {
+		limit := age - 2*time.Minute
+		if limit <= 0 {
+			limit = age / 2
+		}
+		if last := steps[n-1].at; last > limit {
+			for i := range steps {
+				steps[i].at = time.Duration(float64(steps[i].at) * float64(limit) / float64(last)).Truncate(time.Second)
+			}
+		}
+	}
+
+	requester := users[s.requester]
+	r := Request{ClientID: c.ID, Number: number, Title: s.title, Description: s.description,
+		Urgency: s.urgency, Status: StatusSubmitted, RequesterID: &requester.ID,
+		CreatedAt: created, UpdatedAt: created}
+	if s.assignee != noAssignee {
+		r.AssigneeID = &l.staff[s.assignee].ID
+	}
+	l.event(idx, c.ID, &requester.ID, EventRequestSubmitted, AudiencePublic, "", created)
+
+	changes := []demoStatusAt{{created, StatusSubmitted}}
+	for _, st := range steps {
+		at := created.Add(st.at)
+		r.UpdatedAt = at
+		switch st.kind {
+		case stepAsk:
+			author := users[st.who].ID
+			l.messages = append(l.messages, demoPendingRow{req: idx, msg: Message{ClientID: c.ID, AuthorID: &author, Body: st.text, CreatedAt: at}})
+			l.event(idx, c.ID, &author, EventMessagePosted, AudiencePublic, "", at)
+		case stepReply:
+			author := l.staff[st.who].ID
+			l.messages = append(l.messages, demoPendingRow{req: idx, msg: Message{ClientID: c.ID, AuthorID: &author, Body: st.text, CreatedAt: at}})
+			l.event(idx, c.ID, &author, EventMessagePosted, AudiencePublic, "", at)
+			if r.FirstResponseAt == nil {
+				r.FirstResponseAt = &at
+			}
+		case stepNote:
+			author := l.staff[st.who].ID
+			l.messages = append(l.messages, demoPendingRow{req: idx, msg: Message{ClientID: c.ID, AuthorID: &author, Body: st.text, Internal: true, CreatedAt: at}})
+			l.event(idx, c.ID, &author, EventInternalNote, AudienceStaff, "", at)
+		case stepStatus:
+			actor := l.staff[st.who].ID
+			r.Status = st.text
+			changes = append(changes, demoStatusAt{at, st.text})
+			l.event(idx, c.ID, &actor, EventStatusChanged, AudiencePublic, st.text, at)
+			if st.text == StatusCompleted {
+				r.CompletedAt = &at
+			} else {
+				r.CompletedAt = nil
+			}
+		case stepTime:
+			l.logTime(idx, c.ID, l.staff[st.who].ID, st.minutes, st.text, at, at)
+		}
+	}
+
+	// SLA clocks, run on wall-clock time for the demo; both pause while
+	// waiting on the client.
+	t := targets[s.urgency]
+	r.ResponseTargetSecs = t.ResponseMinutes * 60
+	r.ResolutionTargetSecs = t.ResolutionMinutes * 60
+	respEnd, resEnd := now, now
+	if r.FirstResponseAt != nil {
+		respEnd = *r.FirstResponseAt
+	}
+	if r.CompletedAt != nil {
+		resEnd = *r.CompletedAt
+	}
+	r.ResponseUsedSecs = runningSecs(changes, respEnd)
+	r.ResolutionUsedSecs = runningSecs(changes, resEnd)
+	r.ResponseColour = slaColour(r.ResponseUsedSecs, r.ResponseTargetSecs, warnPercent)
+	r.ResolutionColour = slaColour(r.ResolutionUsedSecs, r.ResolutionTargetSecs, warnPercent)
+	if r.Status == StatusCompleted {
+		r.ClockUpdatedAt = *r.CompletedAt
+	} else {
+		r.ClockUpdatedAt = now
+		if r.Status != StatusWaiting {
+			if r.FirstResponseAt == nil {
+				due := now.Add(time.Duration(r.ResponseTargetSecs-r.ResponseUsedSecs) * time.Second)
+				r.ResponseDueAt = &due
+			}
+			due := now.Add(time.Duration(r.ResolutionTargetSecs-r.ResolutionUsedSecs) * time.Second)
+			r.ResolutionDueAt = &due
+		}
+	}
+
+	l.requests = append(l.requests, r)
+}
+
+// logTime adds a time entry and its activity.
+func (l *demoLoader) logTime(req int, clientID, staffID int64, minutes int, what string, at time.Time, workDay time.Time) {
+	workDay = workDay.UTC()
+	date := time.Date(workDay.Year(), workDay.Month(), workDay.Day(), 0, 0, 0, 0, time.UTC)
+	l.entries = append(l.entries, demoPendingEntry{req: req, entry: TimeEntry{ClientID: clientID, StaffID: staffID,
+		Minutes: minutes, WorkDate: date, Note: what, CreatedAt: at, UpdatedAt: at}})
+	l.event(req, clientID, &staffID, EventTimeLogged, AudiencePublic, demoHours(minutes), at)
+}
+
+// forceOverage logs extra work today on the client's in-progress request
+// until this month's use exceeds what it bought.
+func (l *demoLoader) forceOverage(c *Client, monthStart time.Time, purchased int) {
+	used := 0
+	for _, e := range l.entries {
+		if e.entry.ClientID == c.ID && !e.entry.WorkDate.Before(monthStart) {
+			used += e.entry.Minutes
+		}
+	}
+	if used > purchased {
+		return
+	}
+	target := -1
+	for i, r := range l.requests {
+		if r.ClientID != c.ID {
+			continue
+		}
+		if target < 0 || r.Status == StatusInProgress && l.requests[target].Status != StatusInProgress {
+			target = i
+		}
+	}
+	if target < 0 {
+		return
+	}
+	r := l.requests[target]
+	staffID := l.staff[staffSam].ID
+	if r.AssigneeID != nil {
+		staffID = *r.AssigneeID
+	}
+	at := maxTime(l.now.Add(-30*time.Minute), monthStart, r.UpdatedAt)
+	for used <= purchased {
+		mins := min(180, purchased-used+60)
+		l.logTime(target, c.ID, staffID, mins, "Out-of-hours troubleshooting and follow-up work", at, l.now)
+		used += mins
+		if at.Add(time.Minute).Before(l.now) {
+			at = at.Add(time.Minute)
+		}
+	}
+}
+
+func (l *demoLoader) event(req int, clientID int64, actor *int64, kind, audience, detail string, at time.Time) {
+	e := ActivityEvent{ClientID: clientID, ActorID: actor, Kind: kind, Audience: audience, Detail: detail, CreatedAt: at}
+	l.events = append(l.events, demoPendingEvent{req: req, event: e})
+}
+
+// runningSecs is how long a clock ran between the first status change and
+// end, not counting time spent waiting on the client or completed.
+func runningSecs(changes []demoStatusAt, end time.Time) int {
+	var total time.Duration
+	for i, c := range changes {
+		if !c.at.Before(end) {
+			break
+		}
+		next := end
+		if i+1 < len(changes) && changes[i+1].at.Before(end) {
+			next = changes[i+1].at
+		}
+		if c.status != StatusWaiting && c.status != StatusCompleted {
+			total += next.Sub(c.at)
+		}
+	}
+	return int(total / time.Second)
+}
+
+// slaColour is green on track, yellow from warnPercent of the target, red
+// once the target is passed.
+func slaColour(used, target, warnPercent int) string {
+	switch {
+	case target <= 0:
+		return "green"
+	case used > target:
+		return "red"
+	case used*100 >= target*warnPercent:
+		return "yellow"
+	}
+	return "green"
+}
+
+// demoHours shows minutes as hours the way activity lists do, e.g. 90 → "1.5 h".
+func demoHours(minutes int) string {
+	s := fmt.Sprintf("%.2f", float64(minutes)/60)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s + " h"
+}
+
+func maxTime(t time.Time, more ...time.Time) time.Time {
+	for _, m := range more {
+		if m.After(t) {
+			t = m
+		}
+	}
+	return t
+}
