@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/portal-msp/portal/migrations"
+	"github.com/portal-msp/portal/models"
 	"github.com/portal-msp/portal/models/dbtest"
 )
 
@@ -108,4 +109,45 @@ func appTables(cols []string) []string {
 	return slices.DeleteFunc(slices.Clone(cols), func(c string) bool {
 		return len(c) > 4 && c[:4] == "bun_"
 	})
+}
+
+// TestConcurrentStartOnPostgres starts two "processes" (separate connection
+// pools) migrating one empty database at once: both succeed, the schema is
+// applied exactly once.
+func TestConcurrentStartOnPostgres(t *testing.T) {
+	t.Parallel()
+	first := dbtest.Empty(t, dbtest.Postgres)
+	var name string
+	if err := first.NewRaw("SELECT current_database()").Scan(context.Background(), &name); err != nil {
+		t.Fatal(err)
+	}
+	second, err := models.OpenPostgres(context.Background(), dbtest.URLFor(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+
+	results := make(chan []string, 2)
+	errs := make(chan error, 2)
+	for _, db := range []*bun.DB{first, second} {
+		go func() {
+			applied, err := migrations.Up(context.Background(), db)
+			results <- applied
+			errs <- err
+		}()
+	}
+	total := 0
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("concurrent migrate: %v", err)
+		}
+		total += len(<-results)
+	}
+	list, err := migrations.List(context.Background(), first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != len(list) {
+		t.Fatalf("the two processes applied %d migrations in all, want %d (each once)", total, len(list))
+	}
 }

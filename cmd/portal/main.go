@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"text/tabwriter"
 	_ "time/tzdata" // client time zones work on machines without zoneinfo
 
 	"github.com/uptrace/bun"
@@ -158,8 +159,9 @@ func loadDemo(ctx context.Context, db *bun.DB, cfg config.Config, stdout io.Writ
 		return err
 	}
 	fmt.Fprintf(stdout, "Demo data is loaded. Open %s and sign in as:\n", cfg.BaseURL)
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	for _, c := range creds {
-		fmt.Fprintf(stdout, "  %-10s %-32s password: %s\n", c.Role, c.Email, c.Password)
+		fmt.Fprintf(tw, "  %s\t%s\tpassword: %s\n", c.Role, c.Email, c.Password)
 	}
-	return nil
+	return tw.Flush()
 }
