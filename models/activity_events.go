@@ -54,5 +54,5 @@ func RecordEvent(ctx context.Context, db bun.IDB, e *ActivityEvent) error {
 	if _, err := db.NewInsert().Model(e).Exec(ctx); err != nil {
 		return fmt.Errorf("models: record %s event: %w", e.Kind, err)
 	}
-	return nil
+	return announce(ctx, db, e.ID)
 }
