@@ -28,6 +28,26 @@ type Config struct {
 	SessionIdle     time.Duration // PORTAL_SESSION_IDLE
 	SessionMax      time.Duration // PORTAL_SESSION_MAX
 	Demo            bool          // serve --demo
+	DebugAddr       string        // PORTAL_DEBUG_ADDR: pprof and runtime figures, off by default
+
+	// Outgoing mail. With no SMTPHost, mail goes to the log and DataDir/outbox.
+	SMTPHost     string // PORTAL_SMTP_HOST
+	SMTPPort     int    // PORTAL_SMTP_PORT (default by TLS mode: 25, 587 or 465)
+	SMTPUsername string // PORTAL_SMTP_USERNAME
+	SMTPPassword string // PORTAL_SMTP_PASSWORD
+	SMTPFrom     string // PORTAL_SMTP_FROM
+	SMTPTLS      string // PORTAL_SMTP_TLS: none, starttls or tls
+
+	// Optional sign-in providers; each is enabled when its client id is set.
+	GoogleClientID        string // PORTAL_GOOGLE_CLIENT_ID
+	GoogleClientSecret    string // PORTAL_GOOGLE_CLIENT_SECRET
+	MicrosoftClientID     string // PORTAL_MICROSOFT_CLIENT_ID
+	MicrosoftClientSecret string // PORTAL_MICROSOFT_CLIENT_SECRET
+	MicrosoftTenant       string // PORTAL_MICROSOFT_TENANT
+	OIDCIssuer            string // PORTAL_OIDC_ISSUER: a generic OpenID Connect provider
+	OIDCClientID          string // PORTAL_OIDC_CLIENT_ID
+	OIDCClientSecret      string // PORTAL_OIDC_CLIENT_SECRET
+	OIDCName              string // PORTAL_OIDC_NAME: the button's label
 }
 
 // Getenv is the environment lookup Load uses; tests pass a map's lookup.
@@ -125,6 +145,9 @@ func Load(getenv Getenv, args []string) (Config, error) {
 		}
 		cfg.TrustedProxies = append(cfg.TrustedProxies, n)
 	}
+	loadMail(&cfg, get, bad)
+	loadDebug(&cfg, get, bad)
+	loadProviders(&cfg, get, bad)
 	if cfg.SessionMax < cfg.SessionIdle {
 		bad("PORTAL_SESSION_MAX", cfg.SessionMax.String(), "must not be shorter than PORTAL_SESSION_IDLE")
 	}

@@ -31,7 +31,7 @@ func (s *Server) requestLog() echo.MiddlewareFunc {
 				level = slog.LevelError
 			}
 			attrs := []slog.Attr{
-				slog.String("method", v.Method), slog.String("uri", v.URI),
+				slog.String("method", v.Method), slog.String("uri", redactURI(v.URI)),
 				slog.Int("status", v.Status), slog.Duration("latency", v.Latency),
 				slog.String("ip", v.RemoteIP), slog.String("request_id", v.RequestID),
 			}
@@ -49,23 +49,25 @@ func (s *Server) requestLog() echo.MiddlewareFunc {
 
 // secureHeaders sets the content security policy and its companions. Scripts
 // come only from /static, so no inline script can run.
+//
+// The origins allowed to frame the portal are PORTAL_FRAME_ANCESTORS plus the
+// workspace setting (see frameAncestors in settings.go).
 func (s *Server) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
-	ancestors := "'none'"
-	if len(s.cfg.FrameAncestors) > 0 {
-		ancestors = "'self' " + strings.Join(s.cfg.FrameAncestors, " ")
-	}
-	csp := "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 		"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; " +
-		"frame-ancestors " + ancestors
+		"frame-ancestors "
 	return func(c echo.Context) error {
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", csp)
+		ancestors := "'none'"
+		if origins := s.frameAncestors(c); len(origins) > 0 {
+			ancestors = "'self' " + strings.Join(origins, " ")
+		} else {
+			h.Set("X-Frame-Options", "DENY")
+		}
+		h.Set("Content-Security-Policy", csp+ancestors)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-		if len(s.cfg.FrameAncestors) == 0 {
-			h.Set("X-Frame-Options", "DENY")
-		}
 		if c.IsTLS() {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}

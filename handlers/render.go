@@ -22,6 +22,11 @@ type View struct {
 	User      *models.User
 	CSRF      string
 	Flash     *Flash
+
+	// Live pages open the event stream, starting after EventCursor: the
+	// newest event when the page was rendered, so nothing falls in between.
+	Live        bool
+	EventCursor int64
 }
 
 // htmx describes what an htmx request wants, from its HX-* headers. Handlers
@@ -80,6 +85,11 @@ func (s *Server) fillChrome(c echo.Context, v *View) {
 	if v.Flash == nil {
 		v.Flash = takeFlash(c)
 	}
+	if v.User != nil && s.hub != nil {
+		if id, err := models.LatestEventID(c.Request().Context(), s.db); err == nil {
+			v.Live, v.EventCursor = true, id
+		}
+	}
 }
 
 // redirect ends a state change (post-redirect-get). A plain htmx request is
@@ -90,6 +100,16 @@ func redirect(c echo.Context, to string) error {
 		return c.NoContent(http.StatusOK)
 	}
 	return c.Redirect(http.StatusSeeOther, to)
+}
+
+// renderOrRedirect ends a successful form post: an htmx request gets block
+// (the cleared form, plus any out-of-band fragments), a plain browser post is
+// redirected to the page (post-redirect-get).
+func (s *Server) renderOrRedirect(c echo.Context, page templates.Page, block string, v View, to string) error {
+	if !htmxOf(c.Request()).wantsFragment() {
+		return redirect(c, to)
+	}
+	return s.renderBlock(c, http.StatusOK, page, block, v)
 }
 
 // workspaceName is the MSP's name for the page chrome, cached for a short

@@ -13,7 +13,9 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/portal-msp/portal/config"
+	"github.com/portal-msp/portal/mail"
 	"github.com/portal-msp/portal/models"
+	"github.com/portal-msp/portal/realtime"
 	"github.com/portal-msp/portal/static"
 	"github.com/portal-msp/portal/templates"
 )
@@ -32,18 +34,35 @@ type Server struct {
 	setUp atomic.Bool
 
 	workspace atomic.Pointer[cachedName]
+
+	mailer     *mail.Mailer                  // account e-mail (handlers/auth_mail.go)
+	providers  *oauthProviders               // optional Google/Microsoft/OIDC sign-in (handlers/oauth.go)
+	frameCache atomic.Pointer[cachedOrigins] // framing origins (handlers/settings.go)
+	hub        *realtime.Hub                 // live updates over SSE (handlers/events.go); nil disables them
 }
 
 // New builds the Echo application with every route and middleware.
-func New(cfg config.Config, db *bun.DB, log *slog.Logger) (*echo.Echo, error) {
+func New(cfg config.Config, db *bun.DB, log *slog.Logger, opts ...Option) (*echo.Echo, error) {
 	assets, err := static.New()
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{db: db, cfg: cfg, log: log, assets: assets}
+	if s.mailer, err = newMailer(cfg, log); err != nil {
+		return nil, fmt.Errorf("handlers: %w", err)
+	}
+	if s.providers, err = newOAuthProviders(cfg); err != nil {
+		return nil, fmt.Errorf("handlers: %w", err)
+	}
+	for _, opt := range opts {
+		opt(s)
+	}
 	s.views, err = templates.Parse(s.funcs())
 	if err != nil {
 		return nil, fmt.Errorf("handlers: %w", err)
+	}
+	if s.hub != nil {
+		s.hub.SetRenderer(s.renderEvent)
 	}
 	e := echo.New()
 	e.HideBanner = true
@@ -57,14 +76,17 @@ func New(cfg config.Config, db *bun.DB, log *slog.Logger) (*echo.Echo, error) {
 // funcs are the template functions shared by every page.
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
-		"asset":       s.assets.URL,
-		"statusLabel": models.StatusLabel,
-		"hours":       formatMinutes,
-		"datetime":    formatDateTime,
-		"date":        formatDate,
-		"rfc3339":     formatRFC3339,
-		"ago":         formatAgo,
-		"title":       titleCase,
-		"eventText":   eventText,
+		"asset":           s.assets.URL,
+		"statusLabel":     models.StatusLabel,
+		"hours":           formatMinutes,
+		"datetime":        formatDateTime,
+		"date":            formatDate,
+		"rfc3339":         formatRFC3339,
+		"ago":             formatAgo,
+		"title":           titleCase,
+		"eventText":       eventText,
+		"signupLabel":     signupLabel,
+		"providerButtons": s.providerButtons,
+		"providerLabel":   providerLabel,
 	}
 }

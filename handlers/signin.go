@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"strings"
@@ -28,8 +29,14 @@ func (s *Server) signinForm(c echo.Context) error {
 
 func (s *Server) signinSubmit(c echo.Context) error {
 	f := SigninForm{Email: strings.TrimSpace(c.FormValue("email"))}
+	if blocked, err := s.signinBlocked(c, f.Email); err != nil || blocked {
+		return cmp.Or(err, errTooMany(c, limitSigninEmail.Window))
+	}
 	u, err := models.Authenticate(c.Request().Context(), s.db, f.Email, c.FormValue("password"))
 	if errors.Is(err, models.ErrBadCredentials) {
+		if err := s.signinFailed(c, f.Email); err != nil {
+			return err
+		}
 		f.Error = "That e-mail and password do not match an active account."
 		return s.renderBlock(c, http.StatusUnprocessableEntity, tplSignin, "form", View{Title: "Sign in", Data: f})
 	}

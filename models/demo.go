@@ -60,8 +60,8 @@ func LoadDemo(ctx context.Context, db *bun.DB, now time.Time) ([]DemoCredential,
 // demoCredentials lists the admin, one agent and one user of each client.
 func demoCredentials() []DemoCredential {
 	creds := []DemoCredential{
-		{Role: RoleAdmin, Email: demoStaff[staffAdmin].email, Password: demoPassword},
-		{Role: RoleAgent, Email: demoStaff[staffSam].email, Password: demoPassword},
+		{Role: RoleAdmin, Email: demoStaff[demoAdmin].email, Password: demoPassword},
+		{Role: RoleAgent, Email: demoStaff[demoSam].email, Password: demoPassword},
 	}
 	for _, c := range demoClients {
 		creds = append(creds, DemoCredential{Role: "client (" + c.name + ")", Email: c.users[0].email, Password: demoPassword})
@@ -79,10 +79,10 @@ type demoPerson struct {
 
 // Staff indexes into demoStaff.
 const (
-	staffAdmin = 0
-	staffSam   = 1
-	staffPriya = 2
-	noAssignee = -1
+	demoAdmin      = 0
+	demoSam        = 1
+	demoPriya      = 2
+	demoNoAssignee = -1
 )
 
 var demoStaff = []demoPerson{
@@ -94,15 +94,15 @@ var demoStaff = []demoPerson{
 type demoStepKind int
 
 const (
-	stepAsk    demoStepKind = iota // public message from a client user
-	stepReply                      // public message from staff
-	stepNote                       // internal note from staff
-	stepStatus                     // staff changes the status
-	stepTime                       // staff logs time
+	demoStepAsk    demoStepKind = iota // public message from a client user
+	demoStepReply                      // public message from staff
+	demoStepNote                       // internal note from staff
+	demoStepStatus                     // staff changes the status
+	demoStepTime                       // staff logs time
 )
 
 // demoStep is one thing that happens on a request, at an offset from its
-// creation. who is a client user index for stepAsk, a staff index otherwise.
+// creation. who is a client user index for demoStepAsk, a staff index otherwise.
 type demoStep struct {
 	at      time.Duration
 	kind    demoStepKind
@@ -111,30 +111,30 @@ type demoStep struct {
 	minutes int
 }
 
-func ask(at time.Duration, user int, body string) demoStep {
-	return demoStep{at: at, kind: stepAsk, who: user, text: body}
+func demoAsk(at time.Duration, user int, body string) demoStep {
+	return demoStep{at: at, kind: demoStepAsk, who: user, text: body}
 }
 
-func reply(at time.Duration, staff int, body string) demoStep {
-	return demoStep{at: at, kind: stepReply, who: staff, text: body}
+func demoReply(at time.Duration, staff int, body string) demoStep {
+	return demoStep{at: at, kind: demoStepReply, who: staff, text: body}
 }
 
-func note(at time.Duration, staff int, body string) demoStep {
-	return demoStep{at: at, kind: stepNote, who: staff, text: body}
+func demoNote(at time.Duration, staff int, body string) demoStep {
+	return demoStep{at: at, kind: demoStepNote, who: staff, text: body}
 }
 
-func setStatus(at time.Duration, staff int, status string) demoStep {
-	return demoStep{at: at, kind: stepStatus, who: staff, text: status}
+func demoSetStatus(at time.Duration, staff int, status string) demoStep {
+	return demoStep{at: at, kind: demoStepStatus, who: staff, text: status}
 }
 
-func logTime(at time.Duration, staff, minutes int, what string) demoStep {
-	return demoStep{at: at, kind: stepTime, who: staff, minutes: minutes, text: what}
+func demoLogTime(at time.Duration, staff, minutes int, what string) demoStep {
+	return demoStep{at: at, kind: demoStepTime, who: staff, minutes: minutes, text: what}
 }
 
 // Clocks a request's age may be stretched against.
 const (
-	clockResponse   = "response"
-	clockResolution = "resolution"
+	demoClockResponse   = "response"
+	demoClockResolution = "resolution"
 )
 
 type demoRequest struct {
@@ -142,7 +142,7 @@ type demoRequest struct {
 	description string
 	urgency     string
 	requester   int // client user index
-	assignee    int // staff index or noAssignee
+	assignee    int // staff index or demoNoAssignee
 	age         time.Duration
 	// ageOf/factor make the request at least factor × that clock's target
 	// old, so a request meant to be near or past its target stays so whatever
@@ -171,9 +171,9 @@ var demoPremiumTargets = map[string][2]int{
 }
 
 const (
-	minute = time.Minute
-	hour   = time.Hour
-	day    = 24 * time.Hour
+	demoMinute = time.Minute
+	demoHour   = time.Hour
+	demoDay    = 24 * time.Hour
 )
 
 var demoClients = []demoClient{
@@ -189,135 +189,135 @@ var demoClients = []demoClient{
 			{
 				title:       "Printer offline on the shop floor",
 				description: "The big HP printer by the packing station shows as offline on every PC. Pick lists can't be printed.",
-				urgency:     UrgencyNormal, requester: 1, assignee: staffSam, age: 52 * day,
+				urgency:     UrgencyNormal, requester: 1, assignee: demoSam, age: 52 * demoDay,
 				steps: []demoStep{
-					reply(25*minute, staffSam, "Thanks Marcus. I can see the printer dropped off the network this morning. I'm connecting to it remotely now."),
-					setStatus(30*minute, staffSam, StatusInProgress),
-					ask(1*hour, 1, "The panel says Ready, but nothing prints from the packing station PCs."),
-					logTime(2*hour, staffSam, 45, "Reserved a fixed address for the printer, cleared the queue on PRINT01"),
-					reply(2*hour+10*minute, staffSam, "The printer picked up a new address after last night's switch restart. It now has a reserved address and the queue is cleared. Could you print a test page?"),
-					ask(2*hour+40*minute, 1, "Test page came out fine. Thanks!"),
-					setStatus(3*hour, staffSam, StatusCompleted),
+					demoReply(25*demoMinute, demoSam, "Thanks Marcus. I can see the printer dropped off the network this morning. I'm connecting to it remotely now."),
+					demoSetStatus(30*demoMinute, demoSam, StatusInProgress),
+					demoAsk(1*demoHour, 1, "The panel says Ready, but nothing prints from the packing station PCs."),
+					demoLogTime(2*demoHour, demoSam, 45, "Reserved a fixed address for the printer, cleared the queue on PRINT01"),
+					demoReply(2*demoHour+10*demoMinute, demoSam, "The printer picked up a new address after last night's switch restart. It now has a reserved address and the queue is cleared. Could you print a test page?"),
+					demoAsk(2*demoHour+40*demoMinute, 1, "Test page came out fine. Thanks!"),
+					demoSetStatus(3*demoHour, demoSam, StatusCompleted),
 				},
 			},
 			{
 				title:       "New starter laptop for Jenna Ortiz",
 				description: "Jenna starts on the 1st. She needs a laptop, an e-mail account and access to the shared drives.",
-				urgency:     UrgencyLow, requester: 0, assignee: staffPriya, age: 45 * day,
+				urgency:     UrgencyLow, requester: 0, assignee: demoPriya, age: 45 * demoDay,
 				steps: []demoStep{
-					reply(1*hour, staffPriya, "Happy to set this up. Which team is Jenna joining, and does she need the CAD software?"),
-					setStatus(1*hour+5*minute, staffPriya, StatusWaiting),
-					ask(3*hour, 0, "She's in Purchasing, so no CAD. Office, the ERP client and a second monitor please."),
-					setStatus(3*hour+10*minute, staffPriya, StatusInProgress),
-					logTime(20*hour, staffPriya, 120, "Imaged ThinkPad T14, enrolled in Intune, installed the ERP client"),
-					reply(21*hour, staffPriya, "The laptop is ready and on your desk, with a welcome sheet holding Jenna's first-day password."),
-					setStatus(21*hour+30*minute, staffPriya, StatusCompleted),
+					demoReply(1*demoHour, demoPriya, "Happy to set this up. Which team is Jenna joining, and does she need the CAD software?"),
+					demoSetStatus(1*demoHour+5*demoMinute, demoPriya, StatusWaiting),
+					demoAsk(3*demoHour, 0, "She's in Purchasing, so no CAD. Office, the ERP client and a second monitor please."),
+					demoSetStatus(3*demoHour+10*demoMinute, demoPriya, StatusInProgress),
+					demoLogTime(20*demoHour, demoPriya, 120, "Imaged ThinkPad T14, enrolled in Intune, installed the ERP client"),
+					demoReply(21*demoHour, demoPriya, "The laptop is ready and on your desk, with a welcome sheet holding Jenna's first-day password."),
+					demoSetStatus(21*demoHour+30*demoMinute, demoPriya, StatusCompleted),
 				},
 			},
 			{
 				title:       "Shared mailbox orders@ bouncing external e-mail",
 				description: "Customers say their orders to orders@acme.example bounce back with an error. Started yesterday afternoon.",
-				urgency:     UrgencyNormal, requester: 2, assignee: staffSam, age: 38 * day,
+				urgency:     UrgencyNormal, requester: 2, assignee: demoSam, age: 38 * demoDay,
 				steps: []demoStep{
-					reply(3*hour, staffSam, "We're on it. The bounce message says the mailbox is over its size limit."),
-					setStatus(3*hour+5*minute, staffSam, StatusInProgress),
-					note(5*hour, staffSam, "Mailbox is at 49.5 of 50 GB. Archiving needs an Exchange Online Plan 2 licence: check with Alex before we quote."),
-					ask(26*hour, 2, "Customers are still telling us their orders bounce. Any update?"),
-					logTime(28*hour, staffSam, 90, "Enabled online archive, applied retention policy, watched mailbox size"),
-					reply(29*hour, staffSam, "We've turned on the online archive and moved mail older than two years into it. The mailbox has room again and new orders are arriving."),
-					setStatus(30*hour, staffSam, StatusCompleted),
+					demoReply(3*demoHour, demoSam, "We're on it. The bounce message says the mailbox is over its size limit."),
+					demoSetStatus(3*demoHour+5*demoMinute, demoSam, StatusInProgress),
+					demoNote(5*demoHour, demoSam, "Mailbox is at 49.5 of 50 GB. Archiving needs an Exchange Online Plan 2 licence: check with Alex before we quote."),
+					demoAsk(26*demoHour, 2, "Customers are still telling us their orders bounce. Any update?"),
+					demoLogTime(28*demoHour, demoSam, 90, "Enabled online archive, applied retention policy, watched mailbox size"),
+					demoReply(29*demoHour, demoSam, "We've turned on the online archive and moved mail older than two years into it. The mailbox has room again and new orders are arriving."),
+					demoSetStatus(30*demoHour, demoSam, StatusCompleted),
 				},
 			},
 			{
 				title:       "VPN drops every 20 minutes when working from home",
 				description: "Since I got a new router at home the VPN disconnects about every 20 minutes and I lose my ERP session.",
-				urgency:     UrgencyHigh, requester: 1, assignee: staffSam, age: 24 * day,
+				urgency:     UrgencyHigh, requester: 1, assignee: demoSam, age: 24 * demoDay,
 				steps: []demoStep{
-					reply(40*minute, staffSam, "Sorry about that. Are you using FortiClient on the laptop, and which router did the provider send?"),
-					setStatus(45*minute, staffSam, StatusWaiting),
-					ask(2*hour, 1, "Yes, FortiClient. It's the new fibre router from the provider."),
-					setStatus(2*hour+5*minute, staffSam, StatusInProgress),
-					logTime(3*hour, staffSam, 60, "Reviewed FortiGate logs: dead-peer timeouts on the SSL VPN"),
-					reply(3*hour+30*minute, staffSam, "The new router drops idle connections. I've switched your VPN profile to a setting it keeps open. Please reconnect and tell us if it holds."),
-					ask(5*hour, 1, "Held for the last hour without a drop. Looks fixed."),
-					setStatus(5*hour+15*minute, staffSam, StatusCompleted),
+					demoReply(40*demoMinute, demoSam, "Sorry about that. Are you using FortiClient on the laptop, and which router did the provider send?"),
+					demoSetStatus(45*demoMinute, demoSam, StatusWaiting),
+					demoAsk(2*demoHour, 1, "Yes, FortiClient. It's the new fibre router from the provider."),
+					demoSetStatus(2*demoHour+5*demoMinute, demoSam, StatusInProgress),
+					demoLogTime(3*demoHour, demoSam, 60, "Reviewed FortiGate logs: dead-peer timeouts on the SSL VPN"),
+					demoReply(3*demoHour+30*demoMinute, demoSam, "The new router drops idle connections. I've switched your VPN profile to a setting it keeps open. Please reconnect and tell us if it holds."),
+					demoAsk(5*demoHour, 1, "Held for the last hour without a drop. Looks fixed."),
+					demoSetStatus(5*demoHour+15*demoMinute, demoSam, StatusCompleted),
 				},
 			},
 			{
 				title:       "Microsoft 365 licence for a new sales rep",
 				description: "Please set up a Microsoft 365 licence for Tom Baker, who joins sales next week.",
-				urgency:     UrgencyLow, requester: 0, assignee: staffPriya, age: 16 * day,
+				urgency:     UrgencyLow, requester: 0, assignee: demoPriya, age: 16 * demoDay,
 				steps: []demoStep{
-					reply(2*hour, staffPriya, "Business Premium or Business Standard? The rest of sales are on Premium."),
-					ask(2*hour+30*minute, 0, "Premium please, same as the rest of sales."),
-					setStatus(2*hour+35*minute, staffPriya, StatusInProgress),
-					logTime(3*hour, staffPriya, 15, "Assigned Business Premium, added to the Sales group"),
-					reply(3*hour+5*minute, staffPriya, "Done. The licence is assigned and the account is in the Sales group; mail will appear in Outlook within the hour."),
-					setStatus(3*hour+10*minute, staffPriya, StatusCompleted),
+					demoReply(2*demoHour, demoPriya, "Business Premium or Business Standard? The rest of sales are on Premium."),
+					demoAsk(2*demoHour+30*demoMinute, 0, "Premium please, same as the rest of sales."),
+					demoSetStatus(2*demoHour+35*demoMinute, demoPriya, StatusInProgress),
+					demoLogTime(3*demoHour, demoPriya, 15, "Assigned Business Premium, added to the Sales group"),
+					demoReply(3*demoHour+5*demoMinute, demoPriya, "Done. The licence is assigned and the account is in the Sales group; mail will appear in Outlook within the hour."),
+					demoSetStatus(3*demoHour+10*demoMinute, demoPriya, StatusCompleted),
 				},
 			},
 			{
 				title:       "Monthly patching window for production servers",
 				description: "Please confirm this month's patching of the production servers and let us know about any downtime.",
-				urgency:     UrgencyNormal, requester: 0, assignee: staffSam, age: 9 * day,
+				urgency:     UrgencyNormal, requester: 0, assignee: demoSam, age: 9 * demoDay,
 				steps: []demoStep{
-					reply(30*minute, staffSam, "Confirmed for this weekend's maintenance window. We'll patch FILESRV01, ERP01 and both remote desktop hosts."),
-					setStatus(35*minute, staffSam, StatusInProgress),
-					note(1*hour, staffSam, "ERP01 needs the vendor hotfix installed before the cumulative update: download it beforehand."),
-					logTime(20*hour, staffSam, 180, "Patched FILESRV01, ERP01, RDS01 and RDS02; restarts and service checks"),
-					reply(20*hour+10*minute, staffSam, "All four servers are patched and back up. ERP and the file shares are checked and working."),
-					ask(20*hour+12*minute, 0, "Great, thank you."),
-					setStatus(20*hour+15*minute, staffSam, StatusCompleted),
+					demoReply(30*demoMinute, demoSam, "Confirmed for this weekend's maintenance window. We'll patch FILESRV01, ERP01 and both remote desktop hosts."),
+					demoSetStatus(35*demoMinute, demoSam, StatusInProgress),
+					demoNote(1*demoHour, demoSam, "ERP01 needs the vendor hotfix installed before the cumulative update: download it beforehand."),
+					demoLogTime(20*demoHour, demoSam, 180, "Patched FILESRV01, ERP01, RDS01 and RDS02; restarts and service checks"),
+					demoReply(20*demoHour+10*demoMinute, demoSam, "All four servers are patched and back up. ERP and the file shares are checked and working."),
+					demoAsk(20*demoHour+12*demoMinute, 0, "Great, thank you."),
+					demoSetStatus(20*demoHour+15*demoMinute, demoSam, StatusCompleted),
 				},
 			},
 			{
 				title:       "Firewall rule change for CNC supplier remote access",
 				description: "Our CNC supplier needs remote access to the Haas controller to update its software.",
-				urgency:     UrgencyNormal, requester: 1, assignee: staffSam, age: 3 * day,
+				urgency:     UrgencyNormal, requester: 1, assignee: demoSam, age: 3 * demoDay,
 				steps: []demoStep{
-					reply(1*hour, staffSam, "We can do this. We need the supplier's fixed public IP address and which machines they must reach."),
-					setStatus(1*hour+2*minute, staffSam, StatusWaiting),
-					ask(24*hour, 1, "Their IP is 203.0.113.45 and they only need the Haas controller at 10.20.5.14 on port 443."),
-					setStatus(24*hour+10*minute, staffSam, StatusInProgress),
-					logTime(26*hour, staffSam, 30, "Drafted firewall policy and address objects"),
-					reply(26*hour+10*minute, staffSam, "The rule is ready, limited to that one address and machine. We need Dana's written approval before we switch it on."),
-					setStatus(26*hour+15*minute, staffSam, StatusWaiting),
+					demoReply(1*demoHour, demoSam, "We can do this. We need the supplier's fixed public IP address and which machines they must reach."),
+					demoSetStatus(1*demoHour+2*demoMinute, demoSam, StatusWaiting),
+					demoAsk(24*demoHour, 1, "Their IP is 203.0.113.45 and they only need the Haas controller at 10.20.5.14 on port 443."),
+					demoSetStatus(24*demoHour+10*demoMinute, demoSam, StatusInProgress),
+					demoLogTime(26*demoHour, demoSam, 30, "Drafted firewall policy and address objects"),
+					demoReply(26*demoHour+10*demoMinute, demoSam, "The rule is ready, limited to that one address and machine. We need Dana's written approval before we switch it on."),
+					demoSetStatus(26*demoHour+15*demoMinute, demoSam, StatusWaiting),
 				},
 			},
 			{
 				title:       "Outlook keeps asking for my password",
 				description: "Outlook on my laptop asks for my password several times a day. Typing it in works, but it keeps coming back.",
-				urgency:     UrgencyNormal, requester: 2, assignee: staffSam, ageOf: clockResolution, factor: 0.8,
+				urgency:     UrgencyNormal, requester: 2, assignee: demoSam, ageOf: demoClockResolution, factor: 0.8,
 				steps: []demoStep{
-					reply(30*minute, staffSam, "Is it only on your laptop, or on your phone as well?"),
-					ask(50*minute, 2, "Only the laptop. My phone is fine."),
-					setStatus(55*minute, staffSam, StatusInProgress),
-					logTime(2*hour, staffSam, 30, "Cleared cached credentials, reset the Office sign-in"),
-					reply(2*hour+5*minute, staffSam, "I've cleared the saved sign-in. If it asks again, please sign out of Office and back in, and let us know."),
-					ask(18*hour, 2, "It asked again this morning, twice."),
+					demoReply(30*demoMinute, demoSam, "Is it only on your laptop, or on your phone as well?"),
+					demoAsk(50*demoMinute, 2, "Only the laptop. My phone is fine."),
+					demoSetStatus(55*demoMinute, demoSam, StatusInProgress),
+					demoLogTime(2*demoHour, demoSam, 30, "Cleared cached credentials, reset the Office sign-in"),
+					demoReply(2*demoHour+5*demoMinute, demoSam, "I've cleared the saved sign-in. If it asks again, please sign out of Office and back in, and let us know."),
+					demoAsk(18*demoHour, 2, "It asked again this morning, twice."),
 				},
 			},
 			{
 				title:       "Label printer driver for the packing station",
 				description: "We got a new label printer for PACK-02 but Windows can't find a driver for it.",
-				urgency:     UrgencyLow, requester: 1, assignee: staffPriya, age: 20 * hour,
+				urgency:     UrgencyLow, requester: 1, assignee: demoPriya, age: 20 * demoHour,
 				steps: []demoStep{
-					reply(2*hour, staffPriya, "Which model is it? A photo of the sticker on the back helps."),
-					ask(2*hour+20*minute, 1, "It's a Zebra ZD421."),
-					setStatus(2*hour+30*minute, staffPriya, StatusInProgress),
-					logTime(4*hour, staffPriya, 30, "Downloaded the ZDesigner driver, test print from PACK-02"),
-					reply(4*hour+5*minute, staffPriya, "The driver is installed and a test label printed. I'll check the label template with you tomorrow."),
+					demoReply(2*demoHour, demoPriya, "Which model is it? A photo of the sticker on the back helps."),
+					demoAsk(2*demoHour+20*demoMinute, 1, "It's a Zebra ZD421."),
+					demoSetStatus(2*demoHour+30*demoMinute, demoPriya, StatusInProgress),
+					demoLogTime(4*demoHour, demoPriya, 30, "Downloaded the ZDesigner driver, test print from PACK-02"),
+					demoReply(4*demoHour+5*demoMinute, demoPriya, "The driver is installed and a test label printed. I'll check the label template with you tomorrow."),
 				},
 			},
 			{
 				title:       "Quote for replacing the reception PC",
 				description: "The reception PC is six years old and very slow. Could you send us a quote for a replacement?",
-				urgency:     UrgencyLow, requester: 2, assignee: noAssignee, age: 5 * hour,
+				urgency:     UrgencyLow, requester: 2, assignee: demoNoAssignee, age: 5 * demoHour,
 			},
 			{
 				title:       "Backup failure alert: FILESRV01 nightly job",
 				description: "We got the automatic e-mail this morning saying last night's backup of FILESRV01 failed with \"VSS snapshot timed out\".",
-				urgency:     UrgencyCritical, requester: 0, assignee: noAssignee, age: 45 * minute, ageOf: clockResponse, factor: 3,
+				urgency:     UrgencyCritical, requester: 0, assignee: demoNoAssignee, age: 45 * demoMinute, ageOf: demoClockResponse, factor: 3,
 			},
 		},
 	},
@@ -333,143 +333,143 @@ var demoClients = []demoClient{
 			{
 				title:       "Warehouse handheld scanners can't reach the WMS",
 				description: "None of the handheld scanners can log in to the warehouse system. Dispatch has stopped.",
-				urgency:     UrgencyCritical, requester: 1, assignee: staffSam, age: 50 * day,
+				urgency:     UrgencyCritical, requester: 1, assignee: demoSam, age: 50 * demoDay,
 				steps: []demoStep{
-					reply(8*minute, staffSam, "On it. Is it every scanner, or only the ones in bay C?"),
-					setStatus(10*minute, staffSam, StatusInProgress),
-					ask(15*minute, 1, "All of them. Nothing is going out."),
-					logTime(70*minute, staffSam, 75, "Found expired TLS certificate on the WMS server, renewed and restarted the service"),
-					reply(75*minute, staffSam, "The WMS server's certificate expired overnight, so the scanners refused to connect. It's renewed and the scanners are reconnecting now."),
-					ask(85*minute, 1, "Confirmed, we're picking again. Thanks!"),
-					setStatus(90*minute, staffSam, StatusCompleted),
+					demoReply(8*demoMinute, demoSam, "On it. Is it every scanner, or only the ones in bay C?"),
+					demoSetStatus(10*demoMinute, demoSam, StatusInProgress),
+					demoAsk(15*demoMinute, 1, "All of them. Nothing is going out."),
+					demoLogTime(70*demoMinute, demoSam, 75, "Found expired TLS certificate on the WMS server, renewed and restarted the service"),
+					demoReply(75*demoMinute, demoSam, "The WMS server's certificate expired overnight, so the scanners refused to connect. It's renewed and the scanners are reconnecting now."),
+					demoAsk(85*demoMinute, 1, "Confirmed, we're picking again. Thanks!"),
+					demoSetStatus(90*demoMinute, demoSam, StatusCompleted),
 				},
 			},
 			{
 				title:       "Accounts for two seasonal warehouse staff",
 				description: "Two seasonal workers start on Monday and need logins.",
-				urgency:     UrgencyNormal, requester: 2, assignee: staffPriya, age: 40 * day,
+				urgency:     UrgencyNormal, requester: 2, assignee: demoPriya, age: 40 * demoDay,
 				steps: []demoStep{
-					reply(45*minute, staffPriya, "Can you send their names? Do they need e-mail, or just a scanner login?"),
-					setStatus(50*minute, staffPriya, StatusWaiting),
-					ask(2*hour, 2, "Kofi Mensah and Ana Silva. Scanner login and the payslip portal only, no mailbox."),
-					setStatus(2*hour+5*minute, staffPriya, StatusInProgress),
-					logTime(3*hour, staffPriya, 40, "Created directory accounts, WMS users and F1 licences"),
-					reply(3*hour+10*minute, staffPriya, "Both accounts are ready. Their first-day passwords are in sealed envelopes at reception."),
-					setStatus(3*hour+15*minute, staffPriya, StatusCompleted),
+					demoReply(45*demoMinute, demoPriya, "Can you send their names? Do they need e-mail, or just a scanner login?"),
+					demoSetStatus(50*demoMinute, demoPriya, StatusWaiting),
+					demoAsk(2*demoHour, 2, "Kofi Mensah and Ana Silva. Scanner login and the payslip portal only, no mailbox."),
+					demoSetStatus(2*demoHour+5*demoMinute, demoPriya, StatusInProgress),
+					demoLogTime(3*demoHour, demoPriya, 40, "Created directory accounts, WMS users and F1 licences"),
+					demoReply(3*demoHour+10*demoMinute, demoPriya, "Both accounts are ready. Their first-day passwords are in sealed envelopes at reception."),
+					demoSetStatus(3*demoHour+15*demoMinute, demoPriya, StatusCompleted),
 				},
 			},
 			{
 				title:       "Replace failed disk in the warehouse NAS",
 				description: "The NAS in the comms room is beeping and shows an amber light on one drive.",
-				urgency:     UrgencyHigh, requester: 1, assignee: staffSam, age: 33 * day,
+				urgency:     UrgencyHigh, requester: 1, assignee: demoSam, age: 33 * demoDay,
 				steps: []demoStep{
-					reply(20*minute, staffSam, "The NAS reports drive 3 failed. The array is degraded but your data is safe. We have a spare and can swap it today."),
-					setStatus(25*minute, staffSam, StatusInProgress),
-					logTime(150*minute, staffSam, 60, "Hot-swapped drive 3, started RAID rebuild"),
-					reply(160*minute, staffSam, "Drive swapped and the rebuild is running. It takes about eight hours and the NAS stays usable meanwhile."),
-					ask(3*hour, 1, "Great, thanks for the quick turnaround."),
-					setStatus(3*hour+20*minute, staffSam, StatusCompleted),
+					demoReply(20*demoMinute, demoSam, "The NAS reports drive 3 failed. The array is degraded but your data is safe. We have a spare and can swap it today."),
+					demoSetStatus(25*demoMinute, demoSam, StatusInProgress),
+					demoLogTime(150*demoMinute, demoSam, 60, "Hot-swapped drive 3, started RAID rebuild"),
+					demoReply(160*demoMinute, demoSam, "Drive swapped and the rebuild is running. It takes about eight hours and the NAS stays usable meanwhile."),
+					demoAsk(3*demoHour, 1, "Great, thanks for the quick turnaround."),
+					demoSetStatus(3*demoHour+20*demoMinute, demoSam, StatusCompleted),
 				},
 			},
 			{
 				title:       "Teams calls dropping in the Manchester office",
 				description: "Calls on Teams from the Manchester office keep freezing and dropping, mostly in the afternoon.",
-				urgency:     UrgencyNormal, requester: 0, assignee: staffSam, age: 19 * day,
+				urgency:     UrgencyNormal, requester: 0, assignee: demoSam, age: 19 * demoDay,
 				steps: []demoStep{
-					reply(35*minute, staffSam, "Thanks Hannah. Afternoon is when the backups to head office run; we'll check the line usage."),
-					setStatus(40*minute, staffSam, StatusInProgress),
-					logTime(3*hour, staffSam, 90, "Enabled QoS on the switches and firewall, DSCP tagging for Teams"),
-					reply(3*hour+10*minute, staffSam, "Teams traffic now has priority over the backups on the office line. Calls should stay clear even while backups run."),
-					ask(5*hour, 0, "Calls this afternoon were crystal clear."),
-					setStatus(5*hour+10*minute, staffSam, StatusCompleted),
+					demoReply(35*demoMinute, demoSam, "Thanks Hannah. Afternoon is when the backups to head office run; we'll check the line usage."),
+					demoSetStatus(40*demoMinute, demoSam, StatusInProgress),
+					demoLogTime(3*demoHour, demoSam, 90, "Enabled QoS on the switches and firewall, DSCP tagging for Teams"),
+					demoReply(3*demoHour+10*demoMinute, demoSam, "Teams traffic now has priority over the backups on the office line. Calls should stay clear even while backups run."),
+					demoAsk(5*demoHour, 0, "Calls this afternoon were crystal clear."),
+					demoSetStatus(5*demoHour+10*demoMinute, demoSam, StatusCompleted),
 				},
 			},
 			{
 				title:       "Shared calendar permissions for the dispatch team",
 				description: "The dispatch team can see the Dispatch calendar but can't add bookings to it.",
-				urgency:     UrgencyLow, requester: 1, assignee: staffPriya, age: 11 * day,
+				urgency:     UrgencyLow, requester: 1, assignee: demoPriya, age: 11 * demoDay,
 				steps: []demoStep{
-					reply(1*hour, staffPriya, "I'll give the dispatch group editing rights on the calendar."),
-					setStatus(65*minute, staffPriya, StatusInProgress),
-					logTime(90*minute, staffPriya, 20, "Granted Editor on the Dispatch calendar to the dispatch group"),
-					reply(95*minute, staffPriya, "Done. It can take a few minutes to show up in Outlook."),
-					ask(2*hour, 1, "Working now, thank you."),
-					setStatus(2*hour+5*minute, staffPriya, StatusCompleted),
+					demoReply(1*demoHour, demoPriya, "I'll give the dispatch group editing rights on the calendar."),
+					demoSetStatus(65*demoMinute, demoPriya, StatusInProgress),
+					demoLogTime(90*demoMinute, demoPriya, 20, "Granted Editor on the Dispatch calendar to the dispatch group"),
+					demoReply(95*demoMinute, demoPriya, "Done. It can take a few minutes to show up in Outlook."),
+					demoAsk(2*demoHour, 1, "Working now, thank you."),
+					demoSetStatus(2*demoHour+5*demoMinute, demoPriya, StatusCompleted),
 				},
 			},
 			{
 				title:       "Replace core switch in the warehouse comms room",
 				description: "Following the last network review, please go ahead with replacing the core switch in the warehouse.",
-				urgency:     UrgencyNormal, requester: 0, assignee: staffSam, age: 13 * day,
+				urgency:     UrgencyNormal, requester: 0, assignee: demoSam, age: 13 * demoDay,
 				steps: []demoStep{
-					reply(1*hour, staffSam, "We'll quote for a pair of Aruba CX switches and plan the swap for an evening."),
-					setStatus(65*minute, staffSam, StatusWaiting),
-					ask(24*hour, 0, "Quote approved, the purchase order is on its way by e-mail."),
-					setStatus(24*hour+5*minute, staffSam, StatusInProgress),
-					logTime(25*hour+50*minute, staffSam, 120, "Pre-staged switch configuration"),
-					reply(26*hour, staffSam, "The switches are configured. Which evening this week is the warehouse quiet enough for the swap?"),
-					setStatus(26*hour+5*minute, staffSam, StatusWaiting),
-					ask(3*day, 0, "Any evening after 19:00 works."),
-					setStatus(3*day+2*hour, staffSam, StatusInProgress),
-					logTime(3*day+8*hour, staffSam, 240, "On-site switch swap, patching, VLAN checks"),
-					logTime(3*day+8*hour+5*minute, staffPriya, 180, "On-site assist: patching and scanner re-tests"),
-					reply(3*day+8*hour+30*minute, staffSam, "The new switches are in and every scanner, printer and access point is back online."),
-					setStatus(3*day+9*hour, staffSam, StatusCompleted),
+					demoReply(1*demoHour, demoSam, "We'll quote for a pair of Aruba CX switches and plan the swap for an evening."),
+					demoSetStatus(65*demoMinute, demoSam, StatusWaiting),
+					demoAsk(24*demoHour, 0, "Quote approved, the purchase order is on its way by e-mail."),
+					demoSetStatus(24*demoHour+5*demoMinute, demoSam, StatusInProgress),
+					demoLogTime(25*demoHour+50*demoMinute, demoSam, 120, "Pre-staged switch configuration"),
+					demoReply(26*demoHour, demoSam, "The switches are configured. Which evening this week is the warehouse quiet enough for the swap?"),
+					demoSetStatus(26*demoHour+5*demoMinute, demoSam, StatusWaiting),
+					demoAsk(3*demoDay, 0, "Any evening after 19:00 works."),
+					demoSetStatus(3*demoDay+2*demoHour, demoSam, StatusInProgress),
+					demoLogTime(3*demoDay+8*demoHour, demoSam, 240, "On-site switch swap, patching, VLAN checks"),
+					demoLogTime(3*demoDay+8*demoHour+5*demoMinute, demoPriya, 180, "On-site assist: patching and scanner re-tests"),
+					demoReply(3*demoDay+8*demoHour+30*demoMinute, demoSam, "The new switches are in and every scanner, printer and access point is back online."),
+					demoSetStatus(3*demoDay+9*demoHour, demoSam, StatusCompleted),
 				},
 			},
 			{
 				title:       "Suspicious sign-in alert on Hannah's account",
 				description: "I got an alert about a sign-in to my account from Lisbon. That wasn't me.",
-				urgency:     UrgencyCritical, requester: 0, assignee: staffSam, age: 2 * day,
+				urgency:     UrgencyCritical, requester: 0, assignee: demoSam, age: 2 * demoDay,
 				steps: []demoStep{
-					reply(6*minute, staffSam, "We've blocked sign-in on the account while we check. Please don't approve any MFA prompts."),
-					setStatus(7*minute, staffSam, StatusInProgress),
-					ask(10*minute, 0, "Understood, I'm in London. Please keep it locked."),
-					logTime(50*minute, staffSam, 45, "Revoked sessions, reset password, reviewed audit log, enforced MFA"),
-					note(55*minute, staffSam, "Token theft via a phishing link; no mailbox rules were created. Recommend conditional access for the exec group: raise at the next review."),
-					reply(60*minute, staffSam, "Your sessions are revoked and the password is reset. Nothing was changed in your mailbox. Please use the new password we phoned through and set up MFA again."),
-					setStatus(65*minute, staffSam, StatusCompleted),
+					demoReply(6*demoMinute, demoSam, "We've blocked sign-in on the account while we check. Please don't approve any MFA prompts."),
+					demoSetStatus(7*demoMinute, demoSam, StatusInProgress),
+					demoAsk(10*demoMinute, 0, "Understood, I'm in London. Please keep it locked."),
+					demoLogTime(50*demoMinute, demoSam, 45, "Revoked sessions, reset password, reviewed audit log, enforced MFA"),
+					demoNote(55*demoMinute, demoSam, "Token theft via a phishing link; no mailbox rules were created. Recommend conditional access for the exec group: raise at the next review."),
+					demoReply(60*demoMinute, demoSam, "Your sessions are revoked and the password is reset. Nothing was changed in your mailbox. Please use the new password we phoned through and set up MFA again."),
+					demoSetStatus(65*demoMinute, demoSam, StatusCompleted),
 				},
 			},
 			{
 				title:       "Driver tablets stuck on an old route app version",
 				description: "Half of the driver tablets still run last month's route app and show the wrong delivery windows.",
-				urgency:     UrgencyNormal, requester: 0, assignee: staffPriya, age: 4 * day,
+				urgency:     UrgencyNormal, requester: 0, assignee: demoPriya, age: 4 * demoDay,
 				steps: []demoStep{
-					reply(50*minute, staffPriya, "We can push the update through Intune. Is it OK to do it during the day, or should we wait until the vans are back?"),
-					setStatus(55*minute, staffPriya, StatusWaiting),
-					ask(24*hour, 0, "Let me check with the transport manager and come back to you."),
+					demoReply(50*demoMinute, demoPriya, "We can push the update through Intune. Is it OK to do it during the day, or should we wait until the vans are back?"),
+					demoSetStatus(55*demoMinute, demoPriya, StatusWaiting),
+					demoAsk(24*demoHour, 0, "Let me check with the transport manager and come back to you."),
 				},
 			},
 			{
 				title:       "Wi-Fi dead spot in loading bay 4",
 				description: "Scanners lose Wi-Fi at loading bay 4, so loads can't be confirmed there.",
-				urgency:     UrgencyHigh, requester: 1, assignee: staffSam, ageOf: clockResolution, factor: 0.85,
+				urgency:     UrgencyHigh, requester: 1, assignee: demoSam, ageOf: demoClockResolution, factor: 0.85,
 				steps: []demoStep{
-					reply(12*minute, staffSam, "We'll look at the wireless controller's coverage map now."),
-					setStatus(15*minute, staffSam, StatusInProgress),
-					note(40*minute, staffSam, "The access point by bay 4 rebooted 300+ times this week: probably a failing PoE injector. Spare is in the van."),
-					logTime(90*minute, staffSam, 60, "Remote diagnosis on the wireless controller, scheduled site visit"),
-					reply(100*minute, staffSam, "The access point by bay 4 keeps restarting. An engineer is on the way with a replacement power injector."),
-					ask(2*hour, 1, "Thanks. Drivers are using paper dockets until then."),
+					demoReply(12*demoMinute, demoSam, "We'll look at the wireless controller's coverage map now."),
+					demoSetStatus(15*demoMinute, demoSam, StatusInProgress),
+					demoNote(40*demoMinute, demoSam, "The access point by bay 4 rebooted 300+ times this week: probably a failing PoE injector. Spare is in the van."),
+					demoLogTime(90*demoMinute, demoSam, 60, "Remote diagnosis on the wireless controller, scheduled site visit"),
+					demoReply(100*demoMinute, demoSam, "The access point by bay 4 keeps restarting. An engineer is on the way with a replacement power injector."),
+					demoAsk(2*demoHour, 1, "Thanks. Drivers are using paper dockets until then."),
 				},
 			},
 			{
 				title:       "Printer offline at reception",
 				description: "The reception printer shows offline and the display says paper jam, but there is no paper stuck.",
-				urgency:     UrgencyLow, requester: 2, assignee: staffPriya, age: 6 * hour,
+				urgency:     UrgencyLow, requester: 2, assignee: demoPriya, age: 6 * demoHour,
 				steps: []demoStep{
-					reply(40*minute, staffPriya, "Let's try a few things together. I'll call you in five minutes."),
-					setStatus(45*minute, staffPriya, StatusInProgress),
-					logTime(90*minute, staffPriya, 25, "Guided paper path check by phone, replaced toner"),
-					reply(95*minute, staffPriya, "It's printing again. The jam sensor is flaky, so I've asked the leasing company for a service visit."),
-					ask(2*hour, 2, "Thanks, I'll let you know when they've been."),
+					demoReply(40*demoMinute, demoPriya, "Let's try a few things together. I'll call you in five minutes."),
+					demoSetStatus(45*demoMinute, demoPriya, StatusInProgress),
+					demoLogTime(90*demoMinute, demoPriya, 25, "Guided paper path check by phone, replaced toner"),
+					demoReply(95*demoMinute, demoPriya, "It's printing again. The jam sensor is flaky, so I've asked the leasing company for a service visit."),
+					demoAsk(2*demoHour, 2, "Thanks, I'll let you know when they've been."),
 				},
 			},
 			{
 				title:       "Invoice PDF export fails in Sage",
 				description: "Exporting invoices to PDF in Sage gives \"Unable to create file\". Other users have the same problem.",
-				urgency:     UrgencyNormal, requester: 2, assignee: noAssignee, age: 35 * minute,
+				urgency:     UrgencyNormal, requester: 2, assignee: demoNoAssignee, age: 35 * demoMinute,
 			},
 		},
 	},
@@ -484,99 +484,100 @@ var demoClients = []demoClient{
 			{
 				title:       "Developer laptops need more RAM",
 				description: "Our developers' laptops run out of memory with Docker and the IDE open. Can we upgrade them to 32 GB?",
-				urgency:     UrgencyLow, requester: 0, assignee: staffPriya, age: 48 * day,
+				urgency:     UrgencyLow, requester: 0, assignee: demoPriya, age: 48 * demoDay,
 				steps: []demoStep{
-					reply(3*hour, staffPriya, "Five of the eight laptops take a second memory module. I'll order the modules and fit them on site."),
-					setStatus(3*hour+5*minute, staffPriya, StatusInProgress),
-					logTime(24*hour, staffPriya, 90, "Fitted 16 GB modules in five laptops, memory tests"),
-					reply(25*hour, staffPriya, "Five laptops now have 32 GB. The other three have soldered memory and would need replacing; I'll send a quote separately."),
-					ask(26*hour, 0, "Thanks, that already helps a lot."),
-					setStatus(26*hour+10*minute, staffPriya, StatusCompleted),
+					demoReply(3*demoHour, demoPriya, "Five of the eight laptops take a second memory module. I'll order the modules and fit them on site."),
+					demoSetStatus(3*demoHour+5*demoMinute, demoPriya, StatusInProgress),
+					demoLogTime(24*demoHour, demoPriya, 90, "Fitted 16 GB modules in five laptops, memory tests"),
+					demoReply(25*demoHour, demoPriya, "Five laptops now have 32 GB. The other three have soldered memory and would need replacing; I'll send a quote separately."),
+					demoAsk(26*demoHour, 0, "Thanks, that already helps a lot."),
+					demoSetStatus(26*demoHour+10*demoMinute, demoPriya, StatusCompleted),
 				},
 			},
 			{
 				title:       "Build server out of disk space",
 				description: "The CI builds fail with \"no space left on device\" on the build server.",
-				urgency:     UrgencyHigh, requester: 0, assignee: staffSam, age: 30 * day,
+				urgency:     UrgencyHigh, requester: 0, assignee: demoSam, age: 30 * demoDay,
 				steps: []demoStep{
-					reply(25*minute, staffSam, "Looking now. The Docker image cache has grown to 400 GB."),
-					setStatus(30*minute, staffSam, StatusInProgress),
-					logTime(2*hour, staffSam, 60, "Extended the volume, pruned Docker images, added a nightly prune job"),
-					reply(2*hour+10*minute, staffSam, "Builds are running again. The disk has 300 GB free and old images are now cleaned up every night."),
-					setStatus(2*hour+20*minute, staffSam, StatusCompleted),
+					demoReply(25*demoMinute, demoSam, "Looking now. The Docker image cache has grown to 400 GB."),
+					demoSetStatus(30*demoMinute, demoSam, StatusInProgress),
+					demoLogTime(2*demoHour, demoSam, 60, "Extended the volume, pruned Docker images, added a nightly prune job"),
+					demoReply(2*demoHour+10*demoMinute, demoSam, "Builds are running again. The disk has 300 GB free and old images are now cleaned up every night."),
+					demoAsk(2*demoHour+15*demoMinute, 0, "Pipeline is green again, thanks."),
+					demoSetStatus(2*demoHour+20*demoMinute, demoSam, StatusCompleted),
 				},
 			},
 			{
 				title:       "GitHub single sign-on broken after Entra ID change",
 				description: "Nobody can sign in to GitHub through single sign-on since this morning. We can't merge anything.",
-				urgency:     UrgencyCritical, requester: 0, assignee: staffSam, age: 22 * day,
+				urgency:     UrgencyCritical, requester: 0, assignee: demoSam, age: 22 * demoDay,
 				steps: []demoStep{
-					reply(10*minute, staffSam, "We're on it. Yesterday's change to the Entra ID app registrations looks like the cause."),
-					setStatus(12*minute, staffSam, StatusInProgress),
-					logTime(90*minute, staffSam, 90, "Restored the SAML signing certificate on the GitHub enterprise app, tested sign-in"),
-					reply(95*minute, staffSam, "Single sign-on works again: the GitHub app's signing certificate had been rotated without updating GitHub. Please try now."),
-					ask(110*minute, 0, "Works for everyone here. Thanks."),
-					setStatus(2*hour, staffSam, StatusCompleted),
+					demoReply(10*demoMinute, demoSam, "We're on it. Yesterday's change to the Entra ID app registrations looks like the cause."),
+					demoSetStatus(12*demoMinute, demoSam, StatusInProgress),
+					demoLogTime(90*demoMinute, demoSam, 90, "Restored the SAML signing certificate on the GitHub enterprise app, tested sign-in"),
+					demoReply(95*demoMinute, demoSam, "Single sign-on works again: the GitHub app's signing certificate had been rotated without updating GitHub. Please try now."),
+					demoAsk(110*demoMinute, 0, "Works for everyone here. Thanks."),
+					demoSetStatus(2*demoHour, demoSam, StatusCompleted),
 				},
 			},
 			{
 				title:       "Office move: network and desks for six new seats",
 				description: "We're taking over the room next door. Six desks need network, power checks and docking stations.",
-				urgency:     UrgencyNormal, requester: 1, assignee: staffPriya, age: 12 * day,
+				urgency:     UrgencyNormal, requester: 1, assignee: demoPriya, age: 12 * demoDay,
 				steps: []demoStep{
-					reply(2*hour, staffPriya, "Happy to plan this. Could you send us the floor plan with the desk positions?"),
-					setStatus(2*hour+5*minute, staffPriya, StatusWaiting),
-					ask(24*hour, 1, "Floor plan is attached to the e-mail I just sent."),
-					setStatus(24*hour+5*minute, staffPriya, StatusInProgress),
-					logTime(27*hour, staffPriya, 240, "Site survey, cabling plan, ordered docks and patch leads"),
-					logTime(31*hour, staffPriya, 180, "Patched six desk ports, configured VLANs, set up docks"),
-					reply(32*hour, staffPriya, "Four desks are fully working. For the last two, please confirm where they go once the furniture has arrived."),
-					setStatus(32*hour+10*minute, staffPriya, StatusWaiting),
-					ask(5*day, 1, "The furniture arrives next week, we'll confirm then."),
+					demoReply(2*demoHour, demoPriya, "Happy to plan this. Could you send us the floor plan with the desk positions?"),
+					demoSetStatus(2*demoHour+5*demoMinute, demoPriya, StatusWaiting),
+					demoAsk(24*demoHour, 1, "Floor plan is attached to the e-mail I just sent."),
+					demoSetStatus(24*demoHour+5*demoMinute, demoPriya, StatusInProgress),
+					demoLogTime(27*demoHour, demoPriya, 240, "Site survey, cabling plan, ordered docks and patch leads"),
+					demoLogTime(31*demoHour, demoPriya, 180, "Patched six desk ports, configured VLANs, set up docks"),
+					demoReply(32*demoHour, demoPriya, "Four desks are fully working. For the last two, please confirm where they go once the furniture has arrived."),
+					demoSetStatus(32*demoHour+10*demoMinute, demoPriya, StatusWaiting),
+					demoAsk(5*demoDay, 1, "The furniture arrives next week, we'll confirm then."),
 				},
 			},
 			{
 				title:       "Onboard two working students",
 				description: "Two working students start on Monday: they need laptops, accounts and access to Jira and GitHub.",
-				urgency:     UrgencyLow, requester: 1, assignee: staffPriya, age: 7 * day,
+				urgency:     UrgencyLow, requester: 1, assignee: demoPriya, age: 7 * demoDay,
 				steps: []demoStep{
-					reply(1*hour, staffPriya, "On it. Do they need admin rights on their laptops?"),
-					ask(90*minute, 1, "No admin rights, standard developer setup otherwise."),
-					setStatus(95*minute, staffPriya, StatusInProgress),
-					logTime(20*hour, staffPriya, 150, "Imaged two laptops, accounts, Jira and GitHub seats"),
-					reply(21*hour, staffPriya, "Both laptops and accounts are ready. Sign-in details are with Lena."),
-					setStatus(21*hour+10*minute, staffPriya, StatusCompleted),
+					demoReply(1*demoHour, demoPriya, "On it. Do they need admin rights on their laptops?"),
+					demoAsk(90*demoMinute, 1, "No admin rights, standard developer setup otherwise."),
+					demoSetStatus(95*demoMinute, demoPriya, StatusInProgress),
+					demoLogTime(20*demoHour, demoPriya, 150, "Imaged two laptops, accounts, Jira and GitHub seats"),
+					demoReply(21*demoHour, demoPriya, "Both laptops and accounts are ready. Sign-in details are with Lena."),
+					demoSetStatus(21*demoHour+10*demoMinute, demoPriya, StatusCompleted),
 				},
 			},
 			{
 				title:       "VPN drops for remote developers",
 				description: "Developers working from home lose the VPN several times a day, always after a few hours connected.",
-				urgency:     UrgencyHigh, requester: 0, assignee: staffSam, age: 14 * hour, ageOf: clockResolution, factor: 1.75,
+				urgency:     UrgencyHigh, requester: 0, assignee: demoSam, age: 14 * demoHour, ageOf: demoClockResolution, factor: 1.75,
 				steps: []demoStep{
-					reply(30*minute, staffSam, "Thanks Jonas. Does it happen to everyone at the same time, or to each person separately?"),
-					setStatus(35*minute, staffSam, StatusInProgress),
-					logTime(2*hour, staffSam, 90, "Captured IKE logs from the firewall and two clients"),
-					note(3*hour, staffSam, "Rekey fails every 8 hours on clients behind carrier-grade NAT. Try IKEv2 with a shorter lifetime before opening a case with the vendor."),
-					reply(3*hour+10*minute, staffSam, "We found the connection fails when it renews its keys. We're testing a changed VPN profile on two laptops."),
-					ask(10*hour, 0, "Still dropping for the Berlin team this morning."),
-					logTime(12*hour, staffSam, 120, "Tested IKEv2 profile with adjusted lifetimes on two devices"),
+					demoReply(30*demoMinute, demoSam, "Thanks Jonas. Does it happen to everyone at the same time, or to each person separately?"),
+					demoSetStatus(35*demoMinute, demoSam, StatusInProgress),
+					demoLogTime(2*demoHour, demoSam, 90, "Captured IKE logs from the firewall and two clients"),
+					demoNote(3*demoHour, demoSam, "Rekey fails every 8 hours on clients behind carrier-grade NAT. Try IKEv2 with a shorter lifetime before opening a case with the vendor."),
+					demoReply(3*demoHour+10*demoMinute, demoSam, "We found the connection fails when it renews its keys. We're testing a changed VPN profile on two laptops."),
+					demoAsk(10*demoHour, 0, "Still dropping for the Berlin team this morning."),
+					demoLogTime(12*demoHour, demoSam, 120, "Tested IKEv2 profile with adjusted lifetimes on two devices"),
 				},
 			},
 			{
 				title:       "Firewall rule change: open a port for the staging webhook",
 				description: "Our payment provider needs to reach staging.initech.example on port 8443 for webhooks.",
-				urgency:     UrgencyNormal, requester: 0, assignee: staffSam, age: 6 * hour,
+				urgency:     UrgencyNormal, requester: 0, assignee: demoSam, age: 6 * demoHour,
 				steps: []demoStep{
-					reply(45*minute, staffSam, "We'll only allow the provider's published address ranges. Do you have their list?"),
-					setStatus(50*minute, staffSam, StatusInProgress),
-					ask(90*minute, 0, "Here: they publish them at their developer docs, section \"Webhook IPs\"."),
-					logTime(2*hour, staffSam, 45, "Created address group and NAT rule, change scheduled for tonight"),
+					demoReply(45*demoMinute, demoSam, "We'll only allow the provider's published address ranges. Do you have their list?"),
+					demoSetStatus(50*demoMinute, demoSam, StatusInProgress),
+					demoAsk(90*demoMinute, 0, "Here: they publish them at their developer docs, section \"Webhook IPs\"."),
+					demoLogTime(2*demoHour, demoSam, 45, "Created address group and NAT rule, change scheduled for tonight"),
 				},
 			},
 			{
 				title:       "Monitor flickering on Lena's desk",
 				description: "My left monitor flickers every few seconds. I tried another cable already.",
-				urgency:     UrgencyLow, requester: 1, assignee: noAssignee, age: 2 * hour,
+				urgency:     UrgencyLow, requester: 1, assignee: demoNoAssignee, age: 2 * demoHour,
 			},
 		},
 	},
@@ -627,7 +628,7 @@ func (l *demoLoader) load(ctx context.Context) error {
 	}
 
 	// Staff.
-	staffSince := now.Add(-90 * day)
+	staffSince := now.Add(-90 * demoDay)
 	for _, s := range demoStaff {
 		l.staff = append(l.staff, l.newUser(s.role, nil, s.name, s.email, "password", staffSince))
 	}
@@ -636,7 +637,7 @@ func (l *demoLoader) load(ctx context.Context) error {
 	}
 
 	// Clients, with the premium policy where one is wanted.
-	clientSince := now.Add(-75 * day)
+	clientSince := now.Add(-75 * demoDay)
 	clients := make([]Client, len(demoClients))
 	policies := make([]*SLAPolicy, len(demoClients))
 	targets := make([]map[string]SLATarget, len(demoClients))
@@ -670,7 +671,7 @@ func (l *demoLoader) load(ctx context.Context) error {
 	for i, dc := range demoClients {
 		userStart[i] = len(users)
 		for j, u := range dc.users {
-			since := clientSince.Add(time.Duration(j+1) * day)
+			since := clientSince.Add(time.Duration(j+1) * demoDay)
 			users = append(users, l.newUser(RoleClient, &clients[i].ID, u.name, u.email, "invite", since))
 		}
 	}
@@ -724,10 +725,10 @@ func (l *demoLoader) load(ctx context.Context) error {
 		if dc.topUpHours == 0 {
 			continue
 		}
-		at := maxTime(now.Add(-5*day), monthStart)
+		at := demoLatest(now.Add(-5*demoDay), monthStart)
 		purchases = append(purchases, HourPurchase{ClientID: clients[i].ID, PeriodID: cur.ID,
 			Minutes: dc.topUpHours * 60, Note: fmt.Sprintf("Top-up block: %d hours", dc.topUpHours),
-			CreatedBy: &l.staff[staffAdmin].ID, CreatedAt: at})
+			CreatedBy: &l.staff[demoAdmin].ID, CreatedAt: at})
 		purchased[clients[i].ID] += dc.topUpHours * 60
 	}
 	if len(purchases) > 0 {
@@ -822,7 +823,7 @@ func (l *demoLoader) ensureWorkspace(ctx context.Context) error {
 	if exists {
 		return nil
 	}
-	since := l.now.Add(-90 * day)
+	since := l.now.Add(-90 * demoDay)
 	w := &Workspace{ID: 1, Name: demoWorkspaceName, BrandColor: "#2563eb", SupportEmail: "support@demo.portal",
 		CreatedAt: since, UpdatedAt: since}
 	if _, err := l.tx.NewInsert().Model(w).Exec(ctx); err != nil {
@@ -866,7 +867,7 @@ func (l *demoLoader) targets(ctx context.Context, policyID int64) (map[string]SL
 
 // premiumPolicy creates a client's 24x7 calendar and tighter policy.
 func (l *demoLoader) premiumPolicy(ctx context.Context, dc *demoClient) (*SLAPolicy, map[string]SLATarget, error) {
-	since := l.now.Add(-75 * day)
+	since := l.now.Add(-75 * demoDay)
 	cal := &SLACalendar{Name: dc.name + " 24x7", Timezone: dc.timezone, AlwaysOpen: true,
 		WorkDays: 127, StartMinute: 0, EndMinute: 24 * 60, CreatedAt: since}
 	if _, err := l.tx.NewInsert().Model(cal).Exec(ctx); err != nil {
@@ -917,7 +918,7 @@ func demoAge(s *demoRequest, targets map[string]SLATarget) time.Duration {
 	if s.ageOf != "" {
 		t := targets[s.urgency]
 		mins := t.ResolutionMinutes
-		if s.ageOf == clockResponse {
+		if s.ageOf == demoClockResponse {
 			mins = t.ResponseMinutes
 		}
 		age = max(age, time.Duration(s.factor*float64(mins))*time.Minute)
@@ -957,7 +958,7 @@ func (l *demoLoader) addRequest(c *Client, users []User, s *demoRequest, number 
 	r := Request{ClientID: c.ID, Number: number, Title: s.title, Description: s.description,
 		Urgency: s.urgency, Status: StatusSubmitted, RequesterID: &requester.ID,
 		CreatedAt: created, UpdatedAt: created}
-	if s.assignee != noAssignee {
+	if s.assignee != demoNoAssignee {
 		r.AssigneeID = &l.staff[s.assignee].ID
 	}
 	l.event(idx, c.ID, &requester.ID, EventRequestSubmitted, AudiencePublic, "", created)
@@ -967,22 +968,22 @@ func (l *demoLoader) addRequest(c *Client, users []User, s *demoRequest, number 
 		at := created.Add(st.at)
 		r.UpdatedAt = at
 		switch st.kind {
-		case stepAsk:
+		case demoStepAsk:
 			author := users[st.who].ID
 			l.messages = append(l.messages, demoPendingRow{req: idx, msg: Message{ClientID: c.ID, AuthorID: &author, Body: st.text, CreatedAt: at}})
 			l.event(idx, c.ID, &author, EventMessagePosted, AudiencePublic, "", at)
-		case stepReply:
+		case demoStepReply:
 			author := l.staff[st.who].ID
 			l.messages = append(l.messages, demoPendingRow{req: idx, msg: Message{ClientID: c.ID, AuthorID: &author, Body: st.text, CreatedAt: at}})
 			l.event(idx, c.ID, &author, EventMessagePosted, AudiencePublic, "", at)
 			if r.FirstResponseAt == nil {
 				r.FirstResponseAt = &at
 			}
-		case stepNote:
+		case demoStepNote:
 			author := l.staff[st.who].ID
 			l.messages = append(l.messages, demoPendingRow{req: idx, msg: Message{ClientID: c.ID, AuthorID: &author, Body: st.text, Internal: true, CreatedAt: at}})
 			l.event(idx, c.ID, &author, EventInternalNote, AudienceStaff, "", at)
-		case stepStatus:
+		case demoStepStatus:
 			actor := l.staff[st.who].ID
 			r.Status = st.text
 			changes = append(changes, demoStatusAt{at, st.text})
@@ -992,7 +993,7 @@ func (l *demoLoader) addRequest(c *Client, users []User, s *demoRequest, number 
 			} else {
 				r.CompletedAt = nil
 			}
-		case stepTime:
+		case demoStepTime:
 			l.logTime(idx, c.ID, l.staff[st.who].ID, st.minutes, st.text, at, at)
 		}
 	}
@@ -1009,10 +1010,10 @@ func (l *demoLoader) addRequest(c *Client, users []User, s *demoRequest, number 
 	if r.CompletedAt != nil {
 		resEnd = *r.CompletedAt
 	}
-	r.ResponseUsedSecs = runningSecs(changes, respEnd)
-	r.ResolutionUsedSecs = runningSecs(changes, resEnd)
-	r.ResponseColour = slaColour(r.ResponseUsedSecs, r.ResponseTargetSecs, warnPercent)
-	r.ResolutionColour = slaColour(r.ResolutionUsedSecs, r.ResolutionTargetSecs, warnPercent)
+	r.ResponseUsedSecs = demoRunningSecs(changes, respEnd)
+	r.ResolutionUsedSecs = demoRunningSecs(changes, resEnd)
+	r.ResponseColour = demoColour(r.ResponseUsedSecs, r.ResponseTargetSecs, warnPercent)
+	r.ResolutionColour = demoColour(r.ResolutionUsedSecs, r.ResolutionTargetSecs, warnPercent)
 	if r.Status == StatusCompleted {
 		r.ClockUpdatedAt = *r.CompletedAt
 	} else {
@@ -1064,11 +1065,11 @@ func (l *demoLoader) forceOverage(c *Client, monthStart time.Time, purchased int
 		return
 	}
 	r := l.requests[target]
-	staffID := l.staff[staffSam].ID
+	staffID := l.staff[demoSam].ID
 	if r.AssigneeID != nil {
 		staffID = *r.AssigneeID
 	}
-	at := maxTime(l.now.Add(-30*time.Minute), monthStart, r.UpdatedAt)
+	at := demoLatest(l.now.Add(-30*time.Minute), monthStart, r.UpdatedAt)
 	for used <= purchased {
 		mins := min(180, purchased-used+60)
 		l.logTime(target, c.ID, staffID, mins, "Out-of-hours troubleshooting and follow-up work", at, l.now)
@@ -1084,9 +1085,9 @@ func (l *demoLoader) event(req int, clientID int64, actor *int64, kind, audience
 	l.events = append(l.events, demoPendingEvent{req: req, event: e})
 }
 
-// runningSecs is how long a clock ran between the first status change and
+// demoRunningSecs is how long a clock ran between the first status change and
 // end, not counting time spent waiting on the client or completed.
-func runningSecs(changes []demoStatusAt, end time.Time) int {
+func demoRunningSecs(changes []demoStatusAt, end time.Time) int {
 	var total time.Duration
 	for i, c := range changes {
 		if !c.at.Before(end) {
@@ -1103,9 +1104,9 @@ func runningSecs(changes []demoStatusAt, end time.Time) int {
 	return int(total / time.Second)
 }
 
-// slaColour is green on track, yellow from warnPercent of the target, red
+// demoColour is green on track, yellow from warnPercent of the target, red
 // once the target is passed.
-func slaColour(used, target, warnPercent int) string {
+func demoColour(used, target, warnPercent int) string {
 	switch {
 	case target <= 0:
 		return "green"
@@ -1124,7 +1125,7 @@ func demoHours(minutes int) string {
 	return s + " h"
 }
 
-func maxTime(t time.Time, more ...time.Time) time.Time {
+func demoLatest(t time.Time, more ...time.Time) time.Time {
 	for _, m := range more {
 		if m.After(t) {
 			t = m

@@ -1,6 +1,10 @@
 package models
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -20,4 +24,119 @@ type Message struct {
 	CreatedAt time.Time `bun:"created_at"`
 
 	Author *User `bun:"rel:belongs-to,join:author_id=id"`
+}
+
+// PostMessageInput is a message to add to a request's thread.
+type PostMessageInput struct {
+	ClientID  int64 // the request's client; the request must belong to it
+	RequestID int64
+	AuthorID  int64
+	ByStaff   bool // the author works for the MSP
+	Internal  bool // staff-only note; only staff may write one
+	Body      string
+}
+
+// ErrInternalByClient is returned when a client user tries to write an internal note.
+var ErrInternalByClient = errors.New("models: only staff write internal notes")
+
+// PostMessage adds a message to a request's thread in one transaction with
+// its activity event and its effect on the request: a public staff reply
+// stops the response clock; a client reply on a request waiting on the
+// client puts it back in progress. Internal notes write a staff-only event
+// and touch no clock. This is the one place messages are written, so the
+// realtime messenger can hook in here.
+func PostMessage(ctx context.Context, db bun.IDB, in PostMessageInput) (*Message, error) {
+	if in.Internal && !in.ByStaff {
+		return nil, ErrInternalByClient
+	}
+	m := new(Message)
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		r, err := lockRequest(ctx, tx, in.RequestID)
+		if err != nil {
+			return err
+		}
+		if r.ClientID != in.ClientID {
+			return fmt.Errorf("models: request %d is not of client %d: %w", in.RequestID, in.ClientID, ErrNotFound)
+		}
+		now := Now()
+		author := in.AuthorID
+		*m = Message{ClientID: r.ClientID, RequestID: r.ID, AuthorID: &author, Body: in.Body, Internal: in.Internal, CreatedAt: now}
+		if _, err := tx.NewInsert().Model(m).Exec(ctx); err != nil {
+			return fmt.Errorf("models: post message on request %d: %w", r.ID, err)
+		}
+		if in.Internal {
+			return RecordEvent(ctx, tx, &ActivityEvent{ClientID: r.ClientID, RequestID: &r.ID, ActorID: &author,
+				Kind: EventInternalNote, Audience: AudienceStaff, Detail: strconv.FormatInt(m.ID, 10), CreatedAt: now})
+		}
+		if err := RecordEvent(ctx, tx, &ActivityEvent{ClientID: r.ClientID, RequestID: &r.ID, ActorID: &author,
+			Kind: EventMessagePosted, Detail: strconv.FormatInt(m.ID, 10), CreatedAt: now}); err != nil {
+			return err
+		}
+		switch {
+		case in.ByStaff:
+			return applyClockEvent(ctx, tx, r, ClockEvent{Kind: ClockStaffReplied, At: now})
+		case r.Status == StatusWaiting:
+			return changeStatus(ctx, tx, r, author, StatusInProgress, now)
+		}
+		return applyClockEvent(ctx, tx, r, ClockEvent{Kind: ClockTick, At: now})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// requestMessages returns a request's thread, oldest first; internal notes
+// only when withInternal.
+func requestMessages(ctx context.Context, db bun.IDB, requestID int64, withInternal bool) ([]Message, error) {
+	var ms []Message
+	q := db.NewSelect().Model(&ms).
+		Relation("Author", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name", "role") }).
+		Where("message.request_id = ?", requestID)
+	if !withInternal {
+		q = q.Where("message.internal = ?", false)
+	}
+	if err := q.Order("message.id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("models: messages of request %d: %w", requestID, err)
+	}
+	return ms, nil
+}
+
+// FromStaff reports whether the author works for the MSP.
+func (m Message) FromStaff() bool { return m.Author != nil && m.Author.IsStaff() }
+
+// AuthorName is the author's name, or a stand-in for a removed user.
+func (m Message) AuthorName() string {
+	if m.Author == nil || m.Author.Name == "" {
+		return "Former user"
+	}
+	return m.Author.Name
+}
+
+// MessageOfEvent loads the message a message or note event announced, with
+// its author. Client audiences must not be handed internal notes: callers
+// check Internal.
+func MessageOfEvent(ctx context.Context, db bun.IDB, ev *ActivityEvent) (*Message, error) {
+	id, err := strconv.ParseInt(ev.Detail, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("models: event %d names no message: %w", ev.ID, ErrNotFound)
+	}
+	m := new(Message)
+	err = db.NewSelect().Model(m).
+		Relation("Author", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name", "role") }).
+		Where("message.id = ?", id).Where("message.request_id = ?", ev.RequestID).Scan(ctx)
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("load message %d", id))
+	}
+	return m, nil
+}
+
+// Message finds a message of the detail's thread by id (with its author), or nil.
+func (d *RequestDetail) Message(id int64) *Message {
+	for i := range d.Messages {
+		if d.Messages[i].ID == id {
+			return &d.Messages[i]
+		}
+	}
+	return nil
 }

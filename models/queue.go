@@ -3,23 +3,121 @@ package models
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 )
 
+// QueueFilter narrows the staff queue.
+type QueueFilter struct {
+	RequestFilter
+	ClientID   int64 // 0: every client
+	AssigneeID int64 // 0: anyone; Unassigned: nobody
+	Breached   bool  // only requests with a clock over its target
+}
+
+// Unassigned as QueueFilter.AssigneeID asks for requests nobody owns.
+const Unassigned = -1
+
+// QueuePage is a page of the queue with the number of open requests per
+// status under the same filters (status aside).
+type QueuePage struct {
+	Page[RequestRow]
+	Counts map[string]int
+}
+
 // ListQueue returns open requests across all clients for the staff queue,
-// nearest SLA due first (requests with no running clock last).
-func ListQueue(ctx context.Context, db bun.IDB, limit int) ([]Request, error) {
-	var rs []Request
-	err := db.NewSelect().Model(&rs).
-		Relation("Client", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name", "request_prefix") }).
-		Where("request.status IN (?)", bun.In(OpenStatuses)).
-		OrderExpr("CASE WHEN request.response_due_at IS NULL AND request.resolution_due_at IS NULL THEN 1 ELSE 0 END").
-		OrderExpr("coalesce(request.response_due_at, request.resolution_due_at)").
-		Order("request.id").
-		Limit(limit).Scan(ctx)
+// nearest SLA deadline first by default, with live timers. It runs a fixed
+// number of queries whatever the page size (no N+1).
+func ListQueue(ctx context.Context, db bun.IDB, f QueueFilter, now time.Time) (QueuePage, error) {
+	f.normalise(SortDue)
+	out := QueuePage{Page: Page[RequestRow]{Page: f.Page, PerPage: f.PerPage}, Counts: map[string]int{}}
+	book, err := LoadSLABook(ctx, db)
 	if err != nil {
-		return nil, fmt.Errorf("models: list queue: %w", err)
+		return out, err
 	}
-	return rs, nil
+
+	statuses := OpenStatuses
+	if f.Status != "" && f.Status != StatusCompleted {
+		statuses = []string{f.Status}
+	}
+	var rs []Request
+	q := db.NewSelect().Model(&rs).
+		Relation("Client", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Column("name", "request_prefix", "sla_policy_id")
+		}).
+		Relation("Assignee", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name") }).
+		Where("request.status IN (?)", bun.In(statuses))
+	q = queueFilters(q, f, now)
+	total, err := applySort(q, f.Sort).Limit(f.PerPage).Offset(offset(f.Page, f.PerPage)).ScanAndCount(ctx)
+	if err != nil {
+		return out, fmt.Errorf("models: list queue: %w", err)
+	}
+
+	var counts []struct {
+		Status string `bun:"status"`
+		N      int    `bun:"n"`
+	}
+	cq := db.NewSelect().Model((*Request)(nil)).Column("request.status").ColumnExpr("count(*) AS n").
+		Where("request.status IN (?)", bun.In(OpenStatuses))
+	if err := queueFilters(cq, f, now).Group("request.status").Scan(ctx, &counts); err != nil {
+		return out, fmt.Errorf("models: count queue: %w", err)
+	}
+	for _, c := range counts {
+		out.Counts[c.Status] = c.N
+	}
+
+	out.Total = total
+	out.Items = make([]RequestRow, len(rs))
+	for i, r := range rs {
+		row := newRow(r, book.For(r.Client), now)
+		if r.Client != nil {
+			row.ClientName, row.Prefix = r.Client.Name, r.Client.RequestPrefix
+		}
+		if r.Assignee != nil {
+			row.AssigneeName = r.Assignee.Name
+		}
+		out.Items[i] = row
+	}
+	return out, nil
+}
+
+// queueFilters applies every filter of f except the status.
+func queueFilters(q *bun.SelectQuery, f QueueFilter, now time.Time) *bun.SelectQuery {
+	if f.ClientID != 0 {
+		q = q.Where("request.client_id = ?", f.ClientID)
+	}
+	if f.Urgency != "" {
+		q = q.Where("request.urgency = ?", f.Urgency)
+	}
+	switch {
+	case f.AssigneeID == Unassigned:
+		q = q.Where("request.assignee_id IS NULL")
+	case f.AssigneeID > 0:
+		q = q.Where("request.assignee_id = ?", f.AssigneeID)
+	}
+	if f.Breached {
+		// A running clock is breached once its due time has passed; a paused
+		// or stopped one keeps the colour it had when it last moved.
+		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("request.response_due_at < ?", now).WhereOr("request.resolution_due_at < ?", now).
+				WhereOr("request.response_colour = ?", ColourRed).WhereOr("request.resolution_colour = ?", ColourRed)
+		})
+	}
+	if text := strings.TrimSpace(f.Q); text != "" {
+		prefix, num, found := strings.Cut(text, "-")
+		if n, err := strconv.Atoi(num); found && err == nil {
+			q = q.Where("request.number = ?", n).
+				Where("request.client_id IN (SELECT id FROM clients WHERE upper(request_prefix) = ?)", strings.ToUpper(prefix))
+		} else if n, ok := parseRequestNumber(text, ""); ok {
+			q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+				return q.Where("request.number = ?", n).WhereOr("lower(request.title) LIKE ? ESCAPE '!'", likePattern(text))
+			})
+		} else {
+			q = q.Where("lower(request.title) LIKE ? ESCAPE '!'", likePattern(text))
+		}
+	}
+	return q
 }

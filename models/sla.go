@@ -1,6 +1,7 @@
 package models
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -37,10 +38,10 @@ type ClockEventKind int
 
 // The events that move the clocks.
 const (
-	ClockTick          ClockEventKind = iota // time passes (recompute colour)
-	ClockStatusChanged                       // Status holds the new status
-	ClockStaffReplied                        // a public staff reply
-	ClockTargetsChanged                      // urgency change: new targets
+	ClockTick           ClockEventKind = iota // time passes (recompute colour)
+	ClockStatusChanged                        // Status holds the new status
+	ClockStaffReplied                         // a public staff reply
+	ClockTargetsChanged                       // urgency change: new targets
 )
 
 // ClockEvent is one input to Apply.
@@ -222,4 +223,24 @@ func (c Compliance) Rate() (percent float64, ok bool) {
 		return 0, false
 	}
 	return float64(c.Met) * 100 / float64(c.Decided), true
+}
+
+// MarginText is a stopped timer's margin in words, e.g. "1h 5m".
+func (t Timer) MarginText() string { return DurationText(t.MarginSecs) }
+
+// DurationText shows seconds briefly: "2d 3h", "1h 5m", "12m", "40s".
+func DurationText(secs int) string {
+	if secs < 0 {
+		secs = -secs
+	}
+	d, h, m := secs/86400, secs%86400/3600, secs%3600/60
+	switch {
+	case d > 0:
+		return fmt.Sprintf("%dd %dh", d, h)
+	case h > 0:
+		return fmt.Sprintf("%dh %dm", h, m)
+	case m > 0:
+		return fmt.Sprintf("%dm", m)
+	}
+	return fmt.Sprintf("%ds", secs)
 }

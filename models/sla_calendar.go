@@ -15,15 +15,20 @@ import (
 type BusinessCalendar struct {
 	Location    *time.Location
 	AlwaysOpen  bool
-	WorkDays    int // bit i set = time.Weekday(i) is a work day
-	StartMinute int // minutes after local midnight, 0..1440
-	EndMinute   int // exclusive, 0..1440
-	Holidays    map[string]bool
+	WorkDays    int          // bit i set = time.Weekday(i) is a work day
+	StartMinute int          // minutes after local midnight, 0..1440
+	EndMinute   int          // exclusive, 0..1440
+	Holidays    map[int]bool // keyed by DayKey
 }
 
-// dayKey names a local calendar day, the key of Holidays.
-func dayKey(y int, m time.Month, d int) string {
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+// DayKey names a calendar day as yyyymmdd, the key of Holidays. The day
+// may be out of range (31 November): it is normalised first.
+func DayKey(y int, m time.Month, d int) int {
+	if d < 1 || d > 28 {
+		t := time.Date(y, m, d, 12, 0, 0, 0, time.UTC)
+		y, m, d = t.Date()
+	}
+	return y*10000 + int(m)*100 + d
 }
 
 // NewBusinessCalendar builds the calendar of a stored SLA calendar and its
@@ -31,10 +36,10 @@ func dayKey(y int, m time.Month, d int) string {
 func NewBusinessCalendar(c SLACalendar, holidays []SLAHoliday) BusinessCalendar {
 	bc := BusinessCalendar{
 		Location: loadLocation(c.Timezone), AlwaysOpen: c.AlwaysOpen, WorkDays: c.WorkDays,
-		StartMinute: c.StartMinute, EndMinute: c.EndMinute, Holidays: map[string]bool{},
+		StartMinute: c.StartMinute, EndMinute: c.EndMinute, Holidays: map[int]bool{},
 	}
 	for _, h := range holidays {
-		bc.Holidays[dayKey(h.Day.Year(), h.Day.Month(), h.Day.Day())] = true
+		bc.Holidays[DayKey(h.Day.Year(), h.Day.Month(), h.Day.Day())] = true
 	}
 	return bc
 }
@@ -63,7 +68,7 @@ func (c BusinessCalendar) loc() *time.Location {
 func (c BusinessCalendar) window(y int, m time.Month, d int) (start, end time.Time, ok bool) {
 	loc := c.loc()
 	day := time.Date(y, m, d, 12, 0, 0, 0, loc) // noon: safe from DST gaps
-	if c.WorkDays&(1<<day.Weekday()) == 0 || c.Holidays[dayKey(y, m, d)] {
+	if c.WorkDays&(1<<day.Weekday()) == 0 || len(c.Holidays) > 0 && c.Holidays[DayKey(y, m, d)] {
 		return time.Time{}, time.Time{}, false
 	}
 	start = time.Date(y, m, d, 0, c.StartMinute, 0, 0, loc)
@@ -77,11 +82,9 @@ const maxDays = 3660
 
 // Add returns the instant at which secs business seconds have passed after t.
 // A negative secs walks backwards (the instant a clock that is already over
-// its target crossed it). Outside working hours, Add(t, 0) is t.
+// its target crossed it, ignoring pauses). Add(t, 0) outside working hours is
+// the next opening: the moment a clock at its target turns red.
 func (c BusinessCalendar) Add(t time.Time, secs int) time.Time {
-	if secs == 0 {
-		return t
-	}
 	if c.continuous() {
 		return t.Add(time.Duration(secs) * time.Second)
 	}
@@ -99,7 +102,7 @@ func (c BusinessCalendar) Add(t time.Time, secs int) time.Time {
 		if start.Before(t) {
 			start = t
 		}
-		if avail := end.Sub(start); remaining <= avail {
+		if avail := end.Sub(start); remaining < avail || remaining == avail && remaining > 0 {
 			return start.Add(remaining)
 		} else {
 			remaining -= avail

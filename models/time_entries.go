@@ -1,6 +1,11 @@
 package models
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -20,4 +25,132 @@ type TimeEntry struct {
 	Note      string    `bun:"note"`
 	CreatedAt time.Time `bun:"created_at"`
 	UpdatedAt time.Time `bun:"updated_at"`
+
+	Staff *User `bun:"rel:belongs-to,join:staff_id=id"`
+}
+
+// MaxEntryMinutes bounds one entry: a day of work.
+const MaxEntryMinutes = 24 * 60
+
+// ParseWorkDuration reads time worked as minutes ("90") or hours and minutes
+// ("1:30"); ok is false for anything else, zero, or more than a day.
+func ParseWorkDuration(s string) (minutes int, ok bool) {
+	s = strings.TrimSpace(s)
+	if h, m, found := strings.Cut(s, ":"); found {
+		hours, err1 := strconv.Atoi(h)
+		mins, err2 := strconv.Atoi(m)
+		if err1 != nil || err2 != nil || hours < 0 || mins < 0 || mins > 59 || len(m) != 2 {
+			return 0, false
+		}
+		minutes = hours*60 + mins
+	} else {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return 0, false
+		}
+		minutes = n
+	}
+	return minutes, minutes > 0 && minutes <= MaxEntryMinutes
+}
+
+// HoursText shows minutes as hours for event details, e.g. 90 → "1.5 h".
+func HoursText(minutes int) string {
+	return strconv.FormatFloat(float64(minutes)/60, 'f', -1, 64) + " h"
+}
+
+// ErrNotAuthor is returned when someone other than an entry's author or an
+// admin tries to change it.
+var ErrNotAuthor = errors.New("models: only the author or an admin may change this time entry")
+
+// TimeEntryInput is the log time form.
+type TimeEntryInput struct {
+	Minutes  int
+	WorkDate time.Time // a calendar date (UTC midnight)
+	Note     string
+}
+
+// LogTime records staff time on a request with a public time_logged event,
+// in one transaction.
+func LogTime(ctx context.Context, db bun.IDB, staff *User, requestID int64, in TimeEntryInput) (*TimeEntry, error) {
+	e := new(TimeEntry)
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		r, err := lockRequest(ctx, tx, requestID)
+		if err != nil {
+			return err
+		}
+		now := Now()
+		*e = TimeEntry{ClientID: r.ClientID, RequestID: r.ID, StaffID: staff.ID, Minutes: in.Minutes,
+			WorkDate: in.WorkDate, Note: in.Note, CreatedAt: now, UpdatedAt: now}
+		if _, err := tx.NewInsert().Model(e).Exec(ctx); err != nil {
+			return fmt.Errorf("models: log time on request %d: %w", r.ID, err)
+		}
+		if _, err := tx.NewUpdate().Model(r).Set("updated_at = ?", now).WherePK().Exec(ctx); err != nil {
+			return fmt.Errorf("models: touch request %d: %w", r.ID, err)
+		}
+		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: r.ClientID, RequestID: &r.ID, ActorID: &staff.ID,
+			Kind: EventTimeLogged, Detail: HoursText(in.Minutes), CreatedAt: now})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// lockEntry loads an entry of a request that actor may change.
+func lockEntry(ctx context.Context, tx bun.IDB, actor *User, requestID, id int64) (*TimeEntry, error) {
+	e := new(TimeEntry)
+	if err := forUpdate(tx, tx.NewSelect().Model(e).Where("id = ?", id).Where("request_id = ?", requestID)).Scan(ctx); err != nil {
+		return nil, notFound(err, fmt.Sprintf("load time entry %d", id))
+	}
+	if e.StaffID != actor.ID && !actor.IsAdmin() {
+		return nil, ErrNotAuthor
+	}
+	return e, nil
+}
+
+// UpdateTimeEntry changes an entry; only its author or an admin may.
+func UpdateTimeEntry(ctx context.Context, db bun.IDB, actor *User, requestID, id int64, in TimeEntryInput) error {
+	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		e, err := lockEntry(ctx, tx, actor, requestID, id)
+		if err != nil {
+			return err
+		}
+		e.Minutes, e.WorkDate, e.Note, e.UpdatedAt = in.Minutes, in.WorkDate, in.Note, Now()
+		if _, err := tx.NewUpdate().Model(e).Column("minutes", "work_date", "note", "updated_at").WherePK().Exec(ctx); err != nil {
+			return fmt.Errorf("models: update time entry %d: %w", id, err)
+		}
+		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: e.ClientID, RequestID: &e.RequestID, ActorID: &actor.ID,
+			Kind: EventTimeLogged, Audience: AudienceStaff, Detail: "corrected to " + HoursText(in.Minutes)})
+	})
+}
+
+// DeleteTimeEntry removes an entry; only its author or an admin may.
+func DeleteTimeEntry(ctx context.Context, db bun.IDB, actor *User, requestID, id int64) error {
+	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		e, err := lockEntry(ctx, tx, actor, requestID, id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.NewDelete().Model(e).WherePK().Exec(ctx); err != nil {
+			return fmt.Errorf("models: delete time entry %d: %w", id, err)
+		}
+		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: e.ClientID, RequestID: &e.RequestID, ActorID: &actor.ID,
+			Kind: EventTimeDeleted, Audience: AudienceStaff, Detail: HoursText(e.Minutes)})
+	})
+}
+
+// EventTimeDeleted is the staff-only record of a removed time entry.
+const EventTimeDeleted = "time_deleted"
+
+// requestTimeEntries lists a request's entries, newest work first.
+func requestTimeEntries(ctx context.Context, db bun.IDB, requestID int64) ([]TimeEntry, error) {
+	var es []TimeEntry
+	err := db.NewSelect().Model(&es).
+		Relation("Staff", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name") }).
+		Where("time_entry.request_id = ?", requestID).
+		Order("time_entry.work_date DESC", "time_entry.id DESC").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("models: time entries of request %d: %w", requestID, err)
+	}
+	return es, nil
 }

@@ -120,3 +120,163 @@ func CountUsers(ctx context.Context, db bun.IDB) (int, error) {
 	}
 	return n, nil
 }
+
+// How a user's account came to be (shown in the client directory).
+const (
+	SignupSetup  = "setup"  // the first admin
+	SignupLink   = "link"   // created through a portal link with a password
+	SignupInvite = "invite" // invited by e-mail
+	SignupCLI    = "cli"    // created with the portal command
+)
+
+// ErrEmailTaken is returned when another account already uses an e-mail.
+var ErrEmailTaken = errors.New("models: e-mail is taken")
+
+// NewUser is an account to create. Password may be empty (an invite, or an
+// identity-only account); ClientID is set for client users only.
+type NewUser struct {
+	ClientID     *int64
+	Role         string
+	Email        string
+	Name         string
+	Password     string
+	SignupMethod string
+}
+
+// CreateUser adds an account; the e-mail must be free.
+func CreateUser(ctx context.Context, db bun.IDB, in NewUser) (*User, error) {
+	var hash *string
+	if in.Password != "" {
+		h, err := HashPassword(in.Password)
+		if err != nil {
+			return nil, err
+		}
+		hash = &h
+	}
+	now := Now()
+	u := &User{ClientID: in.ClientID, Role: in.Role, Email: NormalizeEmail(in.Email), Name: in.Name,
+		PasswordHash: hash, SignupMethod: in.SignupMethod, NotifyEmail: true, CreatedAt: now, UpdatedAt: now}
+	if hash != nil {
+		u.PasswordChangedAt = &now
+	}
+	taken, err := db.NewSelect().Model((*User)(nil)).Where("email = ?", u.Email).Exists(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("models: check e-mail: %w", err)
+	}
+	if taken {
+		return nil, ErrEmailTaken
+	}
+	if _, err := db.NewInsert().Model(u).Exec(ctx); err != nil {
+		if isUniqueViolation(err) {
+			return nil, ErrEmailTaken
+		}
+		return nil, fmt.Errorf("models: create user: %w", err)
+	}
+	return u, nil
+}
+
+// GetUser loads a user by id (staff side).
+func GetUser(ctx context.Context, db bun.IDB, id int64) (*User, error) {
+	u := new(User)
+	if err := db.NewSelect().Model(u).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, notFound(err, fmt.Sprintf("load user %d", id))
+	}
+	return u, nil
+}
+
+// GetUserByEmail loads a user by (normalised) e-mail.
+func GetUserByEmail(ctx context.Context, db bun.IDB, email string) (*User, error) {
+	u := new(User)
+	if err := db.NewSelect().Model(u).Where("email = ?", NormalizeEmail(email)).Scan(ctx); err != nil {
+		return nil, notFound(err, "load user by e-mail")
+	}
+	return u, nil
+}
+
+// UserActive is false for a disabled user or a user of an archived client.
+func UserActive(ctx context.Context, db bun.IDB, u *User) (bool, error) {
+	return userActive(ctx, db, u)
+}
+
+// ListClientUsers returns a client's users by name.
+func ListClientUsers(ctx context.Context, db bun.IDB, clientID int64) ([]User, error) {
+	var us []User
+	if err := db.NewSelect().Model(&us).Where("client_id = ?", clientID).Order("name", "id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("models: list users of client %d: %w", clientID, err)
+	}
+	return us, nil
+}
+
+// ListStaff returns the MSP's staff by name.
+func ListStaff(ctx context.Context, db bun.IDB) ([]User, error) {
+	var us []User
+	if err := db.NewSelect().Model(&us).Where("client_id IS NULL").Order("name", "id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("models: list staff: %w", err)
+	}
+	return us, nil
+}
+
+// SetUserDisabled disables a user, ending every session at once, or enables
+// them again. clientID, when not nil, must be the user's client (so a form
+// for one client cannot touch another's user); staff pass nil and a staff id.
+func SetUserDisabled(ctx context.Context, db bun.IDB, userID int64, clientID *int64, disabled bool) error {
+	var at *time.Time
+	if disabled {
+		now := Now()
+		at = &now
+	}
+	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		q := tx.NewUpdate().Model((*User)(nil)).Set("disabled_at = ?", at).Set("updated_at = ?", Now()).
+			Where("id = ?", userID)
+		if clientID != nil {
+			q = q.Where("client_id = ?", *clientID)
+		} else {
+			q = q.Where("client_id IS NULL")
+		}
+		res, err := q.Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("models: disable user %d: %w", userID, err)
+		}
+		if err := oneRow(res, fmt.Sprintf("disable user %d", userID)); err != nil {
+			return err
+		}
+		if disabled {
+			return DeleteUserSessions(ctx, tx, userID)
+		}
+		return nil
+	})
+}
+
+// SetPassword replaces a user's password and ends all of their sessions;
+// the caller starts a fresh one when the user is present.
+func SetPassword(ctx context.Context, db bun.IDB, userID int64, password string) error {
+	hash, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	now := Now()
+	if _, err := db.NewUpdate().Model((*User)(nil)).Set("password_hash = ?", hash).
+		Set("password_changed_at = ?", now).Set("updated_at = ?", now).Where("id = ?", userID).Exec(ctx); err != nil {
+		return fmt.Errorf("models: set password of user %d: %w", userID, err)
+	}
+	return DeleteUserSessions(ctx, db, userID)
+}
+
+// VerifyPassword checks the current password of a signed-in user.
+func VerifyPassword(u *User, password string) bool {
+	if u.PasswordHash == nil {
+		argon2id.ComparePasswordAndHash(password, dummyHash) //nolint:errcheck
+		return false
+	}
+	ok, err := argon2id.ComparePasswordAndHash(password, *u.PasswordHash)
+	return err == nil && ok
+}
+
+// UpdateProfile changes a user's name and e-mail preference.
+func UpdateProfile(ctx context.Context, db bun.IDB, userID int64, name string, notifyEmail bool) error {
+	if _, err := db.NewUpdate().Model((*User)(nil)).Set("name = ?", name).Set("notify_email = ?", notifyEmail).
+		Set("updated_at = ?", Now()).Where("id = ?", userID).Exec(ctx); err != nil {
+		return fmt.Errorf("models: update profile of user %d: %w", userID, err)
+	}
+	return nil
+}

@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -77,4 +79,37 @@ func Setup(ctx context.Context, db *bun.DB, in SetupInput) (*User, error) {
 		return nil, err
 	}
 	return admin, nil
+}
+
+// WorkspaceSettings are what admins change on the Settings page.
+type WorkspaceSettings struct {
+	Name         string
+	FrameOrigins string // space-separated origins allowed to frame the portal
+	StaffDomains string // space-separated e-mail domains staff must sign in from
+}
+
+// UpdateWorkspace saves the settings.
+func UpdateWorkspace(ctx context.Context, db bun.IDB, in WorkspaceSettings) error {
+	if _, err := db.NewUpdate().Model((*Workspace)(nil)).Set("name = ?", in.Name).
+		Set("frame_origins = ?", in.FrameOrigins).Set("staff_domains = ?", in.StaffDomains).
+		Set("updated_at = ?", Now()).Where("id = 1").Exec(ctx); err != nil {
+		return fmt.Errorf("models: update workspace: %w", err)
+	}
+	return nil
+}
+
+// StaffDomainList returns the staff e-mail domains, lower-cased.
+func (w *Workspace) StaffDomainList() []string {
+	return strings.Fields(strings.ToLower(w.StaffDomains))
+}
+
+// AllowsStaffEmail reports whether a staff member may use email: any address
+// when no domains are set, else only those domains.
+func (w *Workspace) AllowsStaffEmail(email string) bool {
+	domains := w.StaffDomainList()
+	if len(domains) == 0 {
+		return true
+	}
+	_, domain, ok := strings.Cut(NormalizeEmail(email), "@")
+	return ok && slices.Contains(domains, domain)
 }

@@ -116,6 +116,10 @@ func NewHub(db *bun.DB, render Renderer, log *slog.Logger, opts Options) *Hub {
 	return h
 }
 
+// SetRenderer sets how events become fragments. The renderer usually needs
+// the web layer, which is built after the hub; set it before serving.
+func (h *Hub) SetRenderer(r Renderer) { h.render = r }
+
 // conn is one open browser connection.
 type conn struct {
 	id     string

@@ -71,3 +71,15 @@ func (s *Set) Execute(w io.Writer, page Page, block string, data any) error {
 
 // Has reports whether a page exists; tests use it to check page constants.
 func (s *Set) Has(page Page) bool { _, ok := s.pages[page]; return ok }
+
+// ExecutePartial renders a template shared by every page (partials/*.html),
+// such as the fragments pushed to browsers over server-sent events.
+func (s *Set) ExecutePartial(w io.Writer, name string, data any) error {
+	for _, t := range s.pages {
+		if err := t.ExecuteTemplate(w, name, data); err != nil {
+			return fmt.Errorf("templates: render partial %s: %w", name, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("templates: no pages parsed")
+}

@@ -33,6 +33,10 @@ commands:
   migrate down       roll back the last batch of migrations
   migrate status     list migrations and whether each is applied
   demo               load demo data (safe to re-run) and print the sign-ins
+  staff create       --email --name --role admin|agent [--password]; without a
+                     password, prints a link to choose one
+  client create      --name --slug [--timezone] [--contact-email] [--monthly-hours]
+  link create        --client <slug> [--days 7|30|90|365] [--label]; prints the URL
 
 Configuration comes from environment variables; see README.md.
 `
@@ -56,6 +60,12 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout io.Wri
 		return migrate(ctx, args, getenv, stdout)
 	case "demo":
 		return demo(ctx, args, getenv, stdout)
+	case "staff":
+		return staffCmd(ctx, args, getenv, stdout)
+	case "client":
+		return clientCmd(ctx, args, getenv, stdout)
+	case "link":
+		return linkCmd(ctx, args, getenv, stdout)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil

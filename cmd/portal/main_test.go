@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,17 +120,28 @@ func emptyDatabase(t *testing.T) string {
 
 func TestServeStopsOnCancel(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	getenv := envOf("PORTAL_DATA_DIR="+dir, "PORTAL_ADDR=127.0.0.1:0")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	getenv := envOf("PORTAL_DATA_DIR="+t.TempDir(), "PORTAL_ADDR="+addr)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve"}, getenv, &bytes.Buffer{}) }()
-	// Wait until it has migrated its database, then ask it to stop.
-	for range 200 {
-		if _, err := os.Stat(filepath.Join(dir, "portal.db")); err == nil {
+	// Wait until it answers, then ask it to stop as SIGTERM would.
+	up := false
+	for range 500 {
+		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
+			resp.Body.Close()
+			up = resp.StatusCode == http.StatusOK
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	if !up {
+		t.Fatal("the server never became ready")
 	}
 	cancel()
 	if err := <-done; err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/portal-msp/portal/config"
 	"github.com/portal-msp/portal/handlers"
 	"github.com/portal-msp/portal/migrations"
+	"github.com/portal-msp/portal/realtime"
 )
 
 // serve runs the portal until SIGINT or SIGTERM, then drains requests for up
@@ -47,10 +48,21 @@ func serve(ctx context.Context, args []string, getenv config.Getenv, stdout io.W
 		}
 	}
 
-	app, err := handlers.New(cfg, db, log)
+	// Live updates: this process's open browsers, fed with committed events.
+	hub := realtime.NewHub(db, nil, log, realtime.Options{})
+	defer hub.Close()
+
+	app, err := handlers.New(cfg, db, log, handlers.WithHub(hub))
 	if err != nil {
 		return err
 	}
+	feedCtx, stopFeed := context.WithCancel(context.Background())
+	defer stopFeed()
+	go func() {
+		if err := realtime.NewFeed(db, hub, log).Run(feedCtx); err != nil {
+			log.Error("realtime feed stopped", "error", err)
+		}
+	}()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on PORTAL_ADDR=%s: %w", cfg.Addr, err)
@@ -60,11 +72,18 @@ func serve(ctx context.Context, args []string, getenv config.Getenv, stdout io.W
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
+	// Shutdown waits for handlers; event streams never end on their own, so
+	// close them as soon as shutdown begins.
+	srv.RegisterOnShutdown(hub.Close)
 	database := "SQLite " + cfg.DataDir + "/portal.db"
 	if cfg.Postgres() {
 		database = "PostgreSQL " + config.Redact(cfg.DatabaseURL)
 	}
 	log.Info("portal listening", "url", cfg.BaseURL.String(), "addr", ln.Addr().String(), "database", database)
+
+	if cfg.DebugAddr != "" {
+		go serveDebug(ctx, cfg.DebugAddr, log)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

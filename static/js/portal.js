@@ -32,6 +32,22 @@
     if (token) e.detail.headers['X-CSRF-Token'] = token;
   });
 
+  // --- Live updates (server-sent events) -----------------------------------
+  // A message pushed over the stream that is already on the page (the
+  // sender's own, shown by its form's response) is not added twice.
+  document.addEventListener('htmx:sseBeforeMessage', function (e) {
+    var m = /^\s*<[a-z]+[^>]*?\sid="([^"]+)"/.exec((e.detail && e.detail.data) || '');
+    if (m && document.getElementById(m[1])) e.preventDefault();
+  });
+  // When a stream opens again after a drop, events may have been missed:
+  // parts of the page listening for "portal:resync" fetch themselves anew.
+  var opened = typeof WeakSet === 'function' ? new WeakSet() : null;
+  document.addEventListener('htmx:sseOpen', function (e) {
+    if (!opened || !htmx) return;
+    if (opened.has(e.target)) htmx.trigger(document.body, 'portal:resync');
+    opened.add(e.target);
+  });
+
   // --- SLA countdowns -------------------------------------------------------
   // The server renders the initial text and decides the colour class; this only
   // keeps the text current between server updates.

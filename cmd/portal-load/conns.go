@@ -1,0 +1,283 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+const marker = "load-msg-"
+
+// receipt is one browser seeing message n.
+type receipt struct {
+	n  int
+	at time.Time
+}
+
+// pool is the set of open browser connections.
+type pool struct {
+	mu       sync.Mutex
+	conns    []net.Conn
+	receipts chan receipt
+}
+
+// openAll opens one SSE connection per token, a batch at a time.
+func openAll(ctx context.Context, o options, w *world) (*pool, error) {
+	p := &pool{receipts: make(chan receipt, o.browsers*16)}
+	sem := make(chan struct{}, o.openBatch)
+	errs := make(chan error, len(w.tokens))
+	var wg sync.WaitGroup
+	for i, token := range w.tokens {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn, body, err := connect(o.url, token)
+			<-sem
+			if err != nil {
+				errs <- fmt.Errorf("connection %d: %w", i, err)
+				return
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, conn)
+			p.mu.Unlock()
+			var out chan<- receipt
+			if i < w.targetUsers {
+				out = p.receipts
+			}
+			go read(body, out)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		p.closeAll()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *pool) closeAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// connect opens /events as the session's browser and returns once the
+// server has answered 200.
+func connect(base, token string) (net.Conn, io.Reader, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err := net.DialTimeout("tcp", u.Host, 10*time.Second)
+	if err != nil {
+		return nil, nil, err
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/events", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	req.AddCookie(&http.Cookie{Name: "portal_session", Value: token})
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	if err := req.Write(conn); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	resp, err := http.ReadResponse(bufio.NewReaderSize(conn, 1024), req)
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		conn.Close()
+		return nil, nil, fmt.Errorf("GET /events: status %d", resp.StatusCode)
+	}
+	conn.SetDeadline(time.Time{})
+	return conn, resp.Body, nil
+}
+
+// read consumes a stream, reporting each message marker it sees to out.
+func read(body io.Reader, out chan<- receipt) {
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		if out == nil {
+			continue
+		}
+		line := sc.Bytes()
+		i := bytes.Index(line, []byte(marker))
+		if i < 0 {
+			continue
+		}
+		digits := line[i+len(marker):]
+		end := 0
+		for end < len(digits) && digits[end] >= '0' && digits[end] <= '9' {
+			end++
+		}
+		if n, err := strconv.Atoi(string(digits[:end])); err == nil {
+			out <- receipt{n: n, at: time.Now()}
+		}
+	}
+}
+
+// latencies are publish-to-receive times, one per browser per message.
+type latencies struct {
+	samples []time.Duration
+	missing int
+}
+
+func (l latencies) print() {
+	if len(l.samples) == 0 {
+		fmt.Println("  no message was received")
+		return
+	}
+	sort.Slice(l.samples, func(i, j int) bool { return l.samples[i] < l.samples[j] })
+	pct := func(p float64) time.Duration { return l.samples[int(float64(len(l.samples)-1)*p)] }
+	fmt.Printf("  publish-to-receive over %d deliveries: p50 %s, p90 %s, p99 %s, max %s; %d deliveries missing\n",
+		len(l.samples), pct(.50).Round(time.Microsecond*100), pct(.90).Round(time.Microsecond*100),
+		pct(.99).Round(time.Microsecond*100), l.samples[len(l.samples)-1].Round(time.Microsecond*100), l.missing)
+}
+
+// measureLatency posts staff replies one at a time and waits for each to
+// reach every browser of the target client.
+func measureLatency(ctx context.Context, o options, w *world, p *pool) (latencies, error) {
+	var lat latencies
+	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+	for n := range o.messages {
+		form := url.Values{"body": {fmt.Sprintf("%s%d from portal-load", marker, n)}}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost,
+			fmt.Sprintf("%s/console/requests/%d/reply", o.url, w.requestID), strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		// A browser posting from the portal's own page says so; the CSRF
+		// check accepts a same-origin fetch without a token.
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		req.AddCookie(&http.Cookie{Name: "portal_session", Value: w.staffToken})
+		t0 := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			return lat, fmt.Errorf("post reply %d: %w", n, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode >= 400 {
+			return lat, fmt.Errorf("post reply %d: status %d", n, resp.StatusCode)
+		}
+		got := 0
+		timeout := time.After(5 * time.Second)
+	wait:
+		for got < o.browsers {
+			select {
+			case r := <-p.receipts:
+				if r.n == n {
+					lat.samples = append(lat.samples, r.at.Sub(t0))
+					got++
+				}
+			case <-timeout:
+				break wait
+			}
+		}
+		lat.missing += o.browsers - got
+		time.Sleep(o.interval)
+	}
+	return lat, nil
+}
+
+// cycle opens and closes connections repeatedly, 50 at a time.
+func cycle(ctx context.Context, o options, w *world) error {
+	work := make(chan int)
+	errs := make(chan error, 50)
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				conn, _, err := connect(o.url, w.tokens[i%len(w.tokens)])
+				if err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+					continue
+				}
+				conn.Close()
+			}
+		}()
+	}
+	for i := range o.cycles {
+		if ctx.Err() != nil {
+			break
+		}
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return fmt.Errorf("cycles: %w", err)
+	default:
+		return nil
+	}
+}
+
+// server reads the portal's own figures.
+type server struct {
+	url, debugURL string
+	pid           int
+}
+
+// rssKB is the portal's resident memory from /proc.
+func (s server) rssKB() (int, error) {
+	if s.pid == 0 {
+		return 0, fmt.Errorf("no -pid")
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			return strconv.Atoi(strings.Fields(line)[1])
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS")
+}
+
+// goroutines reads the total from the portal's goroutine profile.
+func (s server) goroutines() (int, error) {
+	resp, err := http.Get(s.debugURL + "/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	_, err = fmt.Sscanf(line, "goroutine profile: total %d", &n)
+	return n, err
+}
+
+// gc asks the portal to collect garbage before a memory reading.
+func (s server) gc() {
+	if resp, err := http.Get(s.debugURL + "/debug/pprof/heap?gc=1"); err == nil {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}

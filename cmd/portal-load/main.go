@@ -1,0 +1,114 @@
+// Command portal-load measures the realtime messenger under load. It signs
+// in real users (sessions created in the portal's own database), holds N
+// server-sent-event connections open against a running portal, posts staff
+// replies to one client's request and times how long each of that client's
+// browsers takes to receive them. It also reads the server's resident memory
+// and goroutine count (PORTAL_DEBUG_ADDR) to check idle cost and leaks.
+//
+//	DATABASE_URL=postgres://… portal-load -url http://127.0.0.1:8080 \
+//	    -debug http://127.0.0.1:6060 -pid $(pgrep -f 'portal serve') -conns 10000
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/portal-msp/portal/models"
+)
+
+type options struct {
+	url       string
+	dbURL     string
+	debugURL  string
+	pid       int
+	conns     int
+	browsers  int
+	messages  int
+	cycles    int
+	clients   int
+	interval  time.Duration
+	openBatch int
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.url, "url", "http://127.0.0.1:8080", "base URL of the running portal")
+	flag.StringVar(&o.dbURL, "database-url", os.Getenv("DATABASE_URL"), "the portal's PostgreSQL database (DATABASE_URL), to create users and sessions")
+	flag.StringVar(&o.debugURL, "debug", "http://127.0.0.1:6060", "the portal's PORTAL_DEBUG_ADDR, for goroutine counts")
+	flag.IntVar(&o.pid, "pid", 0, "process id of the portal, to read its resident memory")
+	flag.IntVar(&o.conns, "conns", 10000, "SSE connections to hold open")
+	flag.IntVar(&o.browsers, "browsers", 50, "of which belong to the client whose request gets the messages")
+	flag.IntVar(&o.messages, "messages", 200, "staff replies to time")
+	flag.IntVar(&o.cycles, "cycles", 10000, "connect/disconnect cycles for the leak check")
+	flag.IntVar(&o.clients, "clients", 200, "clients the other connections are spread over")
+	flag.DurationVar(&o.interval, "interval", 50*time.Millisecond, "pause between messages")
+	flag.IntVar(&o.openBatch, "open-batch", 200, "connections opened at a time")
+	flag.Parse()
+	if err := run(context.Background(), o); err != nil {
+		fmt.Fprintln(os.Stderr, "portal-load:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options) error {
+	if o.dbURL == "" {
+		return fmt.Errorf("set -database-url or DATABASE_URL to the portal's PostgreSQL database")
+	}
+	if o.browsers > o.conns {
+		return fmt.Errorf("-browsers (%d) cannot exceed -conns (%d)", o.browsers, o.conns)
+	}
+	db, err := models.OpenPostgres(ctx, o.dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	fmt.Printf("preparing %d signed-in users over %d clients…\n", o.conns, o.clients+1)
+	world, err := prepare(ctx, db, o)
+	if err != nil {
+		return err
+	}
+	srv := server{url: o.url, debugURL: o.debugURL, pid: o.pid}
+
+	baseGoroutines, _ := srv.goroutines()
+	baseRSS, _ := srv.rssKB()
+
+	fmt.Printf("opening %d SSE connections…\n", o.conns)
+	start := time.Now()
+	pool, err := openAll(ctx, o, world)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  all %d open in %s\n", o.conns, time.Since(start).Round(time.Millisecond))
+	time.Sleep(2 * time.Second)
+	srv.gc()
+	if rss, err := srv.rssKB(); err == nil && baseRSS > 0 {
+		fmt.Printf("  server resident memory: %d MB before, %d MB with %d idle connections: %.1f KB per connection\n",
+			baseRSS/1024, rss/1024, o.conns, float64(rss-baseRSS)/float64(o.conns))
+	}
+	if g, err := srv.goroutines(); err == nil {
+		fmt.Printf("  server goroutines: %d before, %d with connections open\n", baseGoroutines, g)
+	}
+
+	fmt.Printf("posting %d staff replies to %s; %d browsers of that client listening…\n", o.messages, world.requestRef, o.browsers)
+	lat, err := measureLatency(ctx, o, world, pool)
+	if err != nil {
+		return err
+	}
+	lat.print()
+
+	pool.closeAll()
+	fmt.Printf("connect/disconnect cycles: %d…\n", o.cycles)
+	if err := cycle(ctx, o, world); err != nil {
+		return err
+	}
+	time.Sleep(2 * time.Second)
+	if g, err := srv.goroutines(); err == nil {
+		fmt.Printf("  server goroutines: %d at start, %d after all connections closed and %d cycles (growth %d)\n",
+			baseGoroutines, g, o.cycles, g-baseGoroutines)
+	}
+	return nil
+}

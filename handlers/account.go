@@ -1,0 +1,141 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portal-msp/portal/models"
+	"github.com/portal-msp/portal/templates"
+)
+
+const (
+	tplAccount      templates.Page = "portal/account"
+	tplStaffAccount templates.Page = "console/staff_account"
+)
+
+// AccountPage is the signed-in user's own account: profile, password and
+// linked sign-in providers.
+type AccountPage struct {
+	Name        string
+	Email       string
+	NotifyEmail bool
+	HasPassword bool
+	Identities  []models.OAuthIdentity
+	Providers   []providerButton
+	Errors      FieldErrors
+}
+
+// accountTemplate is the account page in the user's own area.
+func accountTemplate(u *models.User) templates.Page {
+	if u.IsStaff() {
+		return tplStaffAccount
+	}
+	return tplAccount
+}
+
+func accountPath(u *models.User) string {
+	if u.IsStaff() {
+		return "/console/account"
+	}
+	return "/account"
+}
+
+func (s *Server) account(c echo.Context) error {
+	page, err := s.accountPage(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	return s.render(c, http.StatusOK, accountTemplate(u), View{Title: "Account", Nav: "account", Data: page})
+}
+
+func (s *Server) accountPage(c echo.Context) (*AccountPage, error) {
+	u := currentUser(c)
+	ids, err := models.ListIdentities(c.Request().Context(), s.db, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &AccountPage{Name: u.Name, Email: u.Email, NotifyEmail: u.NotifyEmail, HasPassword: u.PasswordHash != nil,
+		Identities: ids, Providers: s.providerButtons(), Errors: FieldErrors{}}, nil
+}
+
+func (s *Server) accountProfile(c echo.Context) error {
+	u := currentUser(c)
+	page, err := s.accountPage(c)
+	if err != nil {
+		return err
+	}
+	page.Name = strings.TrimSpace(c.FormValue("name"))
+	page.NotifyEmail = c.FormValue("notify_email") == "on"
+	page.Errors.required("name", page.Name, "Name", 100)
+	if page.Errors.Any() {
+		return s.renderBlock(c, http.StatusUnprocessableEntity, accountTemplate(u), "profile", View{Title: "Account", Nav: "account", Data: page})
+	}
+	if err := models.UpdateProfile(c.Request().Context(), s.db, u.ID, page.Name, page.NotifyEmail); err != nil {
+		return err
+	}
+	setFlash(c, "success", "Profile saved.")
+	return redirect(c, accountPath(u))
+}
+
+// accountPassword changes the password; every session ends and this browser
+// gets a brand-new one, so a stolen session id stops working.
+func (s *Server) accountPassword(c echo.Context) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	page, err := s.accountPage(c)
+	if err != nil {
+		return err
+	}
+	password := c.FormValue("new_password")
+	if u.PasswordHash != nil && !models.VerifyPassword(u, c.FormValue("current_password")) {
+		page.Errors["current_password"] = "This is not your current password."
+	}
+	if msg := models.CheckPassword(password); msg != "" {
+		page.Errors["new_password"] = msg
+	} else if password != c.FormValue("confirm_password") {
+		page.Errors["confirm_password"] = "The two passwords differ."
+	}
+	if page.Errors.Any() {
+		return s.renderBlock(c, http.StatusUnprocessableEntity, accountTemplate(u), "password", View{Title: "Account", Nav: "account", Data: page})
+	}
+	if err := models.SetPassword(ctx, s.db, u.ID, password); err != nil {
+		return err
+	}
+	if err := s.startSession(c, u); err != nil {
+		return err
+	}
+	setFlash(c, "success", "Password changed. Other devices have been signed out.")
+	return redirect(c, accountPath(u))
+}
+
+func (s *Server) accountUnlink(c echo.Context) error {
+	u := currentUser(c)
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	err = models.UnlinkIdentity(c.Request().Context(), s.db, u.ID, id)
+	if errors.Is(err, models.ErrLastSignIn) {
+		setFlash(c, "error", "Set a password first: this is your only way to sign in.")
+		return redirect(c, accountPath(u))
+	}
+	if err != nil {
+		return err
+	}
+	setFlash(c, "success", "Sign-in provider unlinked.")
+	return redirect(c, accountPath(u))
+}
+
+// requireUser admits any signed-in user and sends visitors to sign in.
+func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if currentUser(c) == nil {
+			return redirect(c, "/signin")
+		}
+		return next(c)
+	}
+}

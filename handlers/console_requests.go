@@ -1,0 +1,214 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/uptrace/bun"
+
+	"github.com/portal-msp/portal/models"
+	"github.com/portal-msp/portal/templates"
+)
+
+const tplConsoleRequest templates.Page = "console/request"
+
+// ConsoleRequest is the staff Request detail page.
+type ConsoleRequest struct {
+	Request    *models.RequestDetail
+	Me         *models.User
+	Categories []models.Category
+	Staff      []models.User
+	Statuses   []string
+	Urgencies  []UrgencyOption
+	Reply      string
+	Errors     FieldErrors     // reply form
+	Posted     *models.Message // the message just sent, shown at once by htmx
+	Time       TimeForm
+}
+
+// TimeForm is the log time (and edit time) form.
+type TimeForm struct {
+	Action   string
+	Duration string
+	Date     string
+	Note     string
+	Errors   FieldErrors
+}
+
+// CanEdit reports whether me may change a time entry: its author or an admin.
+func (p ConsoleRequest) CanEdit(e models.TimeEntry) bool {
+	return p.Me != nil && (p.Me.IsAdmin() || p.Me.ID == e.StaffID)
+}
+
+// requestID reads the :id path parameter; anything else is 404.
+func requestID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, echo.ErrNotFound
+	}
+	return id, nil
+}
+
+// consoleRequestPage loads everything the staff request page shows.
+func (s *Server) consoleRequestPage(c echo.Context, id int64) (ConsoleRequest, error) {
+	ctx := c.Request().Context()
+	p := ConsoleRequest{Me: currentUser(c), Statuses: []string{models.StatusSubmitted, models.StatusInProgress,
+		models.StatusWaiting, models.StatusCompleted}, Urgencies: urgencyOptions(), Errors: FieldErrors{}}
+	var err error
+	if p.Request, err = models.GetRequestForStaff(ctx, s.db, id, models.Now()); err != nil {
+		return p, err
+	}
+	if p.Categories, err = models.ListCategories(ctx, s.db); err != nil {
+		return p, err
+	}
+	if p.Staff, err = models.ListActiveStaff(ctx, s.db); err != nil {
+		return p, err
+	}
+	p.Time = TimeForm{Action: "/console/requests/" + strconv.FormatInt(id, 10) + "/time",
+		Date: models.Now().Format("2006-01-02"), Errors: FieldErrors{}}
+	return p, nil
+}
+
+func (s *Server) renderConsoleRequest(c echo.Context, status int, block string, p ConsoleRequest) error {
+	return s.renderBlock(c, status, tplConsoleRequest, block,
+		View{Title: p.Request.Ref() + " " + p.Request.Title, Nav: "queue", Data: p})
+}
+
+func (s *Server) consoleRequest(c echo.Context) error {
+	id, err := requestID(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.consoleRequestPage(c, id)
+	if err != nil {
+		return err
+	}
+	s.markRead(c, p.Request)
+	return s.renderConsoleRequest(c, http.StatusOK, "content", p)
+}
+
+// consoleReply posts a public reply or, with kind=note, an internal note.
+func (s *Server) consoleReply(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := requestID(c, "id")
+	if err != nil {
+		return err
+	}
+	r, err := models.GetRequestForStaff(ctx, s.db, id, models.Now())
+	if err != nil {
+		return err
+	}
+	body := strings.TrimSpace(c.FormValue("body"))
+	internal := c.FormValue("kind") == "note"
+	errs := FieldErrors{}
+	errs.required("body", body, "Message", models.MaxMessageLength)
+	if errs.Any() {
+		p, err := s.consoleRequestPage(c, id)
+		if err != nil {
+			return err
+		}
+		p.Reply, p.Errors = body, errs
+		return s.renderConsoleRequest(c, http.StatusUnprocessableEntity, "reply-form", p)
+	}
+	posted, err := models.PostMessage(ctx, s.db, models.PostMessageInput{ClientID: r.ClientID, RequestID: id,
+		AuthorID: currentUser(c).ID, ByStaff: true, Internal: internal, Body: body})
+	if err != nil {
+		return err
+	}
+	p, err := s.consoleRequestPage(c, id)
+	if err != nil {
+		return err
+	}
+	p.Posted = p.Request.Message(posted.ID)
+	return s.renderOrRedirect(c, tplConsoleRequest, "reply-sent",
+		View{Title: p.Request.Ref() + " " + p.Request.Title, Nav: "queue", Data: p},
+		"/console/requests/"+strconv.FormatInt(id, 10))
+}
+
+// consoleRequestProperties applies the status, urgency, category and
+// assignee form: every change with its event, all in one transaction.
+func (s *Server) consoleRequestProperties(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := requestID(c, "id")
+	if err != nil {
+		return err
+	}
+	r, err := models.GetRequestForStaff(ctx, s.db, id, models.Now())
+	if err != nil {
+		return err
+	}
+	me := currentUser(c)
+	status, urgency := c.FormValue("status"), c.FormValue("urgency")
+	if status == "" {
+		status = r.Status
+	}
+	if urgency == "" {
+		urgency = r.Urgency
+	}
+	if !models.ValidStatus(status) || !models.ValidUrgency(urgency) {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose a status and an urgency from the lists.")
+	}
+	category, err := optionalID(c.FormValue("category_id"))
+	if err != nil {
+		return err
+	}
+	assignee, err := optionalID(c.FormValue("assignee_id"))
+	if err != nil {
+		return err
+	}
+	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if urgency != r.Urgency {
+			if err := models.ChangeRequestUrgency(ctx, tx, id, me, urgency); err != nil {
+				return err
+			}
+		}
+		if status != r.Status {
+			if err := models.ChangeRequestStatus(ctx, tx, id, me, status); err != nil {
+				return err
+			}
+		}
+		if !sameID(category, r.CategoryID) {
+			if err := models.ChangeRequestCategory(ctx, tx, id, me, category); err != nil {
+				return err
+			}
+		}
+		if !sameID(assignee, r.AssigneeID) {
+			if err := models.ChangeRequestAssignee(ctx, tx, id, me, assignee); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, models.ErrNotFound) {
+		// An unknown category or assignee is bad input, not a missing page.
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose a category and an assignee from the lists.")
+	}
+	if err != nil {
+		return err
+	}
+	setFlash(c, "success", "Request updated.")
+	return redirect(c, "/console/requests/"+strconv.FormatInt(id, 10))
+}
+
+// optionalID reads a select's value: "" is none.
+func optionalID(raw string) (*int64, error) {
+	if raw == "" {
+		return nil, nil
+	}
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		return nil, echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose a value from the list.")
+	}
+	return &id, nil
+}
+
+func sameID(a, b *int64) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}

@@ -1,0 +1,140 @@
+package handlers
+
+import (
+	"cmp"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portal-msp/portal/models"
+	"github.com/portal-msp/portal/templates"
+)
+
+const (
+	tplJoin        templates.Page = "auth/join"
+	tplJoinInvalid templates.Page = "auth/join_invalid"
+	tplJoinRefused templates.Page = "auth/join_refused"
+)
+
+// JoinPage is what a valid portal link shows: the client's name, a form to
+// create an account and a form to sign in.
+type JoinPage struct {
+	Token      string
+	ClientName string
+	Name       string
+	Email      string
+	Errors     FieldErrors
+	SigninErr  string
+	SigninAddr string
+}
+
+// joinLink loads the link of the :token parameter. Unknown, expired and
+// revoked links (and links of archived clients) all get the same page with the
+// same status, so the answer says nothing about which it was.
+func (s *Server) joinLink(c echo.Context) (*models.PortalLink, error) {
+	link, err := models.FindPortalLink(c.Request().Context(), s.db, c.Param("token"))
+	if errors.Is(err, models.ErrLinkInvalid) {
+		return nil, s.render(c, http.StatusNotFound, tplJoinInvalid, View{Title: "Link not valid"})
+	}
+	return link, err
+}
+
+// refuseOtherAccount stops a signed-in person who is not a user of the link's
+// client. Their account stays as it is; the page does not name the client.
+func (s *Server) refuseOtherAccount(c echo.Context) error {
+	return s.render(c, http.StatusForbidden, tplJoinRefused, View{Title: "Link for another account"})
+}
+
+func (s *Server) joinShow(c echo.Context) error {
+	link, err := s.joinLink(c)
+	if link == nil {
+		return err
+	}
+	if u := currentUser(c); u != nil {
+		if u.ClientID != nil && *u.ClientID == link.ClientID {
+			return redirect(c, "/")
+		}
+		return s.refuseOtherAccount(c)
+	}
+	return s.render(c, http.StatusOK, tplJoin, View{Title: "Join " + link.Client.Name,
+		Data: JoinPage{Token: c.Param("token"), ClientName: link.Client.Name}})
+}
+
+// joinCreate makes an account bound for good to the link's client.
+func (s *Server) joinCreate(c echo.Context) error {
+	link, err := s.joinLink(c)
+	if link == nil {
+		return err
+	}
+	if currentUser(c) != nil {
+		return s.joinShow(c)
+	}
+	f := JoinPage{Token: c.Param("token"), ClientName: link.Client.Name, Errors: FieldErrors{},
+		Name: strings.TrimSpace(c.FormValue("name")), Email: strings.TrimSpace(c.FormValue("email"))}
+	if ok, err := s.allowAttempt(c, "join", f.Email, limitJoinIP, limitJoinEmail); err != nil || !ok {
+		return cmp.Or(err, errTooMany(c, limitJoinIP.Window))
+	}
+	password := c.FormValue("password")
+	f.Errors.required("name", f.Name, "Your name", 100)
+	f.Errors.email("email", f.Email)
+	if msg := models.CheckPassword(password); msg != "" {
+		f.Errors["password"] = msg
+	}
+	var u *models.User
+	if !f.Errors.Any() {
+		u, err = models.JoinThroughLink(c.Request().Context(), s.db, link, models.NewUser{
+			Email: f.Email, Name: f.Name, Password: password, SignupMethod: models.SignupLink})
+		if errors.Is(err, models.ErrEmailTaken) {
+			f.Errors["email"] = "This e-mail already has an account. Sign in instead."
+		} else if err != nil {
+			return err
+		}
+	}
+	if f.Errors.Any() {
+		return s.renderBlock(c, http.StatusUnprocessableEntity, tplJoin, "join-form", View{Title: "Join " + link.Client.Name, Data: f})
+	}
+	if err := s.startSession(c, u); err != nil {
+		return err
+	}
+	setFlash(c, "success", "Welcome, "+u.Name+". Your account is ready.")
+	return redirect(c, "/")
+}
+
+// joinSignin signs an existing user of the link's client in. Anyone else who
+// proves their password is refused and stays bound to their own client.
+func (s *Server) joinSignin(c echo.Context) error {
+	link, err := s.joinLink(c)
+	if link == nil {
+		return err
+	}
+	if currentUser(c) != nil {
+		return s.joinShow(c)
+	}
+	f := JoinPage{Token: c.Param("token"), ClientName: link.Client.Name, SigninAddr: strings.TrimSpace(c.FormValue("email"))}
+	if blocked, err := s.signinBlocked(c, f.SigninAddr); err != nil || blocked {
+		return cmp.Or(err, errTooMany(c, limitSigninEmail.Window))
+	}
+	u, err := models.Authenticate(c.Request().Context(), s.db, f.SigninAddr, c.FormValue("password"))
+	if errors.Is(err, models.ErrBadCredentials) {
+		if err := s.signinFailed(c, f.SigninAddr); err != nil {
+			return err
+		}
+		f.SigninErr = "That e-mail and password do not match an active account."
+		return s.renderBlock(c, http.StatusUnprocessableEntity, tplJoin, "signin-form", View{Title: "Join " + link.Client.Name, Data: f})
+	}
+	if err != nil {
+		return err
+	}
+	if u.ClientID == nil || *u.ClientID != link.ClientID {
+		return s.refuseOtherAccount(c)
+	}
+	if err := models.CountPortalLinkUse(c.Request().Context(), s.db, link.ID); err != nil {
+		return err
+	}
+	if err := s.startSession(c, u); err != nil {
+		return err
+	}
+	return redirect(c, "/")
+}

@@ -1,0 +1,76 @@
+package handlers
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portal-msp/portal/models"
+	"github.com/portal-msp/portal/templates"
+)
+
+const tplMessages templates.Page = "portal/messages"
+
+// MessagesPage is the portal's Messages page: the client's threads with the
+// signed-in user's unread counts.
+type MessagesPage struct {
+	Page    models.Page[models.Thread]
+	SelfURL string // this page, re-fetched when something changes
+	PrevURL string
+	NextURL string
+}
+
+func (s *Server) messages(c echo.Context) error {
+	n, _ := strconv.Atoi(c.QueryParam("page"))
+	p, err := scope(c).ListThreads(c.Request().Context(), n, models.DefaultPerPage)
+	if err != nil {
+		return err
+	}
+	v := MessagesPage{Page: p, SelfURL: "/messages?page=" + strconv.Itoa(p.Page)}
+	v.PrevURL, v.NextURL = pageLinks("/messages", c.QueryParams(), p)
+	return s.renderBlock(c, http.StatusOK, tplMessages, "threads", View{Title: "Messages", Nav: "messages", Data: v})
+}
+
+// unreadBadge is the navigation's unread counter alone; the layout's badge
+// fetches it on load and whenever the event stream says something changed.
+// It is always a fragment, whoever asks.
+func (s *Server) unreadBadge(c echo.Context) error {
+	n, err := scope(c).UnreadCount(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := s.views.Execute(&buf, tplMessages, "unread-badge", n); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	return c.HTMLBlob(http.StatusOK, buf.Bytes())
+}
+
+// markRead records that the signed-in user has read the thread a request
+// page shows, up to its newest message there: public messages for a client
+// user (through the Scope), everything for staff. A failure is logged rather
+// than shown; the page matters more than the counter.
+func (s *Server) markRead(c echo.Context, d *models.RequestDetail) {
+	var upTo int64
+	for _, m := range d.Messages {
+		upTo = max(upTo, m.ID)
+	}
+	if upTo == 0 {
+		return
+	}
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	var err error
+	if u.IsStaff() {
+		err = models.MarkThreadRead(ctx, s.db, u.ID, d.ID, upTo)
+	} else {
+		err = scope(c).MarkThreadRead(ctx, d.ID, upTo)
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "mark thread read", "request", d.ID, "user", u.ID, "error", err)
+	}
+}

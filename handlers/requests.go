@@ -1,0 +1,242 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portal-msp/portal/models"
+	"github.com/portal-msp/portal/templates"
+)
+
+const (
+	tplRequestNew    templates.Page = "portal/request_new"
+	tplRequestsOpen  templates.Page = "portal/requests"
+	tplRequestDetail templates.Page = "portal/request"
+)
+
+// UrgencyOption is one urgency radio card.
+type UrgencyOption struct {
+	Value, Label, Hint string
+}
+
+func urgencyOptions() []UrgencyOption {
+	out := make([]UrgencyOption, 0, len(models.Urgencies))
+	for i := len(models.Urgencies) - 1; i >= 0; i-- { // most urgent first
+		u := models.Urgencies[i]
+		out = append(out, UrgencyOption{Value: u, Label: titleCase(u), Hint: models.UrgencyHint(u)})
+	}
+	return out
+}
+
+// NewRequestForm is the portal's New request page.
+type NewRequestForm struct {
+	Title       string
+	Description string
+	Urgency     string
+	CategoryID  string
+	Categories  []models.Category
+	Urgencies   []UrgencyOption
+	Errors      FieldErrors
+}
+
+func (s *Server) newRequestForm(c echo.Context) error {
+	cats, err := models.ListCategories(c.Request().Context(), s.db)
+	if err != nil {
+		return err
+	}
+	f := NewRequestForm{Urgency: models.UrgencyNormal, Categories: cats, Urgencies: urgencyOptions(), Errors: FieldErrors{}}
+	return s.render(c, http.StatusOK, tplRequestNew, View{Title: "New request", Nav: "new", Data: f})
+}
+
+func (s *Server) createRequest(c echo.Context) error {
+	ctx := c.Request().Context()
+	cats, err := models.ListCategories(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	f := NewRequestForm{
+		Title:       strings.TrimSpace(c.FormValue("title")),
+		Description: strings.TrimSpace(c.FormValue("description")),
+		Urgency:     c.FormValue("urgency"),
+		CategoryID:  c.FormValue("category_id"),
+		Categories:  cats, Urgencies: urgencyOptions(), Errors: FieldErrors{},
+	}
+	f.Errors.required("title", f.Title, "Title", models.MaxTitleLength)
+	if utf8.RuneCountInString(f.Description) > models.MaxDescriptionLength {
+		f.Errors["description"] = "Description is too long (at most 20000 characters)."
+	}
+	if !models.ValidUrgency(f.Urgency) {
+		f.Errors["urgency"] = "Choose how urgent this is."
+	}
+	in := models.NewRequest{Title: f.Title, Description: f.Description, Urgency: f.Urgency}
+	if f.CategoryID != "" && len(cats) > 0 {
+		id, ok := categoryIn(cats, f.CategoryID)
+		if !ok {
+			f.Errors["category_id"] = "Choose a category from the list."
+		}
+		in.CategoryID = id
+	}
+	if f.Errors.Any() {
+		return s.renderBlock(c, http.StatusUnprocessableEntity, tplRequestNew, "form", View{Title: "New request", Nav: "new", Data: f})
+	}
+	r, err := scope(c).CreateRequest(ctx, in)
+	if err != nil {
+		return err
+	}
+	setFlash(c, "success", "Your request has been submitted. We will reply here.")
+	return redirect(c, "/requests/"+strconv.Itoa(r.Number))
+}
+
+// categoryIn finds a submitted category id among the active ones.
+func categoryIn(cats []models.Category, raw string) (*int64, bool) {
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		return nil, false
+	}
+	for _, cat := range cats {
+		if cat.ID == id {
+			return &id, true
+		}
+	}
+	return nil, false
+}
+
+// RequestList is the Open or Closed requests page.
+type RequestList struct {
+	Closed    bool
+	Page      models.Page[models.RequestRow]
+	Filter    models.RequestFilter
+	Urgencies []UrgencyOption
+	Statuses  []string
+	PrevURL   string
+	NextURL   string
+}
+
+// readFilter reads a list's filter from the query string.
+func readFilter(c echo.Context) models.RequestFilter {
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	return models.RequestFilter{
+		Status: c.QueryParam("status"), Urgency: c.QueryParam("urgency"),
+		Q: strings.TrimSpace(c.QueryParam("q")), Sort: c.QueryParam("sort"), Page: page,
+	}
+}
+
+// pageLinks builds the pager's previous and next links, keeping the filter.
+func pageLinks[T any](path string, q url.Values, p models.Page[T]) (prev, next string) {
+	link := func(n int) string {
+		v := url.Values{}
+		for k, vs := range q {
+			if k != "page" && len(vs) > 0 && vs[0] != "" {
+				v.Set(k, vs[0])
+			}
+		}
+		v.Set("page", strconv.Itoa(n))
+		return path + "?" + v.Encode()
+	}
+	if p.HasPrev() {
+		prev = link(p.PrevPage())
+	}
+	if p.HasNext() {
+		next = link(p.NextPage())
+	}
+	return prev, next
+}
+
+func (s *Server) openRequests(c echo.Context) error {
+	return s.requestList(c, false)
+}
+
+func (s *Server) closedRequests(c echo.Context) error {
+	return s.requestList(c, true)
+}
+
+func (s *Server) requestList(c echo.Context, closed bool) error {
+	f := readFilter(c)
+	list := s.listOpen
+	title, nav, path := "Open requests", "open", "/requests"
+	if closed {
+		list, title, nav, path = s.listClosed, "Closed requests", "closed", "/requests/closed"
+	}
+	p, err := list(c, f)
+	if err != nil {
+		return err
+	}
+	v := RequestList{Closed: closed, Page: p, Filter: f, Urgencies: urgencyOptions(), Statuses: models.OpenStatuses}
+	v.PrevURL, v.NextURL = pageLinks(path, c.QueryParams(), p)
+	return s.renderBlock(c, http.StatusOK, tplRequestsOpen, "list", View{Title: title, Nav: nav, Data: v})
+}
+
+func (s *Server) listOpen(c echo.Context, f models.RequestFilter) (models.Page[models.RequestRow], error) {
+	return scope(c).ListOpenRequests(c.Request().Context(), f, models.Now())
+}
+
+func (s *Server) listClosed(c echo.Context, f models.RequestFilter) (models.Page[models.RequestRow], error) {
+	return scope(c).ListClosedRequests(c.Request().Context(), f, models.Now())
+}
+
+// RequestPage is the client's Request detail page.
+type RequestPage struct {
+	Request *models.RequestDetail
+	Reply   string
+	Errors  FieldErrors
+	Posted  *models.Message // the reply just sent, shown at once by htmx
+}
+
+// requestNumber reads the :number path parameter; anything else is 404.
+func requestNumber(c echo.Context) (int, error) {
+	n, err := strconv.Atoi(c.Param("number"))
+	if err != nil || n <= 0 {
+		return 0, echo.ErrNotFound
+	}
+	return n, nil
+}
+
+func (s *Server) requestDetail(c echo.Context) error {
+	n, err := requestNumber(c)
+	if err != nil {
+		return err
+	}
+	d, err := scope(c).RequestByNumber(c.Request().Context(), n, models.Now())
+	if err != nil {
+		return err
+	}
+	s.markRead(c, d)
+	return s.render(c, http.StatusOK, tplRequestDetail, View{Title: d.Ref() + " " + d.Title, Nav: "open",
+		Data: RequestPage{Request: d, Errors: FieldErrors{}}})
+}
+
+func (s *Server) replyToRequest(c echo.Context) error {
+	ctx := c.Request().Context()
+	n, err := requestNumber(c)
+	if err != nil {
+		return err
+	}
+	sc := scope(c)
+	body := strings.TrimSpace(c.FormValue("body"))
+	errs := FieldErrors{}
+	errs.required("body", body, "Message", models.MaxMessageLength)
+	if errs.Any() {
+		d, err := sc.RequestByNumber(ctx, n, models.Now())
+		if err != nil {
+			return err
+		}
+		return s.renderBlock(c, http.StatusUnprocessableEntity, tplRequestDetail, "reply-form",
+			View{Title: d.Ref() + " " + d.Title, Nav: "open", Data: RequestPage{Request: d, Reply: body, Errors: errs}})
+	}
+	posted, err := sc.Reply(ctx, n, body)
+	if err != nil {
+		return err
+	}
+	d, err := sc.RequestByNumber(ctx, n, models.Now())
+	if err != nil {
+		return err
+	}
+	return s.renderOrRedirect(c, tplRequestDetail, "reply-sent",
+		View{Title: d.Ref() + " " + d.Title, Nav: "open", Data: RequestPage{Request: d, Posted: d.Message(posted.ID)}},
+		"/requests/"+strconv.Itoa(n))
+}

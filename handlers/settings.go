@@ -1,0 +1,117 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portal-msp/portal/models"
+	"github.com/portal-msp/portal/templates"
+)
+
+const tplSettings templates.Page = "console/settings"
+
+// SettingsForm is the workspace settings admins change.
+type SettingsForm struct {
+	Name         string
+	FrameOrigins string
+	StaffDomains string
+	EnvOrigins   []string // from PORTAL_FRAME_ANCESTORS, always allowed
+	Errors       FieldErrors
+}
+
+func (s *Server) settingsForm(c echo.Context) error {
+	ws, err := models.GetWorkspace(c.Request().Context(), s.db)
+	if err != nil {
+		return err
+	}
+	f := SettingsForm{Name: ws.Name, FrameOrigins: ws.FrameOrigins, StaffDomains: ws.StaffDomains, EnvOrigins: s.cfg.FrameAncestors}
+	return s.render(c, http.StatusOK, tplSettings, View{Title: "Settings", Nav: "settings", Data: f})
+}
+
+func (s *Server) settingsSubmit(c echo.Context) error {
+	f := SettingsForm{Name: strings.TrimSpace(c.FormValue("name")), EnvOrigins: s.cfg.FrameAncestors, Errors: FieldErrors{}}
+	f.Errors.required("name", f.Name, "Company name", 100)
+	origins, bad := parseOrigins(c.FormValue("frame_origins"))
+	f.FrameOrigins = strings.Join(origins, " ")
+	if bad != "" {
+		f.FrameOrigins = c.FormValue("frame_origins")
+		f.Errors["frame_origins"] = "“" + bad + "” is not an origin. Enter origins such as https://www.example.com, separated by spaces or lines."
+	}
+	domains, badDomain := parseDomains(c.FormValue("staff_domains"))
+	f.StaffDomains = strings.Join(domains, " ")
+	if badDomain != "" {
+		f.StaffDomains = c.FormValue("staff_domains")
+		f.Errors["staff_domains"] = "“" + badDomain + "” is not a domain. Enter domains such as example.com."
+	}
+	if f.Errors.Any() {
+		return s.renderBlock(c, http.StatusUnprocessableEntity, tplSettings, "form", View{Title: "Settings", Nav: "settings", Data: f})
+	}
+	if err := models.UpdateWorkspace(c.Request().Context(), s.db, models.WorkspaceSettings{
+		Name: f.Name, FrameOrigins: f.FrameOrigins, StaffDomains: f.StaffDomains}); err != nil {
+		return err
+	}
+	s.workspace.Store(nil)
+	s.frameCache.Store(nil)
+	setFlash(c, "success", "Settings saved.")
+	return redirect(c, "/console/settings")
+}
+
+// parseOrigins splits a list of origins, normalised to scheme://host[:port];
+// bad is the first entry that is not one.
+func parseOrigins(raw string) (origins []string, bad string) {
+	for _, f := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }) {
+		u, err := url.Parse(f)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
+			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(u.Host, "'; *") {
+			return nil, f
+		}
+		o := u.Scheme + "://" + strings.ToLower(u.Host)
+		if !slices.Contains(origins, o) {
+			origins = append(origins, o)
+		}
+	}
+	return origins, ""
+}
+
+// parseDomains splits a list of e-mail domains.
+func parseDomains(raw string) (domains []string, bad string) {
+	for _, d := range strings.FieldsFunc(strings.ToLower(raw), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }) {
+		d = strings.TrimPrefix(d, "@")
+		if !strings.Contains(d, ".") || strings.ContainsAny(d, "/:@'\";<>") || len(d) > 253 {
+			return nil, d
+		}
+		if !slices.Contains(domains, d) {
+			domains = append(domains, d)
+		}
+	}
+	return domains, ""
+}
+
+// frameAncestors are the origins allowed to frame the portal: the
+// environment's plus the workspace setting, cached briefly like the name.
+func (s *Server) frameAncestors(c echo.Context) []string {
+	if cached := s.frameCache.Load(); cached != nil && time.Since(cached.at) < workspaceTTL {
+		return cached.origins
+	}
+	origins := slices.Clone(s.cfg.FrameAncestors)
+	if ws, err := models.GetWorkspace(c.Request().Context(), s.db); err == nil {
+		extra, _ := parseOrigins(ws.FrameOrigins)
+		for _, o := range extra {
+			if !slices.Contains(origins, o) {
+				origins = append(origins, o)
+			}
+		}
+	}
+	s.frameCache.Store(&cachedOrigins{origins: origins, at: time.Now()})
+	return origins
+}
+
+type cachedOrigins struct {
+	origins []string
+	at      time.Time
+}

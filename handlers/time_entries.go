@@ -1,0 +1,149 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portal-msp/portal/models"
+	"github.com/portal-msp/portal/templates"
+)
+
+const tplTimeEntryEdit templates.Page = "console/request_time"
+
+// maxNoteLength bounds a time entry's note.
+const maxNoteLength = 1000
+
+// readTimeForm validates the log time form into a model input.
+func readTimeForm(c echo.Context, action string) (TimeForm, models.TimeEntryInput) {
+	f := TimeForm{Action: action, Duration: strings.TrimSpace(c.FormValue("duration")),
+		Date: strings.TrimSpace(c.FormValue("date")), Note: strings.TrimSpace(c.FormValue("note")), Errors: FieldErrors{}}
+	var in models.TimeEntryInput
+	minutes, ok := models.ParseWorkDuration(f.Duration)
+	if !ok {
+		f.Errors["duration"] = "Enter minutes (90) or hours and minutes (1:30), at most 24 hours."
+	}
+	day, err := time.Parse("2006-01-02", f.Date)
+	if err != nil {
+		f.Errors["date"] = "Enter a date such as 2026-11-24."
+	} else if day.After(time.Now().AddDate(0, 0, 1)) {
+		f.Errors["date"] = "The date cannot be in the future."
+	}
+	if utf8.RuneCountInString(f.Note) > maxNoteLength {
+		f.Errors["note"] = "Note is too long (at most 1000 characters)."
+	}
+	in.Minutes, in.WorkDate, in.Note = minutes, day, f.Note
+	return f, in
+}
+
+func (s *Server) logTime(c echo.Context) error {
+	id, err := requestID(c, "id")
+	if err != nil {
+		return err
+	}
+	f, in := readTimeForm(c, "/console/requests/"+strconv.FormatInt(id, 10)+"/time")
+	if f.Errors.Any() {
+		p, err := s.consoleRequestPage(c, id)
+		if err != nil {
+			return err
+		}
+		p.Time = f
+		return s.renderConsoleRequest(c, http.StatusUnprocessableEntity, "time-form", p)
+	}
+	if _, err := models.LogTime(c.Request().Context(), s.db, currentUser(c), id, in); err != nil {
+		return err
+	}
+	setFlash(c, "success", "Logged "+formatMinutes(in.Minutes)+".")
+	return redirect(c, "/console/requests/"+strconv.FormatInt(id, 10))
+}
+
+// TimeEntryEdit is the page that edits one time entry.
+type TimeEntryEdit struct {
+	RequestID int64
+	Ref       string
+	Form      TimeForm
+}
+
+// entryPath is the URL of a time entry.
+func entryPath(requestID, entryID int64) string {
+	return "/console/requests/" + strconv.FormatInt(requestID, 10) + "/time/" + strconv.FormatInt(entryID, 10)
+}
+
+func (s *Server) editTimeEntry(c echo.Context) error {
+	id, err := requestID(c, "id")
+	if err != nil {
+		return err
+	}
+	entryID, err := requestID(c, "entry")
+	if err != nil {
+		return err
+	}
+	d, err := models.GetRequestForStaff(c.Request().Context(), s.db, id, models.Now())
+	if err != nil {
+		return err
+	}
+	me := currentUser(c)
+	for _, e := range d.TimeEntries {
+		if e.ID != entryID {
+			continue
+		}
+		if e.StaffID != me.ID && !me.IsAdmin() {
+			return echo.NewHTTPError(http.StatusForbidden, "Only the person who logged this time, or an admin, can change it.")
+		}
+		f := TimeForm{Action: entryPath(id, entryID), Duration: strconv.Itoa(e.Minutes),
+			Date: e.WorkDate.Format("2006-01-02"), Note: e.Note, Errors: FieldErrors{}}
+		return s.render(c, http.StatusOK, tplTimeEntryEdit, View{Title: "Edit time", Nav: "queue",
+			Data: TimeEntryEdit{RequestID: id, Ref: d.Ref(), Form: f}})
+	}
+	return echo.ErrNotFound
+}
+
+func (s *Server) updateTimeEntry(c echo.Context) error {
+	id, err := requestID(c, "id")
+	if err != nil {
+		return err
+	}
+	entryID, err := requestID(c, "entry")
+	if err != nil {
+		return err
+	}
+	f, in := readTimeForm(c, entryPath(id, entryID))
+	if f.Errors.Any() {
+		return s.renderBlock(c, http.StatusUnprocessableEntity, tplTimeEntryEdit, "form",
+			View{Title: "Edit time", Nav: "queue", Data: TimeEntryEdit{RequestID: id, Form: f}})
+	}
+	err = models.UpdateTimeEntry(c.Request().Context(), s.db, currentUser(c), id, entryID, in)
+	if errors.Is(err, models.ErrNotAuthor) {
+		return echo.NewHTTPError(http.StatusForbidden, "Only the person who logged this time, or an admin, can change it.")
+	}
+	if err != nil {
+		return err
+	}
+	setFlash(c, "success", "Time entry updated.")
+	return redirect(c, "/console/requests/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) deleteTimeEntry(c echo.Context) error {
+	id, err := requestID(c, "id")
+	if err != nil {
+		return err
+	}
+	entryID, err := requestID(c, "entry")
+	if err != nil {
+		return err
+	}
+	err = models.DeleteTimeEntry(c.Request().Context(), s.db, currentUser(c), id, entryID)
+	if errors.Is(err, models.ErrNotAuthor) {
+		return echo.NewHTTPError(http.StatusForbidden, "Only the person who logged this time, or an admin, can delete it.")
+	}
+	if err != nil {
+		return err
+	}
+	setFlash(c, "success", "Time entry deleted.")
+	return redirect(c, "/console/requests/"+strconv.FormatInt(id, 10))
+}

@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS requests_client_status_completed;

@@ -1,0 +1,2 @@
+DROP TABLE pending_notifications;
+DROP TABLE notification_cursor;

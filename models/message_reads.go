@@ -1,0 +1,73 @@
+package models
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+)
+
+// MessageRead is how far one user has read one request's thread. A message
+// is unread for a user while its id is above LastReadMessageID and someone
+// else wrote it.
+type MessageRead struct {
+	bun.BaseModel `bun:"table:message_reads"`
+
+	UserID            int64 `bun:"user_id,pk"`
+	RequestID         int64 `bun:"request_id,pk"`
+	LastReadMessageID int64 `bun:"last_read_message_id"`
+}
+
+// MarkThreadRead records that a staff user has read a request's thread up
+// to message upTo (the newest message on the page they were shown, so a
+// message that arrived meanwhile stays unread). Staff read every message,
+// internal notes included.
+func MarkThreadRead(ctx context.Context, db bun.IDB, userID, requestID, upTo int64) error {
+	return markRead(ctx, db, userID, requestID, upTo)
+}
+
+// MarkThreadRead records that the scope's user has read request requestID of
+// their client up to message upTo. Only the client's public messages count:
+// an id of an internal note or of another client's message marks nothing
+// beyond the newest public message at or below it.
+func (s Scope) MarkThreadRead(ctx context.Context, requestID, upTo int64) error {
+	var newest int64
+	err := s.db.NewSelect().Model((*Message)(nil)).ColumnExpr("coalesce(max(id), 0)").
+		Where("client_id = ?", s.ClientID).Where("request_id = ?", requestID).
+		Where("internal = ?", false).Where("id <= ?", upTo).Scan(ctx, &newest)
+	if err != nil {
+		return fmt.Errorf("models: newest public message of request %d: %w", requestID, err)
+	}
+	return markRead(ctx, s.db, s.UserID, requestID, newest)
+}
+
+// markRead moves the user's read position forward to upTo; it never moves
+// back (two tabs, an old page reloaded).
+func markRead(ctx context.Context, db bun.IDB, userID, requestID, upTo int64) error {
+	if upTo <= 0 {
+		return nil
+	}
+	r := &MessageRead{UserID: userID, RequestID: requestID, LastReadMessageID: upTo}
+	_, err := db.NewInsert().Model(r).
+		On("CONFLICT (user_id, request_id) DO UPDATE").
+		Set("last_read_message_id = CASE WHEN EXCLUDED.last_read_message_id > message_read.last_read_message_id " +
+			"THEN EXCLUDED.last_read_message_id ELSE message_read.last_read_message_id END").
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("models: mark request %d read for user %d: %w", requestID, userID, err)
+	}
+	return nil
+}
+
+// LastReadMessageID is the id of the newest message userID has read on a
+// request, or 0 when they have never opened it; a thread can mark the
+// messages after it as unread.
+func LastReadMessageID(ctx context.Context, db bun.IDB, userID, requestID int64) (int64, error) {
+	var id int64
+	err := db.NewSelect().Model((*MessageRead)(nil)).ColumnExpr("coalesce(max(last_read_message_id), 0)").
+		Where("user_id = ?", userID).Where("request_id = ?", requestID).Scan(ctx, &id)
+	if err != nil {
+		return 0, fmt.Errorf("models: read position of user %d on request %d: %w", userID, requestID, err)
+	}
+	return id, nil
+}

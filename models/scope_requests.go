@@ -1,0 +1,195 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// RequestFilter narrows and orders a list of requests.
+type RequestFilter struct {
+	Status  string // one status, or "" for all of the list's statuses
+	Urgency string
+	Q       string // title words or a number such as ACME-42
+	Sort    string // see the sort* constants
+	Page    int
+	PerPage int
+}
+
+// Sort orders of request lists.
+const (
+	SortUpdated   = "updated"   // last change first (default of open lists)
+	SortCreated   = "created"   // newest first
+	SortOldest    = "oldest"    // oldest first
+	SortUrgency   = "urgency"   // most urgent first
+	SortDue       = "due"       // nearest SLA deadline first (default of the queue)
+	SortCompleted = "completed" // latest completion first (default of closed lists)
+)
+
+// DefaultPerPage is the page size of request lists.
+const DefaultPerPage = 25
+
+func (f *RequestFilter) normalise(defaultSort string) {
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	if f.PerPage < 1 || f.PerPage > 100 {
+		f.PerPage = DefaultPerPage
+	}
+	if !ValidUrgency(f.Urgency) {
+		f.Urgency = ""
+	}
+	if !ValidStatus(f.Status) {
+		f.Status = ""
+	}
+	switch f.Sort {
+	case SortUpdated, SortCreated, SortOldest, SortUrgency, SortDue, SortCompleted:
+	default:
+		f.Sort = defaultSort
+	}
+}
+
+// urgencyRank orders urgencies most urgent first.
+const urgencyRank = "CASE request.urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END"
+
+// nearestDue is the earlier of a request's running deadlines (NULL when both
+// clocks are paused or stopped).
+const nearestDue = "CASE WHEN request.response_due_at IS NOT NULL AND (request.resolution_due_at IS NULL OR " +
+	"request.response_due_at < request.resolution_due_at) THEN request.response_due_at ELSE request.resolution_due_at END"
+
+// applySort orders q by f.Sort, with the id as a tie-breaker so pages are stable.
+func applySort(q *bun.SelectQuery, sort string) *bun.SelectQuery {
+	switch sort {
+	case SortCreated:
+		q = q.OrderExpr("request.created_at DESC")
+	case SortOldest:
+		q = q.OrderExpr("request.created_at ASC")
+	case SortUrgency:
+		q = q.OrderExpr(urgencyRank).OrderExpr("request.created_at ASC")
+	case SortDue:
+		q = q.OrderExpr("CASE WHEN (" + nearestDue + ") IS NULL THEN 1 ELSE 0 END").OrderExpr(nearestDue)
+	case SortCompleted:
+		q = q.OrderExpr("request.completed_at DESC")
+	default:
+		q = q.OrderExpr("request.updated_at DESC")
+	}
+	return q.OrderExpr("request.id DESC")
+}
+
+// applySearch matches title words or a request number.
+func applySearch(q *bun.SelectQuery, text, prefix string) *bun.SelectQuery {
+	if text == "" {
+		return q
+	}
+	if n, ok := parseRequestNumber(text, prefix); ok {
+		return q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("request.number = ?", n).WhereOr("lower(request.title) LIKE ? ESCAPE '!'", likePattern(text))
+		})
+	}
+	return q.Where("lower(request.title) LIKE ? ESCAPE '!'", likePattern(text))
+}
+
+// ListOpenRequests returns a page of the client's active requests with live
+// SLA timers. Status may narrow to one open status.
+func (s Scope) ListOpenRequests(ctx context.Context, f RequestFilter, now time.Time) (Page[RequestRow], error) {
+	f.normalise(SortUpdated)
+	statuses := OpenStatuses
+	if f.Status != "" && f.Status != StatusCompleted {
+		statuses = []string{f.Status}
+	}
+	return s.listRequests(ctx, f, statuses, now)
+}
+
+// ListClosedRequests returns a page of the client's completed requests with
+// the hours logged on each (one aggregate query for the page, no N+1).
+func (s Scope) ListClosedRequests(ctx context.Context, f RequestFilter, now time.Time) (Page[RequestRow], error) {
+	f.normalise(SortCompleted)
+	if f.Sort == SortDue {
+		f.Sort = SortCompleted
+	}
+	return s.listRequests(ctx, f, []string{StatusCompleted}, now)
+}
+
+func (s Scope) listRequests(ctx context.Context, f RequestFilter, statuses []string, now time.Time) (Page[RequestRow], error) {
+	page := Page[RequestRow]{Page: f.Page, PerPage: f.PerPage}
+	client, err := s.Client(ctx)
+	if err != nil {
+		return page, err
+	}
+	policy, err := ResolveSLAPolicy(ctx, s.db, s.ClientID)
+	if err != nil {
+		return page, err
+	}
+	var rs []Request
+	q := s.db.NewSelect().Model(&rs).
+		Where("request.client_id = ?", s.ClientID).
+		Where("request.status IN (?)", bun.In(statuses))
+	if f.Urgency != "" {
+		q = q.Where("request.urgency = ?", f.Urgency)
+	}
+	q = applySearch(q, f.Q, client.RequestPrefix)
+	total, err := applySort(q, f.Sort).Limit(f.PerPage).Offset(offset(f.Page, f.PerPage)).ScanAndCount(ctx)
+	if err != nil {
+		return page, fmt.Errorf("models: list requests of client %d: %w", s.ClientID, err)
+	}
+	ids := make([]int64, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ID
+	}
+	minutes, err := minutesByRequest(ctx, s.db, ids)
+	if err != nil {
+		return page, err
+	}
+	page.Total = total
+	page.Items = make([]RequestRow, len(rs))
+	for i, r := range rs {
+		row := newRow(r, policy, now)
+		row.Prefix, row.ClientName, row.MinutesLogged = client.RequestPrefix, client.Name, minutes[r.ID]
+		page.Items[i] = row
+	}
+	return page, nil
+}
+
+// CreateRequest submits a request as the scope's user.
+func (s Scope) CreateRequest(ctx context.Context, in NewRequest) (*Request, error) {
+	if in.CategoryID != nil {
+		if _, err := GetActiveCategory(ctx, s.db, *in.CategoryID); err != nil {
+			return nil, err
+		}
+	}
+	return createRequest(ctx, s.db, s.ClientID, s.UserID, in)
+}
+
+// requestIDByNumber finds the id of the client's request number n.
+func (s Scope) requestIDByNumber(ctx context.Context, n int) (int64, error) {
+	var id int64
+	err := s.db.NewSelect().Model((*Request)(nil)).Column("id").
+		Where("client_id = ?", s.ClientID).Where("number = ?", n).Scan(ctx, &id)
+	if err != nil {
+		return 0, notFound(err, fmt.Sprintf("find request %d of client %d", n, s.ClientID))
+	}
+	return id, nil
+}
+
+// RequestByNumber is the client's view of one of its requests: the public
+// thread and public history only. Internal notes never leave this function.
+func (s Scope) RequestByNumber(ctx context.Context, n int, now time.Time) (*RequestDetail, error) {
+	id, err := s.requestIDByNumber(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	return loadRequestDetail(ctx, s.db, id, AudiencePublic, now)
+}
+
+// Reply posts the scope user's message on request number n. A reply on a
+// request waiting on the client puts it back in progress.
+func (s Scope) Reply(ctx context.Context, n int, body string) (*Message, error) {
+	id, err := s.requestIDByNumber(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	return PostMessage(ctx, s.db, PostMessageInput{ClientID: s.ClientID, RequestID: id, AuthorID: s.UserID,
+		ByStaff: false, Body: body})
+}
