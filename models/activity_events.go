@@ -23,6 +23,7 @@ const (
 	EventInternalNote     = "internal_note"
 	EventTimeLogged       = "time_logged"
 	EventSummaryBuilt     = "summary_built"
+	EventSLAChanged       = "sla_changed" // a clock changed colour; pushed live, not listed in timelines
 )
 
 // ActivityEvent records a change; its id is monotonic so a reconnecting

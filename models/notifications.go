@@ -42,9 +42,11 @@ type PendingNotification struct {
 // QueueNotifications turns up to limit events after the cursor into pending
 // lines and moves the cursor past them, in one transaction. It stops at the
 // first event created after settledBefore: an event with a lower id may
-// still be committing, and the cursor must not step over it. It returns how
-// many events it consumed.
-func QueueNotifications(ctx context.Context, db bun.IDB, settledBefore time.Time, limit int) (int, error) {
+// still be committing, and the cursor must not step over it. Events created
+// before staleBefore (history loaded in bulk, a long outage) are passed
+// over: news that old is not worth a mail. It returns how many events it
+// consumed.
+func QueueNotifications(ctx context.Context, db bun.IDB, settledBefore, staleBefore time.Time, limit int) (int, error) {
 	consumed := 0
 	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		cur := new(NotificationCursor)
@@ -66,8 +68,10 @@ func QueueNotifications(ctx context.Context, db bun.IDB, settledBefore time.Time
 			if ev.CreatedAt.After(settledBefore) {
 				break
 			}
-			if err := queueEvent(ctx, tx, ev); err != nil {
-				return err
+			if !ev.CreatedAt.Before(staleBefore) {
+				if err := queueEvent(ctx, tx, ev); err != nil {
+					return err
+				}
 			}
 			last, consumed = ev.ID, consumed+1
 		}

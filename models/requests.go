@@ -61,6 +61,7 @@ type Request struct {
 	ResolutionColour     string     `bun:"resolution_colour"`
 	FirstResponseAt      *time.Time `bun:"first_response_at"`
 	CompletedAt          *time.Time `bun:"completed_at"`
+	SLANextChangeAt      *time.Time `bun:"sla_next_change_at"`
 	CreatedAt            time.Time  `bun:"created_at"`
 	UpdatedAt            time.Time  `bun:"updated_at"`
 
@@ -81,7 +82,7 @@ func (r *Request) Clock() ClockState {
 		ResponseUsedSecs: r.ResponseUsedSecs, ResolutionUsedSecs: r.ResolutionUsedSecs, UpdatedAt: r.ClockUpdatedAt,
 		ResponseDueAt: r.ResponseDueAt, ResolutionDueAt: r.ResolutionDueAt,
 		ResponseColour: r.ResponseColour, ResolutionColour: r.ResolutionColour,
-		FirstResponseAt: r.FirstResponseAt, CompletedAt: r.CompletedAt,
+		FirstResponseAt: r.FirstResponseAt, CompletedAt: r.CompletedAt, NextChangeAt: r.SLANextChangeAt,
 	}
 }
 
@@ -94,12 +95,13 @@ func (r *Request) setClock(st ClockState) {
 	r.ResponseDueAt, r.ResolutionDueAt = st.ResponseDueAt, st.ResolutionDueAt
 	r.ResponseColour, r.ResolutionColour = st.ResponseColour, st.ResolutionColour
 	r.FirstResponseAt, r.CompletedAt = st.FirstResponseAt, st.CompletedAt
+	r.SLANextChangeAt = st.NextChangeAt
 }
 
 // clockColumns are the columns setClock writes.
 var clockColumns = []string{"status", "response_target_secs", "resolution_target_secs", "response_used_secs",
 	"resolution_used_secs", "clock_updated_at", "response_due_at", "resolution_due_at", "response_colour",
-	"resolution_colour", "first_response_at", "completed_at", "updated_at"}
+	"resolution_colour", "first_response_at", "completed_at", "sla_next_change_at", "updated_at"}
 
 // Limits of a request's text, in characters.
 const (

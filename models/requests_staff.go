@@ -68,7 +68,7 @@ func loadRequestDetail(ctx context.Context, db bun.IDB, id int64, audience strin
 		Relation("Actor", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name", "role") }).
 		Relation("Request", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("number", "title") }).
 		Where("activity_event.request_id = ?", id).
-		Where("activity_event.kind <> ?", EventMessagePosted) // the thread shows those
+		Where("activity_event.kind NOT IN (?)", bun.In([]string{EventMessagePosted, EventSLAChanged})) // the thread and timers show those
 	if !staff {
 		q = q.Where("activity_event.audience = ?", AudiencePublic)
 	} else {

@@ -140,6 +140,7 @@ func (s Scope) RecentActivity(ctx context.Context, limit int) ([]ActivityEvent, 
 		Relation("Request", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("number", "title") }).
 		Where("activity_event.client_id = ?", s.ClientID).
 		Where("activity_event.audience = ?", AudiencePublic).
+		Where("activity_event.kind <> ?", EventSLAChanged).
 		Order("activity_event.id DESC").Limit(limit).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("models: recent activity of client %d: %w", s.ClientID, err)

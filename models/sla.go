@@ -31,6 +31,10 @@ type ClockState struct {
 	ResolutionColour     string
 	FirstResponseAt      *time.Time
 	CompletedAt          *time.Time
+	// NextChangeAt is the earliest instant a running clock changes colour
+	// (turns yellow, or red); nil when none will without another event. The
+	// SLA ticker looks only at requests whose moment has come.
+	NextChangeAt *time.Time
 }
 
 // ClockEventKind is what happened to a request, as the clocks see it.
@@ -125,7 +129,43 @@ func (st ClockState) Apply(cal BusinessCalendar, warningPercent int, ev ClockEve
 	st.ResolutionDueAt = dueAt(cal, at, st.resolutionRunning(), st.ResolutionTargetSecs, st.ResolutionUsedSecs)
 	st.ResponseColour = Colour(st.ResponseUsedSecs, st.ResponseTargetSecs, warningPercent)
 	st.ResolutionColour = Colour(st.ResolutionUsedSecs, st.ResolutionTargetSecs, warningPercent)
+	st.NextChangeAt = earliest(
+		nextColourChange(cal, at, st.responseRunning(), st.ResponseTargetSecs, st.ResponseUsedSecs, warningPercent),
+		nextColourChange(cal, at, st.resolutionRunning(), st.ResolutionTargetSecs, st.ResolutionUsedSecs, warningPercent))
 	return st
+}
+
+// nextColourChange is when a running clock next changes colour: when it
+// reaches the warning share of its target (yellow), or passes the target
+// (red). Nil for a paused, stopped or already red clock.
+func nextColourChange(cal BusinessCalendar, at time.Time, running bool, target, used, warningPercent int) *time.Time {
+	if !running || target <= 0 {
+		return nil
+	}
+	if warningPercent <= 0 || warningPercent >= 100 {
+		warningPercent = DefaultWarningPercent
+	}
+	yellowAt := (target*warningPercent + 99) / 100 // first used value that is yellow
+	var next time.Time
+	switch {
+	case used < yellowAt:
+		next = cal.Add(at, yellowAt-used)
+	case used <= target:
+		next = cal.Add(at, target-used+1)
+	default:
+		return nil
+	}
+	return &next
+}
+
+func earliest(a, b *time.Time) *time.Time {
+	switch {
+	case a == nil:
+		return b
+	case b == nil || a.Before(*b):
+		return a
+	}
+	return b
 }
 
 // dueAt is when a running clock reaches its target (in the past when it

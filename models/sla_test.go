@@ -187,13 +187,6 @@ func runSteps(t *testing.T, cal BusinessCalendar, st ClockState, steps []step) {
 	}
 }
 
-func sameTime(a, b *time.Time) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return a.Equal(*b)
-}
-
 func ptr(t time.Time) *time.Time { return &t }
 
 func TestClockLifecycle24x7(t *testing.T) {
@@ -336,6 +329,36 @@ func TestComplianceRate(t *testing.T) {
 		rate, ok := c.Rate()
 		if c.Met != tt.met || c.Decided != tt.total || rate != tt.rate || ok != tt.ok {
 			t.Errorf("%s: %+v rate %v %v", tt.name, c, rate, ok)
+		}
+	}
+}
+
+func TestNextColourChange(t *testing.T) {
+	cal := AlwaysOpenCalendar()
+	at := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name         string
+		running      bool
+		target, used int
+		want         *time.Time
+	}{
+		{"green: when it reaches 75 %", true, 100, 0, ptr(at.Add(75 * time.Second))},
+		{"yellow: one second past the target", true, 100, 80, ptr(at.Add(21 * time.Second))},
+		{"red: nothing more to come", true, 100, 101, nil},
+		{"paused", false, 100, 10, nil},
+		{"no target", true, 0, 10, nil},
+	}
+	for _, c := range cases {
+		got := nextColourChange(cal, at, c.running, c.target, c.used, 75)
+		if !sameTime(got, c.want) {
+			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
+		}
+		if got != nil {
+			before := Colour(c.used+int(got.Sub(at)/time.Second)-1, c.target, 75)
+			after := Colour(c.used+int(got.Sub(at)/time.Second), c.target, 75)
+			if before == after {
+				t.Errorf("%s: colour does not change at %v (%s)", c.name, got, after)
+			}
 		}
 	}
 }

@@ -31,6 +31,12 @@ func TickSLAClocks(ctx context.Context, db bun.IDB, now time.Time) ([]ColourChan
 	var rs []Request
 	err = db.NewSelect().Model(&rs).
 		Relation("Client", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("sla_policy_id") }).
+		// Only clocks whose next colour change has come (an index range on
+		// sla_next_change_at); rows written before it was tracked (NULL) are
+		// looked at once and then get their moment.
+		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("request.sla_next_change_at <= ?", now).WhereOr("request.sla_next_change_at IS NULL")
+		}).
 		Where("request.status IN (?)", bun.In(OpenStatuses)).
 		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 			return q.Where("request.response_due_at IS NOT NULL AND request.response_colour <> ?", ColourRed).
@@ -44,9 +50,11 @@ func TickSLAClocks(ctx context.Context, db bun.IDB, now time.Time) ([]ColourChan
 		r := &rs[i]
 		p := book.For(r.Client)
 		st := r.Clock().Apply(p.Cal(), p.WarningPercent(), ClockEvent{Kind: ClockTick, At: now})
-		if st.ResponseColour == r.ResponseColour && st.ResolutionColour == r.ResolutionColour {
+		if st.ResponseColour == r.ResponseColour && st.ResolutionColour == r.ResolutionColour &&
+			sameTime(st.NextChangeAt, r.SLANextChangeAt) {
 			continue
 		}
+		changed := st.ResponseColour != r.ResponseColour || st.ResolutionColour != r.ResolutionColour
 		prev := r.ClockUpdatedAt
 		r.setClock(st)
 		res, err := db.NewUpdate().Model(r).Column(clockColumns[:len(clockColumns)-1]...).WherePK().
@@ -54,10 +62,17 @@ func TickSLAClocks(ctx context.Context, db bun.IDB, now time.Time) ([]ColourChan
 		if err != nil {
 			return changes, fmt.Errorf("models: tick clocks of request %d: %w", r.ID, err)
 		}
-		if n, _ := res.RowsAffected(); n == 1 {
+		if n, _ := res.RowsAffected(); n == 1 && changed {
 			changes = append(changes, ColourChange{RequestID: r.ID, ClientID: r.ClientID,
 				ResponseColour: st.ResponseColour, ResolutionColour: st.ResolutionColour})
 		}
 	}
 	return changes, nil
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
 }

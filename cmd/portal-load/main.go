@@ -31,6 +31,7 @@ type options struct {
 	clients   int
 	interval  time.Duration
 	openBatch int
+	hold      time.Duration
 }
 
 func main() {
@@ -46,6 +47,7 @@ func main() {
 	flag.IntVar(&o.clients, "clients", 200, "clients the other connections are spread over")
 	flag.DurationVar(&o.interval, "interval", 50*time.Millisecond, "pause between messages")
 	flag.IntVar(&o.openBatch, "open-batch", 200, "connections opened at a time")
+	flag.DurationVar(&o.hold, "hold", 0, "keep the idle connections open this long before messaging (to profile the server)")
 	flag.Parse()
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "portal-load:", err)
@@ -75,6 +77,8 @@ func run(ctx context.Context, o options) error {
 
 	baseGoroutines, _ := srv.goroutines()
 	baseRSS, _ := srv.rssKB()
+	srv.gc()
+	baseLive, _ := srv.liveKB()
 
 	fmt.Printf("opening %d SSE connections…\n", o.conns)
 	start := time.Now()
@@ -89,9 +93,15 @@ func run(ctx context.Context, o options) error {
 		fmt.Printf("  server resident memory: %d MB before, %d MB with %d idle connections: %.1f KB per connection\n",
 			baseRSS/1024, rss/1024, o.conns, float64(rss-baseRSS)/float64(o.conns))
 	}
+	if live, err := srv.liveKB(); err == nil {
+		fmt.Printf("  server live heap+stacks: %d MB before, %d MB with %d idle connections: %.1f KB per connection\n",
+			baseLive/1024, live/1024, o.conns, float64(live-baseLive)/float64(o.conns))
+	}
 	if g, err := srv.goroutines(); err == nil {
 		fmt.Printf("  server goroutines: %d before, %d with connections open\n", baseGoroutines, g)
 	}
+
+	time.Sleep(o.hold)
 
 	fmt.Printf("posting %d staff replies to %s; %d browsers of that client listening…\n", o.messages, world.requestRef, o.browsers)
 	lat, err := measureLatency(ctx, o, world, pool)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"expvar"
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
@@ -17,6 +18,7 @@ func serveDebug(ctx context.Context, addr string, log *slog.Logger) {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.Handle("/debug/vars", expvar.Handler()) // memstats: heap and stack in use
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/portal-msp/portal/config"
 	"github.com/portal-msp/portal/handlers"
+	"github.com/portal-msp/portal/jobs"
 	"github.com/portal-msp/portal/migrations"
 	"github.com/portal-msp/portal/realtime"
 )
@@ -63,6 +64,9 @@ func serve(ctx context.Context, args []string, getenv config.Getenv, stdout io.W
 			log.Error("realtime feed stopped", "error", err)
 		}
 	}()
+	// SLA clocks change colour as time passes; one process per round does it.
+	go (&jobs.SLATicker{DB: db, Log: log}).Run(feedCtx)
+	go handlers.NewNotifier(cfg, db, log).Run(ctx) // e-mail notifications (handlers/notifications.go)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on PORTAL_ADDR=%s: %w", cfg.Addr, err)

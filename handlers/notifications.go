@@ -1,0 +1,234 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+
+	"github.com/portal-msp/portal/config"
+	"github.com/portal-msp/portal/mail"
+	"github.com/portal-msp/portal/models"
+)
+
+// Notifier mails people about activity they opted in to (users.notify_email):
+// client users about public staff replies on their client's requests, staff
+// about new requests and client replies. It runs in the background of every
+// process; a PostgreSQL advisory lock lets only one of them send at a time.
+// Internal notes are never mailed (see models/notifications.go).
+type Notifier struct {
+	db     *bun.DB
+	mailer *mail.Mailer
+	err    error // from building the mailer; Run reports it
+	log    *slog.Logger
+	base   string // the portal's base URL for links
+
+	Every   time.Duration // how often it looks for work
+	Settle  time.Duration // an event this young may have a lower-id neighbour still committing; wait
+	Quiet   time.Duration // a person's lines are sent once nothing new has come for them for this long
+	MaxWait time.Duration // …or once the oldest has waited this long
+	GiveUp  time.Duration // events older than this are not mailed, nor lines that kept failing this long
+}
+
+// notifyLockKey keeps notifier rounds of several processes apart ("notify").
+const notifyLockKey = 0x6e6f74696679
+
+// queueChunk is how many events one transaction turns into lines.
+const queueChunk = 500
+
+// NewNotifier builds the notifier of a serving process; start it with
+// `go n.Run(ctx)`. It mails through the same configuration as the rest of
+// the portal (SMTP, or the outbox folder).
+func NewNotifier(cfg config.Config, db *bun.DB, log *slog.Logger) *Notifier {
+	m, err := newMailer(cfg, log)
+	return &Notifier{db: db, mailer: m, err: err, log: log, base: strings.TrimRight(cfg.BaseURL.String(), "/"),
+		Every: time.Minute, Settle: 30 * time.Second, Quiet: 2 * time.Minute, MaxWait: 10 * time.Minute, GiveUp: 24 * time.Hour}
+}
+
+// Run works every n.Every until ctx ends. Errors are logged; the next round
+// retries.
+func (n *Notifier) Run(ctx context.Context) {
+	if n.err != nil {
+		n.log.Error("e-mail notifications disabled", "error", n.err)
+		return
+	}
+	t := time.NewTicker(n.Every)
+	defer t.Stop()
+	for {
+		if err := n.Tick(ctx, models.Now()); err != nil && ctx.Err() == nil {
+			n.log.Error("e-mail notifications", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Tick is one round at time now: queue new events, then mail every batch
+// that is due. Another process holding the lock makes it a no-op.
+func (n *Notifier) Tick(ctx context.Context, now time.Time) error {
+	if n.err != nil {
+		return n.err
+	}
+	return n.locked(ctx, func() error {
+		for {
+			k, err := models.QueueNotifications(ctx, n.db, now.Add(-n.Settle), now.Add(-n.GiveUp), queueChunk)
+			if err != nil {
+				return err
+			}
+			if k < queueChunk {
+				break
+			}
+		}
+		batches, err := models.DueNotifications(ctx, n.db, now.Add(-n.Quiet), now.Add(-n.MaxWait))
+		if err != nil {
+			return err
+		}
+		workspace := "Portal"
+		if w, err := models.GetWorkspace(ctx, n.db); err == nil {
+			workspace = w.Name
+		}
+		for _, b := range batches {
+			if err := n.send(ctx, workspace, b); err != nil {
+				n.log.ErrorContext(ctx, "notification mail not sent", "user", b.User.ID, "error", err)
+				if now.Sub(b.Oldest) < n.GiveUp {
+					continue // keep the lines; next round retries
+				}
+				n.log.WarnContext(ctx, "dropping notifications that could not be sent", "user", b.User.ID, "lines", len(b.LineIDs))
+			}
+			if err := models.ClearNotifications(ctx, n.db, b.LineIDs); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// locked runs fn under the notifier's advisory lock on PostgreSQL, or skips
+// it when another process holds it. SQLite serves one process: fn just runs.
+func (n *Notifier) locked(ctx context.Context, fn func() error) error {
+	if !models.IsPostgres(n.db) {
+		return fn()
+	}
+	conn, err := n.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("notifier: lock connection: %w", err)
+	}
+	defer conn.Close()
+	var ok bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(?)", notifyLockKey).Scan(&ok); err != nil {
+		return fmt.Errorf("notifier: take advisory lock: %w", err)
+	}
+	if !ok {
+		return nil
+	}
+	// Unlock on a fresh context: ctx may be cancelled by now.
+	defer conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(?)", notifyLockKey) //nolint:errcheck
+	return fn()
+}
+
+// NotifyMail is the data of the notify_client and notify_staff e-mails.
+type NotifyMail struct {
+	Subject    string
+	Name       string
+	Workspace  string
+	Items      []NotifyItem
+	AccountURL string // where to switch these mails off
+}
+
+// NotifyItem is one reply or new request in a notification mail.
+type NotifyItem struct {
+	Kind   string // "reply", "client reply" or "new request"
+	Ref    string
+	Title  string
+	Client string
+	Author string
+	When   string
+	Body   string
+	URL    string
+}
+
+// bodyLimit keeps a long message from filling the mail; the link has it all.
+const bodyLimit = 2000
+
+// send mails one batch; a batch with nothing left to say sends nothing.
+func (n *Notifier) send(ctx context.Context, workspace string, b models.NotificationBatch) error {
+	if b.User == nil || len(b.Items) == 0 {
+		return nil
+	}
+	staff := b.User.IsStaff()
+	data := NotifyMail{Name: b.User.Name, Workspace: workspace, AccountURL: n.base + "/account"}
+	if staff {
+		data.AccountURL = n.base + "/console/account"
+	}
+	for _, it := range b.Items {
+		ref := it.Request.Ref(it.Client.RequestPrefix)
+		item := NotifyItem{Ref: ref, Title: it.Request.Title, Client: it.Client.Name, Author: "Someone",
+			When: it.Event.CreatedAt.In(loadZone(it.Client.Timezone)).Format("Mon 2 Jan 2006 15:04 MST")}
+		if it.Event.Actor != nil && it.Event.Actor.Name != "" {
+			item.Author = it.Event.Actor.Name
+		}
+		switch {
+		case it.Message != nil && staff:
+			item.Kind, item.Body = "client reply", excerpt(it.Message.Body, bodyLimit)
+		case it.Message != nil:
+			item.Kind, item.Body = "reply", excerpt(it.Message.Body, bodyLimit)
+		default:
+			item.Kind, item.Body = "new request", excerpt(it.Request.Description, bodyLimit)
+		}
+		if staff {
+			item.URL = n.base + "/console/requests/" + strconv.FormatInt(it.Request.ID, 10)
+		} else {
+			item.URL = n.base + "/requests/" + strconv.Itoa(it.Request.Number)
+		}
+		data.Items = append(data.Items, item)
+	}
+	data.Subject = notifySubject(data, staff)
+	tpl := "notify_client"
+	if staff {
+		tpl = "notify_staff"
+	}
+	return n.mailer.Send(ctx, mail.Message{To: b.User.Email, Template: tpl, Data: data})
+}
+
+// notifySubject names the one item, or counts them.
+func notifySubject(d NotifyMail, staff bool) string {
+	if len(d.Items) == 1 {
+		it := d.Items[0]
+		switch it.Kind {
+		case "new request":
+			return "New request " + it.Ref + ": " + it.Title
+		case "client reply":
+			return it.Author + " replied on " + it.Ref + ": " + it.Title
+		}
+		return "New reply on " + it.Ref + ": " + it.Title
+	}
+	if staff {
+		return fmt.Sprintf("%d updates from your clients", len(d.Items))
+	}
+	return fmt.Sprintf("%d new replies from %s", len(d.Items), d.Workspace)
+}
+
+// excerpt cuts s to at most limit characters.
+func excerpt(s string, limit int) string {
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) <= limit {
+		return s
+	}
+	return strings.TrimSpace(string([]rune(s)[:limit])) + "…"
+}
+
+// loadZone is the client's time zone for dates in mail, UTC if unknown.
+func loadZone(name string) *time.Location {
+	if loc, err := time.LoadLocation(name); err == nil {
+		return loc
+	}
+	return time.UTC
+}
