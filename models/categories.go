@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -36,4 +37,49 @@ func GetActiveCategory(ctx context.Context, db bun.IDB, id int64) (*Category, er
 		return nil, notFound(err, fmt.Sprintf("load category %d", id))
 	}
 	return c, nil
+}
+
+// ErrCategoryExists is returned for a name already in use by an active category.
+var ErrCategoryExists = errors.New("models: a category with this name exists")
+
+// AddCategory adds a category at the end of the list, or brings back an
+// archived one of the same name.
+func AddCategory(ctx context.Context, db bun.IDB, name string) (*Category, error) {
+	c := new(Category)
+	err := db.NewSelect().Model(c).Where("lower(name) = lower(?)", name).Scan(ctx)
+	switch {
+	case err == nil && c.ArchivedAt == nil:
+		return nil, ErrCategoryExists
+	case err == nil:
+		if _, err := db.NewUpdate().Model(c).Set("archived_at = NULL").WherePK().Exec(ctx); err != nil {
+			return nil, fmt.Errorf("models: restore category %d: %w", c.ID, err)
+		}
+		c.ArchivedAt = nil
+		return c, nil
+	case !errors.Is(notFound(err, ""), ErrNotFound):
+		return nil, fmt.Errorf("models: look up category %q: %w", name, err)
+	}
+	var last int
+	if err := db.NewSelect().Model((*Category)(nil)).ColumnExpr("coalesce(max(position), 0)").Scan(ctx, &last); err != nil {
+		return nil, fmt.Errorf("models: category position: %w", err)
+	}
+	c = &Category{Name: name, Position: last + 1, CreatedAt: Now()}
+	if _, err := db.NewInsert().Model(c).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("models: add category %q: %w", name, err)
+	}
+	return c, nil
+}
+
+// ArchiveCategory hides a category from new requests; requests that have it
+// keep it.
+func ArchiveCategory(ctx context.Context, db bun.IDB, id int64) error {
+	res, err := db.NewUpdate().Model((*Category)(nil)).Set("archived_at = ?", Now()).
+		Where("id = ?", id).Where("archived_at IS NULL").Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("models: archive category %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("models: archive category %d: %w", id, ErrNotFound)
+	}
+	return nil
 }

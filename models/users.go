@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/argon2id"
@@ -61,7 +62,11 @@ func HashPassword(password string) (string, error) {
 
 // dummyHash is compared against when an e-mail is unknown so that a failed
 // sign-in takes as long whether or not the account exists.
-var dummyHash, _ = argon2id.CreateHash("portal-dummy-password", argonParams)
+// It is made on first use, not at start-up: hashing takes 64 MiB for a moment.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := argon2id.CreateHash("portal-dummy-password", argonParams)
+	return h
+})
 
 // ErrBadCredentials covers unknown e-mail, wrong password and disabled user alike.
 var ErrBadCredentials = errors.New("models: e-mail or password is wrong")
@@ -73,12 +78,12 @@ func Authenticate(ctx context.Context, db bun.IDB, email, password string) (*Use
 	err := db.NewSelect().Model(u).Where("email = ?", NormalizeEmail(email)).Scan(ctx)
 	if err != nil {
 		if errors.Is(notFound(err, ""), ErrNotFound) {
-			argon2id.ComparePasswordAndHash(password, dummyHash) //nolint:errcheck
+			argon2id.ComparePasswordAndHash(password, dummyHash()) //nolint:errcheck
 			return nil, ErrBadCredentials
 		}
 		return nil, fmt.Errorf("models: load user for sign-in: %w", err)
 	}
-	hash := dummyHash
+	hash := dummyHash()
 	if u.PasswordHash != nil {
 		hash = *u.PasswordHash
 	}
@@ -265,7 +270,7 @@ func SetPassword(ctx context.Context, db bun.IDB, userID int64, password string)
 // VerifyPassword checks the current password of a signed-in user.
 func VerifyPassword(u *User, password string) bool {
 	if u.PasswordHash == nil {
-		argon2id.ComparePasswordAndHash(password, dummyHash) //nolint:errcheck
+		argon2id.ComparePasswordAndHash(password, dummyHash()) //nolint:errcheck
 		return false
 	}
 	ok, err := argon2id.ComparePasswordAndHash(password, *u.PasswordHash)

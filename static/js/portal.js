@@ -39,6 +39,14 @@
     var m = /^\s*<[a-z]+[^>]*?\sid="([^"]+)"/.exec((e.detail && e.detail.data) || '');
     if (m && document.getElementById(m[1])) e.preventDefault();
   });
+  // The same message may also come the other way round: pushed over the
+  // stream before the sender's own form response lands. Its out-of-band copy
+  // is then skipped.
+  document.addEventListener('htmx:oobBeforeSwap', function (e) {
+    var frag = e.detail && e.detail.fragment;
+    var first = frag && frag.firstElementChild;
+    if (first && first.id && document.getElementById(first.id)) e.detail.shouldSwap = false;
+  });
   // When a stream opens again after a drop, events may have been missed:
   // parts of the page listening for "portal:resync" fetch themselves anew.
   var opened = typeof WeakSet === 'function' ? new WeakSet() : null;
