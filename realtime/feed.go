@@ -48,6 +48,10 @@ const resyncWindow = 1000
 func (f *Feed) listen(ctx context.Context) error {
 	ln := pgdriver.NewListener(f.db)
 	defer ln.Close()
+	// A receive waits up to its timeout whatever the context says; closing
+	// the listener ends it at once when the process stops.
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
 	if err := ln.Listen(ctx, models.EventsChannel); err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-//go:embed css js VERSIONS
+//go:embed css js img VERSIONS
 var files embed.FS
 
 // Assets knows the content hash of every embedded file.
