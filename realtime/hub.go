@@ -23,6 +23,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -66,6 +67,11 @@ type Options struct {
 	Heartbeat  time.Duration // comment sent on idle streams; default 25s
 	BufferSize int           // events queued per connection before it is dropped; default 64
 	ReplayMax  int           // most events replayed on reconnect; default 500
+	// MaxAge ends a stream after this long (default 10m, spread by up to a
+	// fifth); the browser reconnects at once with Last-Event-ID, through the
+	// session check again, so a signed-out or disabled user's open tab stops
+	// receiving within MaxAge, and connections rebalance after a deploy.
+	MaxAge time.Duration
 }
 
 // Hub tracks the open connections of this process and fans events out to them.
@@ -96,6 +102,9 @@ func NewHub(db *bun.DB, render Renderer, log *slog.Logger, opts Options) *Hub {
 	}
 	if opts.ReplayMax <= 0 {
 		opts.ReplayMax = 500
+	}
+	if opts.MaxAge <= 0 {
+		opts.MaxAge = 10 * time.Minute
 	}
 	srv := sse.New()
 	srv.AutoReplay = false
@@ -166,6 +175,11 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, aud Audience, lastEv
 		return
 	}
 	defer h.remove(c)
+	// Cancelling the request ends the stream cleanly: the subscriber is
+	// deregistered and the response finishes, which the browser treats as a
+	// reason to reconnect.
+	expire := time.AfterFunc(h.opts.MaxAge+jitter(h.opts.MaxAge/5), cancel)
+	defer expire.Stop()
 
 	// The stream name is ours, never the browser's: overwrite the query.
 	r2 := r.WithContext(ctx)
@@ -428,6 +442,15 @@ func (h *Hub) Close() {
 func sanitize(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	return strings.ReplaceAll(s, "\r", "&#13;")
+}
+
+// jitter is a random duration below max, so streams opened together do not
+// all reconnect together.
+func jitter(max time.Duration) time.Duration {
+	if max <= 0 {
+		return 0
+	}
+	return time.Duration(mrand.Int64N(int64(max)))
 }
 
 func newStreamID() string {

@@ -374,3 +374,23 @@ func TestCloseEndsStreamsPromptly(t *testing.T) {
 	}
 	f.waitConns(t, 0)
 }
+
+// TestStreamsEndAfterMaxAge: a stream is closed cleanly after MaxAge so the
+// browser reconnects through the session check.
+func TestStreamsEndAfterMaxAge(t *testing.T) {
+	db := dbtest.New(t, dbtest.SQLite)
+	f := newFixture(t, db, realtime.Options{MaxAge: 200 * time.Millisecond})
+	s := open(t, f.srv, realtime.Audience{ClientID: f.clients[0]}, "")
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case _, ok := <-s.events:
+			if !ok {
+				f.waitConns(t, 0)
+				return
+			}
+		case <-deadline:
+			t.Fatal("the stream outlived MaxAge")
+		}
+	}
+}
