@@ -51,7 +51,7 @@ func newAuthApp(t *testing.T, db *bun.DB, env map[string]string) *authApp {
 	}
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
-	return &authApp{app: &app{t: t, db: db, srv: srv, client: newClient()}, echo: e, smtp: smtp}
+	return &authApp{app: &app{t: t, db: db, srv: srv, client: newClient()}, echo: e.Echo, smtp: smtp}
 }
 
 // other is a browser of the same app.

@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -18,30 +21,79 @@ func WithHub(hub *realtime.Hub) Option {
 	return func(s *Server) { s.hub = hub }
 }
 
-// events is the page's event stream. What it carries is decided here from
-// the session alone: a client user gets their own client's public events,
-// staff get everything. Nothing in the URL is consulted.
-func (s *Server) events(c echo.Context) error {
-	if s.hub == nil {
-		return echo.ErrNotFound
+// App is the portal's HTTP handler: the Echo application, with the event
+// stream served in front of it. A stream stays open for as long as the page
+// does, parked on the goroutine that accepted it; served outside Echo's
+// middleware chain, that goroutine parks shallow and its stack shrinks back,
+// which is most of what an idle connection costs.
+type App struct {
+	*echo.Echo
+	s *Server
+}
+
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/events" && a.s.hub != nil {
+		a.s.serveEvents(w, r)
+		return
 	}
-	u := currentUser(c)
+	a.Echo.ServeHTTP(w, r)
+}
+
+// serveEvents is the page's event stream. What it carries is decided here
+// from the session alone: a client user gets their own client's public
+// events, staff get everything. Nothing in the URL chooses the stream.
+func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	status, userID := http.StatusOK, int64(0)
+	defer func() {
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method),
+			slog.String("uri", r.URL.Path), slog.Int("status", status), slog.Duration("latency", time.Since(start)),
+			slog.Int64("user_id", userID))
+	}()
+	if r.Method != http.MethodGet {
+		status = http.StatusMethodNotAllowed
+		http.Error(w, "method not allowed", status)
+		return
+	}
+	aud, ok := s.streamAudience(r)
+	if !ok {
+		status = http.StatusUnauthorized
+		http.Error(w, "sign in to receive updates", status)
+		return
+	}
+	userID = aud.UserID
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	// The browser's own reconnect sends Last-Event-ID; a page's first
+	// connection names the newest event it was rendered with.
+	after := r.Header.Get("Last-Event-ID")
+	if after == "" {
+		after = r.URL.Query().Get("after")
+	}
+	s.hub.Serve(w, r, aud, after)
+}
+
+// streamAudience is who the session cookie belongs to, as a stream audience.
+func (s *Server) streamAudience(r *http.Request) (realtime.Audience, bool) {
+	ck, err := r.Cookie(sessionCookie)
+	if err != nil || ck.Value == "" {
+		return realtime.Audience{}, false
+	}
+	u, _, err := models.SessionUser(r.Context(), s.db, ck.Value, s.sessionPolicy())
+	if err != nil {
+		if !errors.Is(err, models.ErrNotFound) {
+			s.log.ErrorContext(r.Context(), "event stream: load session", "error", err)
+		}
+		return realtime.Audience{}, false
+	}
 	aud := realtime.Audience{Staff: u.IsStaff(), UserID: u.ID}
 	if !aud.Staff {
 		sc, err := models.ScopeFor(s.db, u)
 		if err != nil {
-			return err
+			return realtime.Audience{}, false
 		}
 		aud.ClientID = sc.ClientID
 	}
-	// The browser's own reconnect sends Last-Event-ID; a page's first
-	// connection names the newest event it was rendered with.
-	after := c.Request().Header.Get("Last-Event-ID")
-	if after == "" {
-		after = c.QueryParam("after")
-	}
-	s.hub.Serve(c.Response(), c.Request(), aud, after)
-	return nil
+	return aud, true
 }
 
 // ActivityItem is one line of an activity timeline pushed to a browser.

@@ -20,6 +20,8 @@ func (s *Server) routes(e *echo.Echo) {
 	e.Use(s.secureHeaders)
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Skipper: skipGzip}))
 
+	// The event stream, /events, is served in front of Echo (App in events.go).
+
 	// Probes and assets need no session and no setup.
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -41,7 +43,6 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/join/:token/signin", s.joinSignin, app...)
 	e.GET("/auth/:provider", s.oauthBegin, app...)
 	e.GET("/auth/:provider/callback", s.oauthCallback, app...)
-	e.GET("/events", s.events, append(app[:len(app):len(app)], s.requireUser)...)
 	e.POST("/account/profile", s.accountProfile, append(app[:len(app):len(app)], s.requireUser)...)
 	e.POST("/account/password", s.accountPassword, append(app[:len(app):len(app)], s.requireUser)...)
 	e.POST("/account/identities/:id/unlink", s.accountUnlink, append(app[:len(app):len(app)], s.requireUser)...)

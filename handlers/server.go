@@ -42,7 +42,7 @@ type Server struct {
 }
 
 // New builds the Echo application with every route and middleware.
-func New(cfg config.Config, db *bun.DB, log *slog.Logger, opts ...Option) (*echo.Echo, error) {
+func New(cfg config.Config, db *bun.DB, log *slog.Logger, opts ...Option) (*App, error) {
 	assets, err := static.New()
 	if err != nil {
 		return nil, err
@@ -70,7 +70,7 @@ func New(cfg config.Config, db *bun.DB, log *slog.Logger, opts ...Option) (*echo
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(cfg)
 	s.routes(e)
-	return e, nil
+	return &App{Echo: e, s: s}, nil
 }
 
 // funcs are the template functions shared by every page.

@@ -157,19 +157,51 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, aud Audience, lastEv
 		}
 		after = n
 	}
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	c := &conn{id: newStreamID(), aud: aud, after: after, cancel: cancel, rc: http.NewResponseController(w), replaying: true}
+	c := &conn{id: newStreamID(), aud: aud, after: after, replaying: true}
 	if after == 0 {
 		// A first connection starts from now: the page it came with is current.
-		latest, err := models.LatestEventID(ctx, h.db)
+		latest, err := models.LatestEventID(r.Context(), h.db)
 		if err != nil {
-			h.log.ErrorContext(ctx, "realtime: latest event id", "error", err)
+			h.log.ErrorContext(r.Context(), "realtime: latest event id", "error", err)
 			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 			return
 		}
 		c.after, c.lastID = latest, latest
 	}
+	// The stream outlives this handler (see below), so its context is its own.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	c.cancel = cancel
+
+	raw, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		// HTTP/2, or a writer that cannot be taken over: stream on this
+		// goroutine, ending with the request.
+		stop := context.AfterFunc(r.Context(), cancel)
+		defer stop()
+		c.rc = http.NewResponseController(w)
+		h.stream(ctx, w, r, c)
+		return
+	}
+	// An idle stream should cost little: take the connection over from
+	// net/http, whose per-connection goroutine, buffers and stack are then
+	// released, and stream from a fresh goroutine with a shallow stack.
+	sw := newStreamWriter(raw, w.Header(), cancel)
+	c.rc = http.NewResponseController(sw)
+	go func() {
+		// The browser sends nothing more; a read returns when it goes away.
+		var b [1]byte
+		raw.Read(b[:]) //nolint:errcheck
+		cancel()
+	}()
+	go func() {
+		defer raw.Close()
+		h.stream(ctx, sw, r, c)
+	}()
+}
+
+// stream runs one connection's event stream until ctx ends.
+func (h *Hub) stream(ctx context.Context, w http.ResponseWriter, r *http.Request, c *conn) {
+	defer c.cancel()
 	if !h.add(c) {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
@@ -178,11 +210,12 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, aud Audience, lastEv
 	// Cancelling the request ends the stream cleanly: the subscriber is
 	// deregistered and the response finishes, which the browser treats as a
 	// reason to reconnect.
-	expire := time.AfterFunc(h.opts.MaxAge+jitter(h.opts.MaxAge/5), cancel)
+	expire := time.AfterFunc(h.opts.MaxAge+jitter(h.opts.MaxAge/5), c.cancel)
 	defer expire.Stop()
 
 	// The stream name is ours, never the browser's: overwrite the query.
 	r2 := r.WithContext(ctx)
+	r2.Header = r.Header.Clone()
 	r2.Header.Del("Last-Event-ID") // replay is ours too; the library would only parse it
 	u := *r.URL
 	u.RawQuery = "stream=" + c.id
