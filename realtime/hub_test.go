@@ -394,3 +394,45 @@ func TestStreamsEndAfterMaxAge(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamOverHTTP2: where the connection cannot be taken over (HTTP/2),
+// the stream runs in the handler and works the same.
+func TestStreamOverHTTP2(t *testing.T) {
+	db := dbtest.New(t, dbtest.SQLite)
+	f := newFixture(t, db, realtime.Options{})
+	h2 := httptest.NewUnstartedServer(f.srv.Config.Handler)
+	h2.EnableHTTP2 = true
+	h2.StartTLS()
+	defer h2.Close()
+
+	req, _ := http.NewRequest(http.MethodGet, h2.URL+"/events", nil)
+	req.Header.Set("X-Test-Client", fmt.Sprint(f.clients[0]))
+	resp, err := h2.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.ProtoMajor != 2 || resp.StatusCode != http.StatusOK {
+		t.Fatalf("got %s %d, want HTTP/2 200", resp.Proto, resp.StatusCode)
+	}
+	f.waitConns(t, 1)
+	f.record(t, f.clients[0], models.EventMessagePosted, models.AudiencePublic, "over h2")
+	got := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "data: ") {
+				got <- sc.Text()
+				return
+			}
+		}
+	}()
+	select {
+	case line := <-got:
+		if line != "data: client:over h2" {
+			t.Fatalf("got %q", line)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event over HTTP/2")
+	}
+}
