@@ -71,6 +71,8 @@ func eventText(e models.ActivityEvent) string {
 		return actor + " changed the urgency of " + subject + " to " + titleCase(e.Detail)
 	case models.EventMessagePosted:
 		return actor + " wrote on " + subject
+	case models.EventInternalNote:
+		return actor + " added an internal note to " + subject
 	case models.EventTimeLogged:
 		return actor + " logged " + e.Detail + " on " + subject
 	case models.EventSummaryBuilt:

@@ -69,9 +69,6 @@ func (s *Set) Execute(w io.Writer, page Page, block string, data any) error {
 	return nil
 }
 
-// Has reports whether a page exists; tests use it to check page constants.
-func (s *Set) Has(page Page) bool { _, ok := s.pages[page]; return ok }
-
 // ExecutePartial renders a template shared by every page (partials/*.html),
 // such as the fragments pushed to browsers over server-sent events.
 func (s *Set) ExecutePartial(w io.Writer, name string, data any) error {
