@@ -104,24 +104,39 @@ func (s Scope) Dashboard(ctx context.Context, now time.Time) (DashboardStats, er
 	return st, nil
 }
 
-// CurrentHourBank returns the balance of the period containing now; ok is
-// false when the client has no period covering today.
+// CurrentHourBank returns the balance of the period containing now. A month
+// with no stored period is the client's calendar month (in its time zone)
+// with its monthly included hours; ok is false when the client has no hour
+// bank at all (no period and no included hours).
 func (s Scope) CurrentHourBank(ctx context.Context, now time.Time) (HourBank, bool, error) {
 	var b HourBank
 	p := new(HourBankPeriod)
 	err := s.db.NewSelect().Model(p).Where("client_id = ?", s.ClientID).
 		Where("starts_on <= ?", now).Where("ends_on > ?", now).Order("starts_on DESC").Limit(1).Scan(ctx)
-	if err != nil {
-		if errors.Is(notFound(err, ""), ErrNotFound) {
+	var purchased int
+	switch {
+	case err == nil:
+		if err := s.db.NewSelect().Model((*HourPurchase)(nil)).ColumnExpr("coalesce(sum(minutes), 0)").
+			Where("client_id = ?", s.ClientID).Where("period_id = ?", p.ID).Scan(ctx, &purchased); err != nil {
+			return b, false, fmt.Errorf("models: hour purchases of client %d: %w", s.ClientID, err)
+		}
+	case errors.Is(notFound(err, ""), ErrNotFound):
+		client, err := s.Client(ctx)
+		if err != nil {
+			return b, false, err
+		}
+		if client.MonthlyIncludedMinutes == 0 {
 			return b, false, nil
 		}
+		// The client's month, as dates (work dates are stored as UTC midnights).
+		local := MonthStart(now, loadLocation(client.Timezone))
+		start := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, time.UTC)
+		p = &HourBankPeriod{ClientID: s.ClientID, StartsOn: start, EndsOn: start.AddDate(0, 1, 0),
+			IncludedMinutes: client.MonthlyIncludedMinutes}
+	default:
 		return b, false, fmt.Errorf("models: current hour bank period of client %d: %w", s.ClientID, err)
 	}
-	var purchased, used int
-	if err := s.db.NewSelect().Model((*HourPurchase)(nil)).ColumnExpr("coalesce(sum(minutes), 0)").
-		Where("client_id = ?", s.ClientID).Where("period_id = ?", p.ID).Scan(ctx, &purchased); err != nil {
-		return b, false, fmt.Errorf("models: hour purchases of client %d: %w", s.ClientID, err)
-	}
+	var used int
 	if err := s.db.NewSelect().Model((*TimeEntry)(nil)).ColumnExpr("coalesce(sum(minutes), 0)").
 		Where("client_id = ?", s.ClientID).Where("work_date >= ?", p.StartsOn).Where("work_date < ?", p.EndsOn).
 		Scan(ctx, &used); err != nil {
