@@ -59,6 +59,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/requests/:number/reply", s.replyToRequest, portal...)
 	e.GET("/messages", s.messages, portal...)
 	e.GET("/messages/unread", s.unreadBadge, portal...)
+	e.GET("/hours", s.hours, portal...)
 
 	// Console: staff only. Unknown /console paths are 404 for staff too.
 	console := e.Group("/console", append(app[:len(app):len(app)], s.requireStaff)...)

@@ -35,6 +35,9 @@ func OpenPostgres(ctx context.Context, dsn string) (*bun.DB, error) {
 		pgdriver.WithDSN(u.String()),
 		pgdriver.WithTimeout(5*time.Second),
 		pgdriver.WithApplicationName("portal"),
+		// Dates (periods, work dates) are compared with UTC midnights; the
+		// session's time zone must not shift them.
+		pgdriver.WithConnParams(map[string]any{"TimeZone": "UTC"}),
 	)
 	sqldb := sql.OpenDB(connector)
 	sqldb.SetMaxOpenConns(20)

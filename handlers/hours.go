@@ -1,0 +1,52 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portal-msp/portal/models"
+	"github.com/portal-msp/portal/templates"
+)
+
+const tplHours templates.Page = "portal/hours"
+
+// HoursPage is the client's hour bank: the current period's balance, its
+// top-ups and the time per request.
+type HoursPage struct {
+	HasBank bool
+	models.HoursOverview
+}
+
+// PeriodText shows the period's dates, e.g. "1 Nov – 30 Nov 2026"; the stored
+// end date is exclusive, so the last day shown is the one before it.
+func (h HoursPage) PeriodText() string {
+	first, last := h.Period.StartsOn, h.Period.EndsOn.AddDate(0, 0, -1)
+	if first.Year() == last.Year() {
+		return first.Format("2 Jan") + " – " + last.Format("2 Jan 2006")
+	}
+	return first.Format("2 Jan 2006") + " – " + last.Format("2 Jan 2006")
+}
+
+// OverMinutes is how far the period is over its purchased hours (0 if not).
+func (h HoursPage) OverMinutes() int { return max(-h.Bank.RemainingMinutes(), 0) }
+
+// MeterClass colours the bar: red on overage, yellow from 75 % used.
+func (h HoursPage) MeterClass() string {
+	switch {
+	case h.Bank.Overage():
+		return "meter-over"
+	case h.Bank.UsedPercent() >= 75:
+		return "meter-warn"
+	}
+	return ""
+}
+
+func (s *Server) hours(c echo.Context) error {
+	o, ok, err := scope(c).Hours(c.Request().Context(), models.Now())
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, tplHours, View{Title: "Hours", Nav: "hours",
+		Data: HoursPage{HasBank: ok, HoursOverview: o}})
+}
