@@ -936,7 +936,6 @@ func demoAge(s *demoRequest, targets map[string]SLATarget, cal BusinessCalendar,
 	return max(age, 10*time.Minute)
 }
 
-
 // addRequest plays one request's script: the request row with its SLA
 // clocks as of now, its messages, time entries and activity.
 func (l *demoLoader) addRequest(c *Client, users []User, s *demoRequest, number int, age time.Duration,
@@ -1057,8 +1056,6 @@ func (l *demoLoader) event(req int, clientID int64, actor *int64, kind, audience
 	e := ActivityEvent{ClientID: clientID, ActorID: actor, Kind: kind, Audience: audience, Detail: detail, CreatedAt: at}
 	l.events = append(l.events, demoPendingEvent{req: req, event: e})
 }
-
-
 
 // demoHours shows minutes as hours the way activity lists do, e.g. 90 → "1.5 h".
 func demoHours(minutes int) string {
