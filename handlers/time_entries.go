@@ -69,17 +69,24 @@ type TimeEntryEdit struct {
 	Form      TimeForm
 }
 
+// entryIDs reads a time entry's request id and its own id from the path.
+func entryIDs(c echo.Context) (reqID, entryID int64, err error) {
+	if reqID, err = requestID(c, "id"); err != nil {
+		return 0, 0, err
+	}
+	if entryID, err = requestID(c, "entry"); err != nil {
+		return 0, 0, err
+	}
+	return reqID, entryID, nil
+}
+
 // entryPath is the URL of a time entry.
 func entryPath(requestID, entryID int64) string {
 	return "/console/requests/" + strconv.FormatInt(requestID, 10) + "/time/" + strconv.FormatInt(entryID, 10)
 }
 
 func (s *Server) editTimeEntry(c echo.Context) error {
-	id, err := requestID(c, "id")
-	if err != nil {
-		return err
-	}
-	entryID, err := requestID(c, "entry")
+	id, entryID, err := entryIDs(c)
 	if err != nil {
 		return err
 	}
@@ -104,11 +111,7 @@ func (s *Server) editTimeEntry(c echo.Context) error {
 }
 
 func (s *Server) updateTimeEntry(c echo.Context) error {
-	id, err := requestID(c, "id")
-	if err != nil {
-		return err
-	}
-	entryID, err := requestID(c, "entry")
+	id, entryID, err := entryIDs(c)
 	if err != nil {
 		return err
 	}
@@ -129,11 +132,7 @@ func (s *Server) updateTimeEntry(c echo.Context) error {
 }
 
 func (s *Server) deleteTimeEntry(c echo.Context) error {
-	id, err := requestID(c, "id")
-	if err != nil {
-		return err
-	}
-	entryID, err := requestID(c, "entry")
+	id, entryID, err := entryIDs(c)
 	if err != nil {
 		return err
 	}
