@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"log/slog"
-	"path/filepath"
 
 	"github.com/portal-msp/portal/config"
 	"github.com/portal-msp/portal/mail"
@@ -11,10 +10,7 @@ import (
 // newMailer configures outgoing mail: SMTP when a host is set, otherwise the
 // log and the outbox folder in the data directory.
 func newMailer(cfg config.Config, log *slog.Logger) (*mail.Mailer, error) {
-	return mail.New(mail.Config{
-		Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword,
-		From: cfg.SMTPFrom, TLS: cfg.SMTPTLS, Outbox: filepath.Join(cfg.DataDir, "outbox"),
-	}, log)
+	return mail.FromConfig(cfg, log)
 }
 
 // absURL is an absolute URL of the portal for e-mails and copied links.

@@ -60,6 +60,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/messages", s.messages, portal...)
 	e.GET("/messages/unread", s.unreadBadge, portal...)
 	e.GET("/hours", s.hours, portal...)
+	e.GET("/reports", s.reports, portal...)
 
 	// Console: staff only. Unknown /console paths are 404 for staff too.
 	console := e.Group("/console", append(app[:len(app):len(app)], s.requireStaff)...)

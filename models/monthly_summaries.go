@@ -1,6 +1,8 @@
 package models
 
 import (
+	"context"
+	"fmt"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -20,4 +22,154 @@ type MonthlySummary struct {
 	SLADecided        int        `bun:"sla_decided"`
 	BuiltAt           time.Time  `bun:"built_at"`
 	EmailedAt         *time.Time `bun:"emailed_at"`
+}
+
+// MonthLabel names the month, e.g. "November 2026".
+func (m MonthlySummary) MonthLabel() string { return MonthLabel(m.Month) }
+
+// SLAPercent is the share of SLA targets met, or -1 when none was decided.
+func (m MonthlySummary) SLAPercent() int {
+	if m.SLADecided == 0 {
+		return -1
+	}
+	return m.SLAMet * 100 / m.SLADecided
+}
+
+// MonthLabel names a month date, e.g. "November 2026".
+func MonthLabel(month time.Time) string { return month.UTC().Format("January 2006") }
+
+// MonthDate is the month containing t in loc, as the first day at UTC
+// midnight: how month and work dates are stored.
+func MonthDate(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// BuildMonthlySummary computes and stores the summary of a client's calendar
+// month (month is its first day, a UTC-midnight date; the month's instants
+// are taken in the client's time zone). It is idempotent: a month already
+// built is loaded, not recomputed, and created reports whether this call
+// stored it. The summary_built event is written with the row, only once.
+func BuildMonthlySummary(ctx context.Context, db bun.IDB, clientID int64, month time.Time) (*MonthlySummary, bool, error) {
+	client, err := GetClient(ctx, db, clientID)
+	if err != nil {
+		return nil, false, err
+	}
+	month = time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
+	loc := loadLocation(client.Timezone)
+	start := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, loc)
+	end := start.AddDate(0, 1, 0)
+
+	sum := &MonthlySummary{ClientID: clientID, Month: month, BuiltAt: Now()}
+	if sum.RequestsSubmitted, err = db.NewSelect().Model((*Request)(nil)).Where("client_id = ?", clientID).
+		Where("created_at >= ?", start.UTC()).Where("created_at < ?", end.UTC()).Count(ctx); err != nil {
+		return nil, false, fmt.Errorf("models: requests submitted by client %d in %s: %w", clientID, MonthLabel(month), err)
+	}
+	if sum.RequestsResolved, err = db.NewSelect().Model((*Request)(nil)).Where("client_id = ?", clientID).
+		Where("completed_at >= ?", start.UTC()).Where("completed_at < ?", end.UTC()).Count(ctx); err != nil {
+		return nil, false, fmt.Errorf("models: requests resolved for client %d in %s: %w", clientID, MonthLabel(month), err)
+	}
+	if err := db.NewSelect().Model((*TimeEntry)(nil)).ColumnExpr("coalesce(sum(minutes), 0)").
+		Where("client_id = ?", clientID).Where("work_date >= ?", month).Where("work_date < ?", month.AddDate(0, 1, 0)).
+		Scan(ctx, &sum.MinutesUsed); err != nil {
+		return nil, false, fmt.Errorf("models: minutes used by client %d in %s: %w", clientID, MonthLabel(month), err)
+	}
+	if sum.SLAMet, sum.SLADecided, err = slaFigures(ctx, db, clientID, start, end); err != nil {
+		return nil, false, err
+	}
+
+	created := false
+	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		// RETURNING nothing: with DO NOTHING a conflict returns no row.
+		res, err := tx.NewInsert().Model(sum).On("CONFLICT (client_id, month) DO NOTHING").Returning("NULL").Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("models: store summary of client %d for %s: %w", clientID, MonthLabel(month), err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("models: store summary of client %d: %w", clientID, err)
+		} else if n == 1 {
+			created = true
+			if err := RecordEvent(ctx, tx, &ActivityEvent{ClientID: clientID, Kind: EventSummaryBuilt,
+				Audience: AudiencePublic, Detail: MonthLabel(month), CreatedAt: sum.BuiltAt}); err != nil {
+				return err
+			}
+		}
+		sum = new(MonthlySummary)
+		if err := tx.NewSelect().Model(sum).Where("client_id = ?", clientID).Where("month = ?", month).Scan(ctx); err != nil {
+			return notFound(err, fmt.Sprintf("load summary of client %d for %s", clientID, MonthLabel(month)))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return sum, created, nil
+}
+
+// slaFigures counts a client's SLA targets decided in [start, end) and how
+// many of them were met: a response target is decided at the first staff
+// reply, a resolution target at completion.
+func slaFigures(ctx context.Context, db bun.IDB, clientID int64, start, end time.Time) (met, decided int, err error) {
+	start, end = start.UTC(), end.UTC()
+	var sla struct {
+		RespDecided int `bun:"resp_decided"`
+		RespMet     int `bun:"resp_met"`
+		ResDecided  int `bun:"res_decided"`
+		ResMet      int `bun:"res_met"`
+	}
+	if err := db.NewSelect().Model((*Request)(nil)).
+		ColumnExpr("count(CASE WHEN first_response_at >= ? AND first_response_at < ? THEN 1 END) AS resp_decided", start, end).
+		ColumnExpr("count(CASE WHEN first_response_at >= ? AND first_response_at < ? AND response_used_secs <= response_target_secs THEN 1 END) AS resp_met", start, end).
+		ColumnExpr("count(CASE WHEN completed_at >= ? AND completed_at < ? THEN 1 END) AS res_decided", start, end).
+		ColumnExpr("count(CASE WHEN completed_at >= ? AND completed_at < ? AND resolution_used_secs <= resolution_target_secs THEN 1 END) AS res_met", start, end).
+		Where("client_id = ?", clientID).Scan(ctx, &sla); err != nil {
+		return 0, 0, fmt.Errorf("models: SLA figures of client %d: %w", clientID, err)
+	}
+	return sla.RespMet + sla.ResMet, sla.RespDecided + sla.ResDecided, nil
+}
+
+// UnmailedSummaries lists the summaries of months from since on that have
+// not been e-mailed yet, oldest first.
+func UnmailedSummaries(ctx context.Context, db bun.IDB, since time.Time) ([]MonthlySummary, error) {
+	var sums []MonthlySummary
+	if err := db.NewSelect().Model(&sums).Where("emailed_at IS NULL").Where("month >= ?", since).
+		Order("month", "client_id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("models: unmailed summaries: %w", err)
+	}
+	return sums, nil
+}
+
+// MarkSummaryEmailed records that a summary went out.
+func MarkSummaryEmailed(ctx context.Context, db bun.IDB, id int64, at time.Time) error {
+	if _, err := db.NewUpdate().Model((*MonthlySummary)(nil)).Set("emailed_at = ?", at).Where("id = ?", id).Exec(ctx); err != nil {
+		return fmt.Errorf("models: mark summary %d e-mailed: %w", id, err)
+	}
+	return nil
+}
+
+// SummaryRecipients are the addresses a client's summary goes to: its contact
+// address and its enabled users who want e-mail, each once.
+func SummaryRecipients(ctx context.Context, db bun.IDB, client *Client) ([]string, error) {
+	var users []User
+	if err := db.NewSelect().Model(&users).Column("email").Where("client_id = ?", client.ID).
+		Where("notify_email = ?", true).Where("disabled_at IS NULL").Order("id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("models: summary recipients of client %d: %w", client.ID, err)
+	}
+	seen := map[string]bool{}
+	var to []string
+	for _, e := range append([]string{client.ContactEmail}, emails(users)...) {
+		if n := NormalizeEmail(e); n != "" && !seen[n] {
+			seen[n] = true
+			to = append(to, e)
+		}
+	}
+	return to, nil
+}
+
+func emails(users []User) []string {
+	out := make([]string, len(users))
+	for i, u := range users {
+		out[i] = u.Email
+	}
+	return out
 }

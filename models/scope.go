@@ -79,22 +79,9 @@ func (s Scope) Dashboard(ctx context.Context, now time.Time) (DashboardStats, er
 		}
 	}
 
-	var sla struct {
-		RespDecided int `bun:"resp_decided"`
-		RespMet     int `bun:"resp_met"`
-		ResDecided  int `bun:"res_decided"`
-		ResMet      int `bun:"res_met"`
+	if st.SLAMet, st.SLADecided, err = slaFigures(ctx, s.db, s.ClientID, monthStart, monthEnd); err != nil {
+		return st, err
 	}
-	if err := s.db.NewSelect().Model((*Request)(nil)).
-		ColumnExpr("count(CASE WHEN first_response_at >= ? AND first_response_at < ? THEN 1 END) AS resp_decided", monthStart, monthEnd).
-		ColumnExpr("count(CASE WHEN first_response_at >= ? AND first_response_at < ? AND response_used_secs <= response_target_secs THEN 1 END) AS resp_met", monthStart, monthEnd).
-		ColumnExpr("count(CASE WHEN completed_at >= ? AND completed_at < ? THEN 1 END) AS res_decided", monthStart, monthEnd).
-		ColumnExpr("count(CASE WHEN completed_at >= ? AND completed_at < ? AND resolution_used_secs <= resolution_target_secs THEN 1 END) AS res_met", monthStart, monthEnd).
-		Where("client_id = ?", s.ClientID).Scan(ctx, &sla); err != nil {
-		return st, fmt.Errorf("models: SLA figures of client %d: %w", s.ClientID, err)
-	}
-	st.SLADecided = sla.RespDecided + sla.ResDecided
-	st.SLAMet = sla.RespMet + sla.ResMet
 
 	bank, ok, err := s.CurrentHourBank(ctx, now)
 	if err != nil {

@@ -1,0 +1,180 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/uptrace/bun"
+
+	"github.com/portal-msp/portal/config"
+	"github.com/portal-msp/portal/mail"
+	"github.com/portal-msp/portal/models"
+)
+
+// summariesLockKey names the monthly summaries' advisory lock ("portsum").
+const summariesLockKey = 0x706f7274_73756d
+
+// SummariesSchedule runs the summaries hourly on the 1st and 2nd (UTC): a
+// client's month ends at its own midnight, up to 12 hours after UTC's, and a
+// run that finds nothing to do costs a few queries.
+const SummariesSchedule = "5 * 1,2 * *"
+
+// Summaries builds each client's monthly summary once the month is over and
+// e-mails it to the client's contacts. Every run catches up on all months
+// that are missing (the portal may have been down on the 1st) and retries
+// e-mails that failed before.
+type Summaries struct {
+	DB      *bun.DB
+	Mailer  *mail.Mailer // nil: summaries are built but not mailed
+	Log     *slog.Logger
+	BaseURL string // the portal's base URL, for the link in the e-mail
+
+	// MailWindow: summaries of months older than this are not mailed, so a
+	// first run over years of history does not flood anyone's inbox.
+	MailWindow time.Duration
+
+	mu sync.Mutex // one round at a time in this process (SQLite has no advisory lock)
+}
+
+// NewSummaries is the summaries job of a serving process, mailing through the
+// portal's SMTP configuration (or the outbox folder).
+func NewSummaries(cfg config.Config, db *bun.DB, log *slog.Logger) *Summaries {
+	s := &Summaries{DB: db, Log: log, BaseURL: strings.TrimRight(cfg.BaseURL.String(), "/"), MailWindow: 62 * 24 * time.Hour}
+	m, err := mail.FromConfig(cfg, log)
+	if err != nil {
+		log.Error("monthly summary e-mails disabled", "error", err)
+	}
+	s.Mailer = m
+	return s
+}
+
+// Start runs the job once now (to catch up) and then on SummariesSchedule,
+// until ctx ends. It returns at once.
+func (s *Summaries) Start(ctx context.Context) {
+	c := cron.New(cron.WithLocation(time.UTC))
+	if _, err := c.AddFunc(SummariesSchedule, func() { s.run(ctx) }); err != nil {
+		s.Log.Error("monthly summaries not scheduled", "error", err)
+		return
+	}
+	c.Start()
+	go s.run(ctx)
+	go func() {
+		<-ctx.Done()
+		<-c.Stop().Done() // wait for a running round
+	}()
+}
+
+// run is one scheduled round; errors are logged and the next round retries.
+func (s *Summaries) run(ctx context.Context) {
+	if ctx.Err() != nil {
+		return
+	}
+	if n, err := s.RunDue(ctx, models.Now()); err != nil && ctx.Err() == nil {
+		s.Log.Error("monthly summaries", "error", err)
+	} else if n > 0 {
+		s.Log.Info("monthly summaries built", "count", n)
+	}
+}
+
+// RunDue builds every missing summary of every active client, for each month
+// from the one the client was created in to the last complete one before
+// now (in the client's time zone), then mails those not yet mailed. Another
+// process holding the lock makes it a no-op. It returns how many summaries
+// it built.
+func (s *Summaries) RunDue(ctx context.Context, now time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	built := 0
+	err := withLock(ctx, s.DB, summariesLockKey, func() error {
+		clients, err := models.ListClients(ctx, s.DB)
+		if err != nil {
+			return err
+		}
+		for _, c := range clients {
+			loc := location(c.Timezone)
+			current := models.MonthDate(now, loc)
+			for m := models.MonthDate(c.CreatedAt, loc); m.Before(current); m = m.AddDate(0, 1, 0) {
+				_, created, err := models.BuildMonthlySummary(ctx, s.DB, c.ID, m)
+				if err != nil {
+					return err
+				}
+				if created {
+					built++
+				}
+			}
+		}
+		return s.mailDue(ctx, now)
+	})
+	return built, err
+}
+
+// mailDue mails every recent summary not mailed yet. A summary whose mail
+// failed for any recipient stays unmailed and is retried next run.
+func (s *Summaries) mailDue(ctx context.Context, now time.Time) error {
+	if s.Mailer == nil {
+		return nil
+	}
+	since := time.Time{}
+	if s.MailWindow > 0 {
+		since = models.MonthDate(now.Add(-s.MailWindow), time.UTC)
+	}
+	sums, err := models.UnmailedSummaries(ctx, s.DB, since)
+	if err != nil {
+		return err
+	}
+	workspace := "Portal"
+	if w, err := models.GetWorkspace(ctx, s.DB); err == nil {
+		workspace = w.Name
+	}
+	for _, sum := range sums {
+		client, err := models.GetClient(ctx, s.DB, sum.ClientID)
+		if err != nil {
+			return err
+		}
+		to, err := models.SummaryRecipients(ctx, s.DB, client)
+		if err != nil {
+			return err
+		}
+		data := SummaryMail{Workspace: workspace, Client: client.Name, Summary: sum, ReportsURL: s.BaseURL + "/reports"}
+		failed := false
+		for _, addr := range to {
+			if err := s.Mailer.Send(ctx, mail.Message{To: addr, Template: "summary", Data: data}); err != nil {
+				s.Log.ErrorContext(ctx, "summary mail not sent", "client", client.ID, "month", sum.MonthLabel(), "error", err)
+				failed = true
+			}
+		}
+		if failed {
+			continue
+		}
+		if err := models.MarkSummaryEmailed(ctx, s.DB, sum.ID, models.Now()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SummaryMail is the data of the summary e-mail.
+type SummaryMail struct {
+	Workspace  string
+	Client     string
+	Summary    models.MonthlySummary
+	ReportsURL string
+}
+
+// Hours shows the month's minutes as hours, e.g. "1.5 h".
+func (m SummaryMail) Hours() string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", float64(m.Summary.MinutesUsed)/60), "0"), ".") + " h"
+}
+
+// location is a client's time zone, UTC if unknown.
+func location(name string) *time.Location {
+	if loc, err := time.LoadLocation(name); err == nil {
+		return loc
+	}
+	return time.UTC
+}
