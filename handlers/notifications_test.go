@@ -13,7 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/portal-msp/portal/config"
-	"github.com/portal-msp/portal/handlers"
+	"github.com/portal-msp/portal/jobs"
 	"github.com/portal-msp/portal/mail/mailtest"
 	"github.com/portal-msp/portal/models"
 	"github.com/portal-msp/portal/models/dbtest"
@@ -21,7 +21,7 @@ import (
 
 // newNotifier is the e-mail notifier of a portal whose mail goes to an
 // in-process SMTP server.
-func newNotifier(t *testing.T, db *bun.DB) (*handlers.Notifier, *mailtest.Server) {
+func newNotifier(t *testing.T, db *bun.DB) (*jobs.Notifier, *mailtest.Server) {
 	t.Helper()
 	smtp := mailtest.Start(t)
 	vars := map[string]string{
@@ -33,11 +33,11 @@ func newNotifier(t *testing.T, db *bun.DB) (*handlers.Notifier, *mailtest.Server
 	if err != nil {
 		t.Fatal(err)
 	}
-	return handlers.NewNotifier(cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil))), smtp
+	return jobs.NewNotifier(cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil))), smtp
 }
 
 // tick runs one notifier round as if it were at.
-func tick(t *testing.T, n *handlers.Notifier, at time.Time) {
+func tick(t *testing.T, n *jobs.Notifier, at time.Time) {
 	t.Helper()
 	if err := n.Tick(context.Background(), at); err != nil {
 		t.Fatal(err)

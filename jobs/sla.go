@@ -1,6 +1,7 @@
 // Package jobs runs the portal's background work: the SLA ticker that turns
-// clocks yellow and red as time passes. Several processes may run it; on
-// PostgreSQL an advisory lock lets exactly one do each round.
+// clocks yellow and red as time passes, the batched e-mail notifications and
+// the monthly summaries. Every process runs them; on PostgreSQL an advisory
+// lock lets exactly one do each round.
 package jobs
 
 import (

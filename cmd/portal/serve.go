@@ -67,7 +67,7 @@ func serve(ctx context.Context, args []string, getenv config.Getenv, stdout io.W
 	// SLA clocks change colour as time passes; one process per round does it.
 	go (&jobs.SLATicker{DB: db, Log: log}).Run(feedCtx)
 	jobs.NewSummaries(cfg, db, log).Start(feedCtx) // monthly summaries: at start-up, then 00:05 UTC on the 1st
-	go handlers.NewNotifier(cfg, db, log).Run(ctx) // e-mail notifications (handlers/notifications.go)
+	go jobs.NewNotifier(cfg, db, log).Run(ctx)     // batched e-mail notifications
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on PORTAL_ADDR=%s: %w", cfg.Addr, err)

@@ -1,4 +1,4 @@
-package handlers
+package jobs
 
 import (
 	"context"
@@ -45,7 +45,7 @@ const queueChunk = 500
 // `go n.Run(ctx)`. It mails through the same configuration as the rest of
 // the portal (SMTP, or the outbox folder).
 func NewNotifier(cfg config.Config, db *bun.DB, log *slog.Logger) *Notifier {
-	m, err := newMailer(cfg, log)
+	m, err := mail.FromConfig(cfg, log)
 	return &Notifier{db: db, mailer: m, err: err, log: log, base: strings.TrimRight(cfg.BaseURL.String(), "/"),
 		Every: time.Minute, Settle: 30 * time.Second, Quiet: 2 * time.Minute, MaxWait: 10 * time.Minute, GiveUp: 24 * time.Hour}
 }
@@ -77,7 +77,7 @@ func (n *Notifier) Tick(ctx context.Context, now time.Time) error {
 	if n.err != nil {
 		return n.err
 	}
-	return n.locked(ctx, func() error {
+	return withLock(ctx, n.db, notifyLockKey, func() error {
 		for {
 			k, err := models.QueueNotifications(ctx, n.db, now.Add(-n.Settle), now.Add(-n.GiveUp), queueChunk)
 			if err != nil {
@@ -109,29 +109,6 @@ func (n *Notifier) Tick(ctx context.Context, now time.Time) error {
 		}
 		return nil
 	})
-}
-
-// locked runs fn under the notifier's advisory lock on PostgreSQL, or skips
-// it when another process holds it. SQLite serves one process: fn just runs.
-func (n *Notifier) locked(ctx context.Context, fn func() error) error {
-	if !models.IsPostgres(n.db) {
-		return fn()
-	}
-	conn, err := n.db.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("notifier: lock connection: %w", err)
-	}
-	defer conn.Close()
-	var ok bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(?)", notifyLockKey).Scan(&ok); err != nil {
-		return fmt.Errorf("notifier: take advisory lock: %w", err)
-	}
-	if !ok {
-		return nil
-	}
-	// Unlock on a fresh context: ctx may be cancelled by now.
-	defer conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(?)", notifyLockKey) //nolint:errcheck
-	return fn()
 }
 
 // NotifyMail is the data of the notify_client and notify_staff e-mails.
