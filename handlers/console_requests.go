@@ -212,3 +212,8 @@ func sameID(a, b *int64) bool {
 	}
 	return *a == *b
 }
+
+// PageURL is the request's console page, which its live parts re-fetch.
+func (p ConsoleRequest) PageURL() string {
+	return "/console/requests/" + strconv.FormatInt(p.Request.ID, 10)
+}

@@ -240,3 +240,6 @@ func (s *Server) replyToRequest(c echo.Context) error {
 		View{Title: d.Ref() + " " + d.Title, Nav: "open", Data: RequestPage{Request: d, Posted: d.Message(posted.ID)}},
 		"/requests/"+strconv.Itoa(n))
 }
+
+// PageURL is the request's page, which its live parts re-fetch.
+func (p RequestPage) PageURL() string { return "/requests/" + strconv.Itoa(p.Request.Number) }
