@@ -95,10 +95,17 @@ func (s *Summaries) RunDue(ctx context.Context, now time.Time) (int, error) {
 		if err != nil {
 			return err
 		}
+		done, err := models.ListBuiltMonths(ctx, s.DB)
+		if err != nil {
+			return err
+		}
 		for _, c := range clients {
 			loc := location(c.Timezone)
 			current := models.MonthDate(now, loc)
 			for m := models.MonthDate(c.CreatedAt, loc); m.Before(current); m = m.AddDate(0, 1, 0) {
+				if done.Has(c.ID, m) {
+					continue
+				}
 				_, created, err := models.BuildMonthlySummary(ctx, s.DB, c.ID, m)
 				if err != nil {
 					return err
@@ -113,8 +120,10 @@ func (s *Summaries) RunDue(ctx context.Context, now time.Time) (int, error) {
 	return built, err
 }
 
-// mailDue mails every recent summary not mailed yet. A summary whose mail
-// failed for any recipient stays unmailed and is retried next run.
+// mailDue mails every recent summary not mailed yet. Each accepted
+// recipient is recorded at once, so a summary whose mail failed for one
+// recipient is retried next run for that recipient only; it is marked
+// e-mailed when every recipient has it.
 func (s *Summaries) mailDue(ctx context.Context, now time.Time) error {
 	if s.Mailer == nil {
 		return nil
@@ -132,30 +141,48 @@ func (s *Summaries) mailDue(ctx context.Context, now time.Time) error {
 		workspace = w.Name
 	}
 	for _, sum := range sums {
-		client, err := models.GetClient(ctx, s.DB, sum.ClientID)
-		if err != nil {
-			return err
-		}
-		to, err := models.SummaryRecipients(ctx, s.DB, client)
-		if err != nil {
-			return err
-		}
-		data := SummaryMail{Workspace: workspace, Client: client.Name, Summary: sum, ReportsURL: s.BaseURL + "/reports"}
-		failed := false
-		for _, addr := range to {
-			if err := s.Mailer.Send(ctx, mail.Message{To: addr, Template: "summary", Data: data}); err != nil {
-				s.Log.ErrorContext(ctx, "summary mail not sent", "client", client.ID, "month", sum.MonthLabel(), "error", err)
-				failed = true
-			}
-		}
-		if failed {
-			continue
-		}
-		if err := models.MarkSummaryEmailed(ctx, s.DB, sum.ID, models.Now()); err != nil {
+		if err := s.mailSummary(ctx, workspace, sum); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// mailSummary sends one summary to the recipients that do not have it yet.
+// A refused recipient is logged and left for the next run; only database
+// errors stop the round.
+func (s *Summaries) mailSummary(ctx context.Context, workspace string, sum models.MonthlySummary) error {
+	client, err := models.GetClient(ctx, s.DB, sum.ClientID)
+	if err != nil {
+		return err
+	}
+	to, err := models.SummaryRecipients(ctx, s.DB, client)
+	if err != nil {
+		return err
+	}
+	sent, err := models.SummaryDeliveredTo(ctx, s.DB, sum.ID)
+	if err != nil {
+		return err
+	}
+	data := SummaryMail{Workspace: workspace, Client: client.Name, Summary: sum, ReportsURL: s.BaseURL + "/reports"}
+	failed := false
+	for _, addr := range to {
+		if sent[models.NormalizeEmail(addr)] {
+			continue
+		}
+		if err := s.Mailer.Send(ctx, mail.Message{To: addr, Template: "summary", Data: data}); err != nil {
+			s.Log.ErrorContext(ctx, "summary mail not sent", "client", client.ID, "month", sum.MonthLabel(), "error", err)
+			failed = true
+			continue
+		}
+		if err := models.RecordSummaryDelivery(ctx, s.DB, sum.ID, addr, models.Now()); err != nil {
+			return err
+		}
+	}
+	if failed {
+		return nil
+	}
+	return models.MarkSummaryEmailed(ctx, s.DB, sum.ID, models.Now())
 }
 
 // SummaryMail is the data of the summary e-mail.

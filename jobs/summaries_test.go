@@ -196,7 +196,7 @@ func TestBuildMonthlySummaryIsIdempotentAndCountsTheMonth(t *testing.T) {
 }
 
 // newSummaries is the job of a portal mailing through an in-process SMTP server.
-func newSummaries(t *testing.T, db *bun.DB, smtp *mailtest.Server) *jobs.Summaries {
+func newSummaries(t testing.TB, db *bun.DB, smtp *mailtest.Server) *jobs.Summaries {
 	t.Helper()
 	vars := map[string]string{
 		"PORTAL_SMTP_HOST": smtp.Host, "PORTAL_SMTP_PORT": strconv.Itoa(smtp.Port), "PORTAL_SMTP_TLS": "none",

@@ -106,6 +106,37 @@ func BuildMonthlySummary(ctx context.Context, db bun.IDB, clientID int64, month 
 	return sum, created, nil
 }
 
+// BuiltMonths is the set of months already summarized, per client, read in
+// one query so a catch-up run computes only what is missing instead of
+// re-deriving every past month of every client before skipping it.
+type BuiltMonths map[int64]map[string]bool
+
+// Has reports whether the client's month (a month date) is built.
+func (b BuiltMonths) Has(clientID int64, month time.Time) bool {
+	return b[clientID][monthKey(month)]
+}
+
+func monthKey(month time.Time) string { return month.UTC().Format("2006-01") }
+
+// ListBuiltMonths loads every stored (client, month) pair.
+func ListBuiltMonths(ctx context.Context, db bun.IDB) (BuiltMonths, error) {
+	var rows []struct {
+		ClientID int64     `bun:"client_id"`
+		Month    time.Time `bun:"month"`
+	}
+	if err := db.NewSelect().Model((*MonthlySummary)(nil)).Column("client_id", "month").Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("models: months already summarized: %w", err)
+	}
+	built := BuiltMonths{}
+	for _, r := range rows {
+		if built[r.ClientID] == nil {
+			built[r.ClientID] = map[string]bool{}
+		}
+		built[r.ClientID][monthKey(r.Month)] = true
+	}
+	return built, nil
+}
+
 // slaFigures counts a client's SLA targets decided in [start, end) and how
 // many of them were met: a response target is decided at the first staff
 // reply, a resolution target at completion.

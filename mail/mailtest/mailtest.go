@@ -43,6 +43,7 @@ type Server struct {
 	mu       sync.Mutex
 	messages []Message
 	authed   []string
+	refused  map[string]bool
 	srv      *smtp.Server
 }
 
@@ -145,8 +146,25 @@ func (se *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	se.s.mu.Lock()
+	refused := se.s.refused[strings.ToLower(to)]
+	se.s.mu.Unlock()
+	if refused {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "mailbox unavailable"}
+	}
 	se.to = append(se.to, to)
 	return nil
+}
+
+// Refuse makes the server reject (550) or, with refuse false, accept again
+// mail for the address, as a real server does for a full or unknown mailbox.
+func (s *Server) Refuse(addr string, refuse bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refused == nil {
+		s.refused = map[string]bool{}
+	}
+	s.refused[strings.ToLower(addr)] = refuse
 }
 
 func (se *session) Data(r io.Reader) error {
