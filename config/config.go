@@ -30,6 +30,11 @@ type Config struct {
 	Demo            bool          // serve --demo
 	DebugAddr       string        // PORTAL_DEBUG_ADDR: pprof and runtime figures, off by default
 
+	// Request limits and shutdown (limits.go).
+	MaxBodyBytes int64         // PORTAL_MAX_BODY_BYTES: largest request body of a form post
+	ReadTimeout  time.Duration // PORTAL_READ_TIMEOUT: time a request's headers and body have to arrive
+	DrainPeriod  time.Duration // PORTAL_DRAIN_PERIOD: /readyz is red this long before shutdown begins
+
 	// Outgoing mail. With no SMTPHost, mail goes to the log and DataDir/outbox.
 	SMTPHost     string // PORTAL_SMTP_HOST
 	SMTPPort     int    // PORTAL_SMTP_PORT (default by TLS mode: 25, 587 or 465)
@@ -147,6 +152,7 @@ func Load(getenv Getenv, args []string) (Config, error) {
 	}
 	loadMail(&cfg, get, bad)
 	loadDebug(&cfg, get, bad)
+	loadLimits(&cfg, get, bad)
 	loadProviders(&cfg, get, bad)
 	if cfg.SessionMax < cfg.SessionIdle {
 		bad("PORTAL_SESSION_MAX", cfg.SessionMax.String(), "must not be shorter than PORTAL_SESSION_IDLE")

@@ -17,6 +17,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.Use(middleware.RequestID())
 	e.Use(s.requestLog())
 	e.Use(middleware.Recover())
+	e.Use(s.limitRequests) // body size and read deadline, before anything reads the body
 	e.Use(s.secureHeaders)
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Skipper: skipGzip}))
 
@@ -27,8 +28,8 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/static/*", echo.WrapHandler(s.assets))
 
-	// Pages: a session (if any), CSRF on state changes, setup done.
-	app := []echo.MiddlewareFunc{s.csrf(), s.loadSession, s.requireSetUp}
+	// Pages: a session (if any), CSRF bound to it on state changes, setup done.
+	app := []echo.MiddlewareFunc{s.loadSession, s.csrf(), s.requireSetUp}
 	e.GET("/setup", s.setupForm, app...)
 	e.POST("/setup", s.setupSubmit, app...)
 	e.GET("/signin", s.signinForm, app...)
