@@ -91,8 +91,16 @@ func (s *Server) accountPassword(c echo.Context) error {
 		return err
 	}
 	password := c.FormValue("new_password")
-	if u.PasswordHash != nil && !models.VerifyPassword(u, c.FormValue("current_password")) {
-		page.Errors["current_password"] = "This is not your current password."
+	if u.PasswordHash != nil {
+		claim, err := s.claimPasswordCheck(c, u.ID)
+		if err != nil {
+			return err
+		}
+		if !models.VerifyPassword(ctx, u, c.FormValue("current_password")) {
+			page.Errors["current_password"] = "This is not your current password."
+		} else if err := claim.Release(ctx, s.db); err != nil {
+			return err
+		}
 	}
 	if msg := models.CheckPassword(password); msg != "" {
 		page.Errors["new_password"] = msg

@@ -113,18 +113,19 @@ func (s *Server) joinSignin(c echo.Context) error {
 		return s.joinShow(c)
 	}
 	f := JoinPage{Token: c.Param("token"), ClientName: link.Client.Name, SigninAddr: strings.TrimSpace(c.FormValue("email"))}
-	if blocked, err := s.signinBlocked(c, f.SigninAddr); err != nil || blocked {
-		return cmp.Or(err, errTooMany(c, limitSigninEmail.Window))
+	claim, err := s.claimSignin(c, f.SigninAddr)
+	if err != nil {
+		return err
 	}
 	u, err := models.Authenticate(c.Request().Context(), s.db, f.SigninAddr, c.FormValue("password"))
 	if errors.Is(err, models.ErrBadCredentials) {
-		if err := s.signinFailed(c, f.SigninAddr); err != nil {
-			return err
-		}
 		f.SigninErr = "That e-mail and password do not match an active account."
 		return s.renderBlock(c, http.StatusUnprocessableEntity, tplJoin, "signin-form", View{Title: "Join " + link.Client.Name, Data: f})
 	}
 	if err != nil {
+		return err
+	}
+	if err := claim.Release(c.Request().Context(), s.db); err != nil {
 		return err
 	}
 	if u.ClientID == nil || *u.ClientID != link.ClientID {

@@ -75,23 +75,6 @@ func (s *Server) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// csrf checks a token on every state-changing request: the form field "csrf"
-// or, from htmx, the X-CSRF-Token header (see static/js/portal.js).
-func (s *Server) csrf() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "header:X-CSRF-Token,form:csrf",
-		CookieName:     "portal_csrf",
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSameSite: http.SameSiteLaxMode,
-		CookieSecure:   s.cfg.BaseURL != nil && s.cfg.BaseURL.Scheme == "https",
-		ErrorHandler: func(err error, c echo.Context) error {
-			return echo.NewHTTPError(http.StatusForbidden,
-				"This form has expired or was sent from another site. Reload the page and try again.").SetInternal(err)
-		},
-	})
-}
-
 // sessionPolicy is the configured session lifetime.
 func (s *Server) sessionPolicy() models.SessionPolicy {
 	return models.SessionPolicy{Idle: s.cfg.SessionIdle, Max: s.cfg.SessionMax}
@@ -113,6 +96,7 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		default:
 			c.Set(ctxUser, u)
+			c.Set(ctxSessionToken, ck.Value)
 		}
 		return next(c)
 	}

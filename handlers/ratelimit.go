@@ -21,6 +21,8 @@ var (
 	limitResetIP     = models.RateLimit{Max: 10, Window: time.Hour}
 	limitJoinEmail   = models.RateLimit{Max: 5, Window: time.Hour}
 	limitJoinIP      = models.RateLimit{Max: 20, Window: time.Hour}
+
+	limitPasswordCheck = models.RateLimit{Max: 5, Window: 15 * time.Minute}
 )
 
 func ipBucket(kind string, c echo.Context) string { return kind + "-ip:" + c.RealIP() }
@@ -33,18 +35,33 @@ func errTooMany(c echo.Context, window time.Duration) error {
 		"Too many attempts. For your security, wait "+strconv.Itoa(int(window.Minutes()))+" minutes, then try again.")
 }
 
-// signinBlocked reports whether sign-in for email from this IP is paused.
-func (s *Server) signinBlocked(c echo.Context, email string) (bool, error) {
-	ctx := c.Request().Context()
-	if over, err := models.OverLimit(ctx, s.db, limitSigninIP, ipBucket("signin", c)); err != nil || over {
-		return over, err
-	}
-	return models.OverLimit(ctx, s.db, limitSigninEmail, emailBucket("signin", email))
+// claimSignin counts a sign-in attempt against the IP and the e-mail typed
+// before its password is hashed, so concurrent guesses cannot all slip past
+// the limit; an unknown address is counted exactly like a known one. The
+// caller releases the claim when the password was right: only failures
+// count. A refusal is the 429 page.
+func (s *Server) claimSignin(c echo.Context, email string) (*models.Claim, error) {
+	return s.claim(c, limitSigninIP.Window,
+		models.BucketLimit{Bucket: ipBucket("signin", c), Limit: limitSigninIP},
+		models.BucketLimit{Bucket: emailBucket("signin", email), Limit: limitSigninEmail})
 }
 
-// signinFailed counts a failed sign-in against the IP and the e-mail.
-func (s *Server) signinFailed(c echo.Context, email string) error {
-	return models.RecordAttempt(c.Request().Context(), s.db, ipBucket("signin", c), emailBucket("signin", email))
+// claimPasswordCheck counts a check of the current password on the account
+// page against the signed-in user, who may not guess it by the thousand.
+func (s *Server) claimPasswordCheck(c echo.Context, userID int64) (*models.Claim, error) {
+	return s.claim(c, limitPasswordCheck.Window,
+		models.BucketLimit{Bucket: "password-check-user:" + strconv.FormatInt(userID, 10), Limit: limitPasswordCheck})
+}
+
+func (s *Server) claim(c echo.Context, window time.Duration, limits ...models.BucketLimit) (*models.Claim, error) {
+	claim, ok, err := models.ClaimAttempt(c.Request().Context(), s.db, limits...)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errTooMany(c, window)
+	}
+	return claim, nil
 }
 
 // allowAttempt counts an attempt of kind against the IP and e-mail limits.

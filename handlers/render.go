@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/portal-msp/portal/models"
 	"github.com/portal-msp/portal/templates"
@@ -76,7 +75,7 @@ func (s *Server) renderBlock(c echo.Context, status int, page templates.Page, bl
 // fillChrome adds what the layouts need to a handler's view.
 func (s *Server) fillChrome(c echo.Context, v *View) {
 	v.User = currentUser(c)
-	if tok, ok := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string); ok {
+	if tok, ok := c.Get(ctxCSRF).(string); ok {
 		v.CSRF = tok
 	}
 	if v.Workspace == "" {

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"cmp"
 	"errors"
 	"net/http"
 	"strings"
@@ -29,18 +28,19 @@ func (s *Server) signinForm(c echo.Context) error {
 
 func (s *Server) signinSubmit(c echo.Context) error {
 	f := SigninForm{Email: strings.TrimSpace(c.FormValue("email"))}
-	if blocked, err := s.signinBlocked(c, f.Email); err != nil || blocked {
-		return cmp.Or(err, errTooMany(c, limitSigninEmail.Window))
+	claim, err := s.claimSignin(c, f.Email)
+	if err != nil {
+		return err
 	}
 	u, err := models.Authenticate(c.Request().Context(), s.db, f.Email, c.FormValue("password"))
 	if errors.Is(err, models.ErrBadCredentials) {
-		if err := s.signinFailed(c, f.Email); err != nil {
-			return err
-		}
 		f.Error = "That e-mail and password do not match an active account."
 		return s.renderBlock(c, http.StatusUnprocessableEntity, tplSignin, "form", View{Title: "Sign in", Data: f})
 	}
 	if err != nil {
+		return err
+	}
+	if err := claim.Release(c.Request().Context(), s.db); err != nil {
 		return err
 	}
 	if err := s.startSession(c, u); err != nil {
@@ -78,6 +78,7 @@ func (s *Server) startSession(c echo.Context, u *models.User) error {
 		MaxAge: int(s.cfg.SessionMax.Seconds()),
 	})
 	c.Set(ctxUser, u)
+	s.bindCSRF(c, token)
 	return nil
 }
 

@@ -81,3 +81,61 @@ func PruneRateLimitHits(ctx context.Context, db bun.IDB, now time.Time) error {
 	}
 	return nil
 }
+
+// BucketLimit is a bucket and the limit that applies to it.
+type BucketLimit struct {
+	Bucket string
+	Limit  RateLimit
+}
+
+// Claim is an attempt recorded before the work it guards (a password hash),
+// so that concurrent attempts cannot all pass a check made before any of
+// them was counted.
+type Claim struct{ ids []int64 }
+
+// ClaimAttempt records an attempt in every bucket first and counts after:
+// of concurrent attempts, none passes once a bucket holds more than its
+// limit. A refused claim is withdrawn at once, so a blocked caller regains
+// access when the window has passed.
+func ClaimAttempt(ctx context.Context, db bun.IDB, limits ...BucketLimit) (*Claim, bool, error) {
+	now := Now()
+	hits := make([]RateLimitHit, len(limits))
+	for i, l := range limits {
+		hits[i] = RateLimitHit{Bucket: l.Bucket, CreatedAt: now}
+	}
+	claim := &Claim{}
+	if len(hits) == 0 {
+		return claim, true, nil
+	}
+	if _, err := db.NewInsert().Model(&hits).Returning("id").Exec(ctx); err != nil {
+		return nil, false, fmt.Errorf("models: claim attempt: %w", err)
+	}
+	for _, h := range hits {
+		claim.ids = append(claim.ids, h.ID)
+	}
+	for _, l := range limits {
+		n, err := db.NewSelect().Model((*RateLimitHit)(nil)).Where("bucket = ?", l.Bucket).
+			Where("created_at > ?", now.Add(-l.Limit.Window)).Count(ctx)
+		if err != nil {
+			return nil, false, fmt.Errorf("models: count attempts of %s: %w", l.Bucket, err)
+		}
+		if n > l.Limit.Max {
+			return nil, false, claim.Release(ctx, db)
+		}
+	}
+	if rand.IntN(50) == 0 {
+		return claim, true, PruneRateLimitHits(ctx, db, now)
+	}
+	return claim, true, nil
+}
+
+// Release withdraws a claim: the attempt succeeded and counts for nothing.
+func (c *Claim) Release(ctx context.Context, db bun.IDB) error {
+	if c == nil || len(c.ids) == 0 {
+		return nil
+	}
+	if _, err := db.NewDelete().Model((*RateLimitHit)(nil)).Where("id IN (?)", bun.In(c.ids)).Exec(ctx); err != nil {
+		return fmt.Errorf("models: release attempt: %w", err)
+	}
+	return nil
+}

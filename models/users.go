@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/alexedwards/argon2id"
 	"github.com/uptrace/bun"
 )
 
@@ -47,27 +45,6 @@ func (u *User) IsAdmin() bool { return u.Role == RoleAdmin }
 // NormalizeEmail is how e-mail addresses are stored and compared.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// argonParams follow the argon2id package's recommended defaults (RFC 9106
-// second recommendation, 64 MiB).
-var argonParams = argon2id.DefaultParams
-
-// HashPassword returns the argon2id hash of a password in PHC format.
-func HashPassword(password string) (string, error) {
-	h, err := argon2id.CreateHash(password, argonParams)
-	if err != nil {
-		return "", fmt.Errorf("models: hash password: %w", err)
-	}
-	return h, nil
-}
-
-// dummyHash is compared against when an e-mail is unknown so that a failed
-// sign-in takes as long whether or not the account exists.
-// It is made on first use, not at start-up: hashing takes 64 MiB for a moment.
-var dummyHash = sync.OnceValue(func() string {
-	h, _ := argon2id.CreateHash("portal-dummy-password", argonParams)
-	return h
-})
-
 // ErrBadCredentials covers unknown e-mail, wrong password and disabled user alike.
 var ErrBadCredentials = errors.New("models: e-mail or password is wrong")
 
@@ -78,7 +55,7 @@ func Authenticate(ctx context.Context, db bun.IDB, email, password string) (*Use
 	err := db.NewSelect().Model(u).Where("email = ?", NormalizeEmail(email)).Scan(ctx)
 	if err != nil {
 		if errors.Is(notFound(err, ""), ErrNotFound) {
-			argon2id.ComparePasswordAndHash(password, dummyHash()) //nolint:errcheck
+			comparePassword(ctx, password, dummyHash())
 			return nil, ErrBadCredentials
 		}
 		return nil, fmt.Errorf("models: load user for sign-in: %w", err)
@@ -87,8 +64,7 @@ func Authenticate(ctx context.Context, db bun.IDB, email, password string) (*Use
 	if u.PasswordHash != nil {
 		hash = *u.PasswordHash
 	}
-	ok, err := argon2id.ComparePasswordAndHash(password, hash)
-	if err != nil || !ok || u.PasswordHash == nil {
+	if !comparePassword(ctx, password, hash) || u.PasswordHash == nil {
 		return nil, ErrBadCredentials
 	}
 	active, err := userActive(ctx, db, u)
@@ -152,7 +128,7 @@ type NewUser struct {
 func CreateUser(ctx context.Context, db bun.IDB, in NewUser) (*User, error) {
 	var hash *string
 	if in.Password != "" {
-		h, err := HashPassword(in.Password)
+		h, err := hashPassword(ctx, in.Password)
 		if err != nil {
 			return nil, err
 		}
@@ -255,7 +231,7 @@ func SetUserDisabled(ctx context.Context, db bun.IDB, userID int64, clientID *in
 // SetPassword replaces a user's password and ends all of their sessions;
 // the caller starts a fresh one when the user is present.
 func SetPassword(ctx context.Context, db bun.IDB, userID int64, password string) error {
-	hash, err := HashPassword(password)
+	hash, err := hashPassword(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -268,13 +244,12 @@ func SetPassword(ctx context.Context, db bun.IDB, userID int64, password string)
 }
 
 // VerifyPassword checks the current password of a signed-in user.
-func VerifyPassword(u *User, password string) bool {
+func VerifyPassword(ctx context.Context, u *User, password string) bool {
 	if u.PasswordHash == nil {
-		argon2id.ComparePasswordAndHash(password, dummyHash()) //nolint:errcheck
+		comparePassword(ctx, password, dummyHash())
 		return false
 	}
-	ok, err := argon2id.ComparePasswordAndHash(password, *u.PasswordHash)
-	return err == nil && ok
+	return comparePassword(ctx, password, *u.PasswordHash)
 }
 
 // UpdateProfile changes a user's name and e-mail preference.
