@@ -50,6 +50,11 @@ func TestOnboarding(t *testing.T) {
 	dana.fill("#join-email", "dana@contoso.test")
 	dana.fill("#join-password", password)
 	dana.click("#join-form button[type=submit]")
+	dana.at(joinPath, "#join-sent")
+	// The account is finished from the link e-mailed to the address.
+	welcome := regexp.MustCompile(`https?://[^\s"<>]+/welcome/[A-Za-z0-9_-]+`).FindString(p.smtp.WaitFor(t, "dana@contoso.test", 1).Text)
+	dana.open(pathOf(t, welcome), "#welcome-form")
+	dana.click("#welcome-form button[type=submit]")
 	dana.at("/", "#stat-open")
 	if got := dana.text("main h1"); got != "Contoso Ltd" {
 		t.Errorf("dashboard heading is %q, want Contoso Ltd", got)
@@ -65,7 +70,7 @@ func TestOnboarding(t *testing.T) {
 	dana.fill("#email", "dana@contoso.test")
 	dana.click("#forgot button[type=submit]")
 	dana.at("/forgot", "#forgot-sent")
-	mail := p.smtp.WaitFor(t, "dana@contoso.test", 1)
+	mail := p.smtp.WaitFor(t, "dana@contoso.test", 2)
 	reset := resetLinkPattern.FindString(mail.Text)
 	if !strings.HasPrefix(reset, p.url+"/reset/") {
 		t.Fatalf("no %s/reset/… link in the e-mail:\n%s", p.url, mail.Text)

@@ -16,6 +16,7 @@ const (
 	tplJoin        templates.Page = "auth/join"
 	tplJoinInvalid templates.Page = "auth/join_invalid"
 	tplJoinRefused templates.Page = "auth/join_refused"
+	tplWelcome     templates.Page = "auth/welcome"
 )
 
 // JoinPage is what a valid portal link shows: the client's name, a form to
@@ -28,6 +29,7 @@ type JoinPage struct {
 	Errors     FieldErrors
 	SigninErr  string
 	SigninAddr string
+	Sent       bool // the form was accepted: look in the mailbox
 }
 
 // joinLink loads the link of the :token parameter. Unknown, expired and
@@ -82,18 +84,55 @@ func (s *Server) joinCreate(c echo.Context) error {
 	if msg := models.CheckPassword(password); msg != "" {
 		f.Errors["password"] = msg
 	}
-	var u *models.User
-	if !f.Errors.Any() {
-		u, err = models.JoinThroughLink(c.Request().Context(), s.db, link, models.NewUser{
-			Email: f.Email, Name: f.Name, Password: password, SignupMethod: models.SignupLink})
-		if errors.Is(err, models.ErrEmailTaken) {
-			f.Errors["email"] = "This e-mail already has an account. Sign in instead."
-		} else if err != nil {
-			return err
-		}
-	}
 	if f.Errors.Any() {
 		return s.renderBlock(c, http.StatusUnprocessableEntity, tplJoin, "join-form", View{Title: "Join " + link.Client.Name, Data: f})
+	}
+	res, err := models.JoinThroughLink(c.Request().Context(), s.db, link, models.NewUser{
+		Email: f.Email, Name: f.Name, Password: password, SignupMethod: models.SignupLink})
+	if err != nil {
+		return err
+	}
+	s.mailJoin(c, res, link)
+	// The same answer whether or not the address had an account: only its
+	// owner's mailbox learns which.
+	f.Sent = true
+	return s.renderBlock(c, http.StatusOK, tplJoin, "join-form", View{Title: "Join " + link.Client.Name, Data: f})
+}
+
+// mailJoin sends the link that finishes a sign-up, or tells the owner of an
+// address that already has an account how to get in.
+func (s *Server) mailJoin(c echo.Context, res *models.JoinResult, link *models.PortalLink) {
+	data := map[string]any{"Name": res.User.Name, "Workspace": s.workspaceName(c), "Client": link.Client.Name}
+	if res.Token == "" {
+		data["SigninURL"], data["ForgotURL"] = s.absURL("/signin"), s.absURL("/forgot")
+		s.mailer.SendLater(mailMessage(res.User.Email, "join_existing", data))
+		return
+	}
+	data["URL"] = s.absURL("/welcome/" + res.Token)
+	s.mailer.SendLater(mailMessage(res.User.Email, "join_confirm", data))
+}
+
+// welcomeForm is the page of the e-mailed link: one button finishes the
+// sign-up (a POST, so that a mail scanner opening the link uses nothing).
+func (s *Server) welcomeForm(c echo.Context) error {
+	u, err := models.PendingSignupUser(c.Request().Context(), s.db, c.Param("token"))
+	if errors.Is(err, models.ErrResetInvalid) {
+		return s.render(c, http.StatusNotFound, tplResetInvalid, View{Title: "Link not valid"})
+	}
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, tplWelcome, View{Title: "Finish signing up",
+		Data: ResetForm{Token: c.Param("token"), Email: u.Email}})
+}
+
+func (s *Server) welcomeSubmit(c echo.Context) error {
+	u, err := models.ConfirmSignup(c.Request().Context(), s.db, c.Param("token"))
+	if errors.Is(err, models.ErrResetInvalid) {
+		return s.render(c, http.StatusNotFound, tplResetInvalid, View{Title: "Link not valid"})
+	}
+	if err != nil {
+		return err
 	}
 	if err := s.startSession(c, u); err != nil {
 		return err

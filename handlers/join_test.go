@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -100,8 +101,17 @@ func TestAdminInvitesAClientThroughALink(t *testing.T) {
 		}
 		resp, body = contact.submit(pathOf(t, linkURL), pathOf(t, linkURL), url.Values{
 			"name": {"Peter Gibbons"}, "email": {"Peter@Initech.test"}, "password": {"tps-reports-2026"}})
+		if resp.StatusCode != http.StatusOK || doc(t, body).Find("#join-sent").Length() != 1 || contact.sessionCookie() != "" {
+			t.Fatalf("join: %d, session %q\n%s", resp.StatusCode, contact.sessionCookie(), body)
+		}
+		// The e-mailed link finishes the sign-up and signs in.
+		welcome := regexp.MustCompile(`https?://[^\s"<>]+/welcome/[A-Za-z0-9_-]+`).FindString(a.smtp.WaitFor(t, "peter@initech.test", 1).Text)
+		if welcome == "" {
+			t.Fatalf("no /welcome/ link e-mailed")
+		}
+		resp, body = contact.submit(pathOf(t, welcome), pathOf(t, welcome), url.Values{})
 		if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/" {
-			t.Fatalf("join: %d at %s\n%s", resp.StatusCode, resp.Request.URL.Path, body)
+			t.Fatalf("finish sign-up: %d at %s\n%s", resp.StatusCode, resp.Request.URL.Path, body)
 		}
 		if h := text(t, body, "h1"); h != "Initech" {
 			t.Errorf("dashboard of the new user shows %q", h)

@@ -309,7 +309,7 @@ func (s *Server) oauthSignIn(c echo.Context, st *models.OAuthState, id identity)
 			return s.oauthRefuse(c, http.StatusForbidden, id.provider, providerLabel(id.provider)+" did not share your e-mail address. Create an account with a password instead.")
 		}
 		name := cmpOr(id.name, id.email)
-		u, err = models.JoinThroughLink(ctx, s.db, link, models.NewUser{Email: id.email, Name: name, SignupMethod: id.provider})
+		u, err = models.JoinVerified(ctx, s.db, link, models.NewUser{Email: id.email, Name: name, SignupMethod: id.provider})
 		if errors.Is(err, models.ErrEmailTaken) {
 			return s.oauthRefuse(c, http.StatusForbidden, id.provider, "An account with this e-mail already exists. Sign in with your password, then link "+providerLabel(id.provider)+" from your account page.")
 		}

@@ -42,6 +42,8 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/join/:token", s.joinShow, app...)
 	e.POST("/join/:token", s.joinCreate, app...)
 	e.POST("/join/:token/signin", s.joinSignin, app...)
+	e.GET("/welcome/:token", s.welcomeForm, app...)
+	e.POST("/welcome/:token", s.welcomeSubmit, app...)
 	e.GET("/auth/:provider", s.oauthBegin, app...)
 	e.GET("/auth/:provider/callback", s.oauthCallback, app...)
 	e.POST("/account/profile", s.accountProfile, append(app[:len(app):len(app)], s.requireUser)...)

@@ -152,19 +152,3 @@ func CountPortalLinkUse(ctx context.Context, db bun.IDB, id int64) error {
 	}
 	return nil
 }
-
-// JoinThroughLink creates a client user bound for good to the link's client
-// and counts the use, in one transaction.
-func JoinThroughLink(ctx context.Context, db *bun.DB, link *PortalLink, in NewUser) (*User, error) {
-	clientID := link.ClientID
-	in.ClientID, in.Role = &clientID, RoleClient
-	var u *User
-	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		if u, err = CreateUser(ctx, tx, in); err != nil {
-			return err
-		}
-		return CountPortalLinkUse(ctx, tx, link.ID)
-	})
-	return u, err
-}

@@ -29,6 +29,7 @@ type User struct {
 	PasswordHash      *string    `bun:"password_hash"`
 	SignupMethod      string     `bun:"signup_method"`
 	NotifyEmail       bool       `bun:"notify_email"`
+	SignupPending     bool       `bun:"signup_pending"`
 	DisabledAt        *time.Time `bun:"disabled_at"`
 	LastSignInAt      *time.Time `bun:"last_sign_in_at"`
 	PasswordChangedAt *time.Time `bun:"password_changed_at"`
@@ -77,9 +78,10 @@ func Authenticate(ctx context.Context, db bun.IDB, email, password string) (*Use
 	return u, nil
 }
 
-// userActive is false for a disabled user or a user of an archived client.
+// userActive is false for a disabled user, a sign-up not yet confirmed, or
+// a user of an archived client.
 func userActive(ctx context.Context, db bun.IDB, u *User) (bool, error) {
-	if u.DisabledAt != nil {
+	if u.DisabledAt != nil || u.SignupPending {
 		return false, nil
 	}
 	if u.ClientID == nil {
@@ -122,6 +124,7 @@ type NewUser struct {
 	Name         string
 	Password     string
 	SignupMethod string
+	Pending      bool // until the owner of the address confirms
 }
 
 // CreateUser adds an account; the e-mail must be free.
@@ -136,7 +139,7 @@ func CreateUser(ctx context.Context, db bun.IDB, in NewUser) (*User, error) {
 	}
 	now := Now()
 	u := &User{ClientID: in.ClientID, Role: in.Role, Email: NormalizeEmail(in.Email), Name: in.Name,
-		PasswordHash: hash, SignupMethod: in.SignupMethod, NotifyEmail: true, CreatedAt: now, UpdatedAt: now}
+		PasswordHash: hash, SignupMethod: in.SignupMethod, SignupPending: in.Pending, NotifyEmail: true, CreatedAt: now, UpdatedAt: now}
 	if hash != nil {
 		u.PasswordChangedAt = &now
 	}
