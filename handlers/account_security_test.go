@@ -39,3 +39,41 @@ func TestCurrentPasswordChecksAreRateLimited(t *testing.T) {
 		}
 	})
 }
+
+// A reset link asked for before the password was changed on the account
+// page stops working: the change may have been made to lock out whoever
+// read that mailbox.
+func TestPasswordChangeRetiresEarlierResetLinks(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		s := seedWorkspace(t, db)
+		a := newAuthApp(t, db, nil)
+		if resp, _ := a.other().submit("/forgot", "/forgot", url.Values{"email": {s.clientUser.Email}}); resp.StatusCode != http.StatusOK {
+			t.Fatalf("forgot: %d", resp.StatusCode)
+		}
+		reset := linkURLPattern.FindString(a.smtp.WaitFor(t, s.clientUser.Email, 1).Text)
+		if reset == "" {
+			t.Fatal("no reset link e-mailed")
+		}
+		a.signIn(s.clientUser.Email, testPassword)
+		resp, body := a.submit("/account", "/account/password", url.Values{"current_password": {testPassword},
+			"new_password": {"a-brand-new-passphrase"}, "confirm_password": {"a-brand-new-passphrase"}})
+		if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/account" {
+			t.Fatalf("change password: %d at %s\n%s", resp.StatusCode, resp.Request.URL.Path, body)
+		}
+		b := a.other()
+		if resp, _ := b.get(pathOf(t, reset)); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("reset link from before the change: GET %d, want 404", resp.StatusCode)
+		}
+		token := b.csrfOf("/signin")
+		if resp, _ := b.post(pathOf(t, reset), url.Values{"csrf": {token}, "password": {"attacker-passphrase"}, "confirm": {"attacker-passphrase"}}); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("reset link from before the change: POST %d, want 404", resp.StatusCode)
+		}
+		b.signIn(s.clientUser.Email, "a-brand-new-passphrase")
+		// A link asked for after the change works.
+		a.other().submit("/forgot", "/forgot", url.Values{"email": {s.clientUser.Email}})
+		fresh := linkURLPattern.FindString(a.smtp.WaitFor(t, s.clientUser.Email, 2).Text)
+		if resp, _ := a.other().get(pathOf(t, fresh)); resp.StatusCode != http.StatusOK {
+			t.Errorf("fresh reset link: %d", resp.StatusCode)
+		}
+	})
+}

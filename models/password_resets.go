@@ -62,6 +62,12 @@ func PasswordResetUser(ctx context.Context, db bun.IDB, token string) (*User, er
 	if !active {
 		return nil, ErrResetInvalid
 	}
+	// A link asked for before the password last changed (on the account
+	// page, or with another link) is stale: whoever asked may have been
+	// someone the change was meant to lock out.
+	if u.PasswordChangedAt != nil && r.CreatedAt.Before(*u.PasswordChangedAt) {
+		return nil, ErrResetInvalid
+	}
 	return u, nil
 }
 
