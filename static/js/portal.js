@@ -23,6 +23,11 @@
     // .htmx-indicator, and hx-on / js: expressions are not used.
     htmx.config.includeIndicatorStyles = false;
     htmx.config.allowEval = false;
+    // No hx-* attribute is inherited (the body's hx-boost excepted, through
+    // hx-inherit): a boosted link inside a form with hx-target="this" would
+    // otherwise load the next page into that form. Every element says what
+    // it targets and swaps.
+    htmx.config.disableInheritance = true;
   }
 
   // --- CSRF header on every htmx request -----------------------------------
