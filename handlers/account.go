@@ -70,7 +70,7 @@ func (s *Server) accountProfile(c echo.Context) error {
 	}
 	page.Name = strings.TrimSpace(c.FormValue("name"))
 	page.NotifyEmail = c.FormValue("notify_email") == "on"
-	page.Errors.required("name", page.Name, "Name", 100)
+	page.Errors.line("name", page.Name, "Name", 100)
 	if page.Errors.Any() {
 		return s.renderBlock(c, http.StatusUnprocessableEntity, accountTemplate(u), "profile", View{Title: "Account", Nav: "account", Data: page})
 	}

@@ -27,7 +27,7 @@ func (s *Server) categories(c echo.Context) error {
 
 func (s *Server) addCategory(c echo.Context) error {
 	p := CategoriesPage{Name: strings.TrimSpace(c.FormValue("name")), Errors: FieldErrors{}}
-	p.Errors.required("name", p.Name, "Name", 60)
+	p.Errors.line("name", p.Name, "Name", 60)
 	if !p.Errors.Any() {
 		_, err := models.AddCategory(c.Request().Context(), s.db, p.Name)
 		switch {

@@ -58,7 +58,7 @@ func (f *ClientForm) bind(c echo.Context) models.ClientInput {
 	f.ContactEmail = strings.TrimSpace(c.FormValue("contact_email"))
 	f.MonthlyHours = strings.TrimSpace(c.FormValue("monthly_hours"))
 	f.Errors = FieldErrors{}
-	f.Errors.required("name", f.Name, "Name", 100)
+	f.Errors.line("name", f.Name, "Name", 100)
 	if !models.ValidSlug(f.Slug) {
 		f.Errors["slug"] = "Use lower-case letters, digits and single hyphens (at most 40), such as acme-corp."
 	}

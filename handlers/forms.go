@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -21,6 +22,32 @@ func (e FieldErrors) required(field, value, label string, maxLen int) {
 	case n > maxLen:
 		e[field] = label + " is too long (at most " + strconv.Itoa(maxLen) + " characters)."
 	}
+}
+
+// line is required for a one-line field (a name, a title, a label): it
+// also refuses control characters. A CR or LF there would start a line of
+// its own in a plain-text e-mail, where it could pass for a header or a
+// line the portal wrote.
+func (e FieldErrors) line(field, value, label string, maxLen int) {
+	e.required(field, value, label, maxLen)
+	e.singleLine(field, value, label)
+}
+
+// singleLine records a message when a value holds control characters; for
+// optional one-line fields, beside their own length check.
+func (e FieldErrors) singleLine(field, value, label string) {
+	if _, bad := e[field]; bad {
+		return
+	}
+	if strings.IndexFunc(value, isLineBreaking) >= 0 {
+		e[field] = label + " must be a single line, without line breaks or control characters."
+	}
+}
+
+// isLineBreaking is a control character, or one of the Unicode line and
+// paragraph separators that some mail readers also break lines on.
+func isLineBreaking(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\u0085'
 }
 
 // email records a message for an address that does not parse.

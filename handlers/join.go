@@ -79,7 +79,7 @@ func (s *Server) joinCreate(c echo.Context) error {
 		return cmp.Or(err, errTooMany(c, limitJoinIP.Window))
 	}
 	password := c.FormValue("password")
-	f.Errors.required("name", f.Name, "Your name", 100)
+	f.Errors.line("name", f.Name, "Your name", 100)
 	f.Errors.email("email", f.Email)
 	if msg := models.CheckPassword(password); msg != "" {
 		f.Errors["password"] = msg

@@ -40,6 +40,7 @@ func (s *Server) linkCreate(c echo.Context) error {
 	if len([]rune(f.Label)) > 100 {
 		f.Errors["label"] = "Label is too long (at most 100 characters)."
 	}
+	f.Errors.singleLine("label", f.Label, "Label")
 	days, err := strconv.Atoi(c.FormValue("days"))
 	if err != nil || !models.ValidPortalLinkDays(days) {
 		f.Errors["days"] = "Choose 7, 30, 90 or 365 days."

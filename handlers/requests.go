@@ -66,7 +66,7 @@ func (s *Server) createRequest(c echo.Context) error {
 		CategoryID:  c.FormValue("category_id"),
 		Categories:  cats, Urgencies: urgencyOptions(), Errors: FieldErrors{},
 	}
-	f.Errors.required("title", f.Title, "Title", models.MaxTitleLength)
+	f.Errors.line("title", f.Title, "Title", models.MaxTitleLength)
 	if utf8.RuneCountInString(f.Description) > models.MaxDescriptionLength {
 		f.Errors["description"] = "Description is too long (at most 20000 characters)."
 	}

@@ -35,7 +35,7 @@ func (s *Server) settingsForm(c echo.Context) error {
 
 func (s *Server) settingsSubmit(c echo.Context) error {
 	f := SettingsForm{Name: strings.TrimSpace(c.FormValue("name")), EnvOrigins: s.cfg.FrameAncestors, Errors: FieldErrors{}}
-	f.Errors.required("name", f.Name, "Company name", 100)
+	f.Errors.line("name", f.Name, "Company name", 100)
 	origins, bad := parseOrigins(c.FormValue("frame_origins"))
 	f.FrameOrigins = strings.Join(origins, " ")
 	if bad != "" {

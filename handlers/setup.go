@@ -33,8 +33,8 @@ func (s *Server) setupSubmit(c echo.Context) error {
 		Errors:        FieldErrors{},
 	}
 	password := c.FormValue("password")
-	f.Errors.required("workspace_name", f.WorkspaceName, "Company name", 100)
-	f.Errors.required("admin_name", f.AdminName, "Your name", 100)
+	f.Errors.line("workspace_name", f.WorkspaceName, "Company name", 100)
+	f.Errors.line("admin_name", f.AdminName, "Your name", 100)
 	f.Errors.email("admin_email", f.AdminEmail)
 	if msg := models.CheckPassword(password); msg != "" {
 		f.Errors["password"] = msg

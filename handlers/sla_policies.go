@@ -234,7 +234,7 @@ func readPolicyForm(c echo.Context) (SLAPolicyForm, models.SLAPolicyInput) {
 		Holidays: strings.TrimSpace(c.FormValue("holidays")), Errors: FieldErrors{},
 	}
 	in := models.SLAPolicyInput{Name: f.Name, IsDefault: f.IsDefault, AlwaysOpen: f.AlwaysOpen, Targets: map[string][2]int{}}
-	f.Errors.required("name", f.Name, "Name", 100)
+	f.Errors.line("name", f.Name, "Name", 100)
 	warn, err := strconv.Atoi(f.WarningPercent)
 	if err != nil || warn < 1 || warn > 99 {
 		f.Errors["warning_percent"] = "Enter a percentage between 1 and 99."

@@ -49,7 +49,7 @@ func (s *Server) staffInvite(c echo.Context) error {
 	ctx := c.Request().Context()
 	f := InviteForm{Name: strings.TrimSpace(c.FormValue("name")), Email: strings.TrimSpace(c.FormValue("email")),
 		Role: c.FormValue("role"), Errors: FieldErrors{}}
-	f.Errors.required("name", f.Name, "Name", 100)
+	f.Errors.line("name", f.Name, "Name", 100)
 	f.Errors.email("email", f.Email)
 	if f.Role != models.RoleAdmin && f.Role != models.RoleAgent {
 		f.Errors["role"] = "Choose admin or agent."

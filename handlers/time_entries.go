@@ -37,6 +37,7 @@ func readTimeForm(c echo.Context, action string) (TimeForm, models.TimeEntryInpu
 	if utf8.RuneCountInString(f.Note) > maxNoteLength {
 		f.Errors["note"] = "Note is too long (at most 1000 characters)."
 	}
+	f.Errors.singleLine("note", f.Note, "Note")
 	in.Minutes, in.WorkDate, in.Note = minutes, day, f.Note
 	return f, in
 }
