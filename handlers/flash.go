@@ -20,7 +20,14 @@ const flashCookie = "portal_flash"
 func setFlash(c echo.Context, kind, message string) {
 	val := base64.RawURLEncoding.EncodeToString([]byte(kind + "\n" + message))
 	c.SetCookie(&http.Cookie{Name: flashCookie, Value: val, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: c.IsTLS(), MaxAge: 60})
+		SameSite: http.SameSiteLaxMode, Secure: overTLS(c), MaxAge: 60})
+}
+
+// overTLS reports whether browsers reach the portal over TLS, directly or
+// through a proxy (PORTAL_BASE_URL https), as secureHeaders found.
+func overTLS(c echo.Context) bool {
+	https, _ := c.Get(ctxHTTPS).(bool)
+	return https || c.IsTLS()
 }
 
 // takeFlash returns the pending message, if any, and clears it.
@@ -29,7 +36,7 @@ func takeFlash(c echo.Context) *Flash {
 	if err != nil || ck.Value == "" {
 		return nil
 	}
-	c.SetCookie(&http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	c.SetCookie(&http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: overTLS(c)})
 	raw, err := base64.RawURLEncoding.DecodeString(ck.Value)
 	if err != nil {
 		return nil

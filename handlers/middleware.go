@@ -17,6 +17,7 @@ const (
 	sessionCookie = "portal_session"
 	ctxUser       = "portal.user"
 	ctxScope      = "portal.scope"
+	ctxHTTPS      = "portal.https" // browsers reach the portal over TLS (secureHeaders)
 )
 
 // requestLog writes one slog line per request with its request id.
@@ -68,8 +69,11 @@ func (s *Server) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-		if c.IsTLS() {
+		// Behind a proxy that terminates TLS the request arrives as plain
+		// HTTP; PORTAL_BASE_URL says what browsers see.
+		if s.secureCookies(c) {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
+			c.Set(ctxHTTPS, true)
 		}
 		return next(c)
 	}
