@@ -38,6 +38,8 @@ func OpenPostgres(ctx context.Context, dsn string) (*bun.DB, error) {
 		// Dates (periods, work dates) are compared with UTC midnights; the
 		// session's time zone must not shift them.
 		pgdriver.WithConnParams(map[string]any{"TimeZone": "UTC"}),
+		// A pooled connection the server closed is replaced, not used (conn_check.go).
+		pgdriver.WithResetSessionFunc(checkPooledConn),
 	)
 	sqldb := sql.OpenDB(connector)
 	sqldb.SetMaxOpenConns(20)
