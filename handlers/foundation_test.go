@@ -50,7 +50,7 @@ func TestSetupRunsOnceAndSignsInTheAdmin(t *testing.T) {
 
 		resp, body = a.submit("/setup", "/setup", url.Values{
 			"workspace_name": {"Northwind IT"}, "admin_name": {"Ada Admin"},
-			"admin_email": {"Ada@Northwind.test"}, "password": {"a-long-enough-secret"},
+			"admin_email": {"Ada@Northwind.test"}, "password": {"a-long-enough-secret"}, "setup_code": {setupCode(t, db)},
 		})
 		if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/console" {
 			t.Fatalf("setup: status %d at %s", resp.StatusCode, resp.Request.URL.Path)

@@ -23,6 +23,7 @@ var (
 	limitJoinIP      = models.RateLimit{Max: 20, Window: time.Hour}
 
 	limitPasswordCheck = models.RateLimit{Max: 5, Window: 15 * time.Minute}
+	limitSetupIP       = models.RateLimit{Max: 10, Window: 15 * time.Minute}
 )
 
 func ipBucket(kind string, c echo.Context) string { return kind + "-ip:" + c.RealIP() }

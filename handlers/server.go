@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -53,6 +54,9 @@ func New(cfg config.Config, db *bun.DB, log *slog.Logger, opts ...Option) (*App,
 	}
 	if s.providers, err = newOAuthProviders(cfg); err != nil {
 		return nil, fmt.Errorf("handlers: %w", err)
+	}
+	if err := s.announceSetupCode(context.Background()); err != nil {
+		log.Error("no setup code: the setup page will refuse until a restart", "error", err)
 	}
 	for _, opt := range opts {
 		opt(s)

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"cmp"
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -18,7 +20,24 @@ type SetupForm struct {
 	WorkspaceName string
 	AdminName     string
 	AdminEmail    string
+	SetupCode     string
 	Errors        FieldErrors
+}
+
+// announceSetupCode prints a one-time setup code in the log while the
+// portal is not set up, so that only whoever runs the server can claim it.
+func (s *Server) announceSetupCode(ctx context.Context) error {
+	_, err := models.GetWorkspace(ctx, s.db)
+	if !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
+	code, err := models.NewSetupCode(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	s.log.Warn("the portal is not set up yet: open /setup and enter this one-time setup code",
+		"setup_code", code, "url", s.absURL("/setup"))
+	return nil
 }
 
 func (s *Server) setupForm(c echo.Context) error {
@@ -31,6 +50,17 @@ func (s *Server) setupSubmit(c echo.Context) error {
 		AdminName:     strings.TrimSpace(c.FormValue("admin_name")),
 		AdminEmail:    strings.TrimSpace(c.FormValue("admin_email")),
 		Errors:        FieldErrors{},
+	}
+	if ok, err := s.allowAttempt(c, "setup", "", limitSetupIP, limitSetupIP); err != nil || !ok {
+		return cmp.Or(err, errTooMany(c, limitSetupIP.Window))
+	}
+	f.SetupCode = strings.TrimSpace(c.FormValue("setup_code"))
+	valid, err := models.ValidSetupCode(c.Request().Context(), s.db, f.SetupCode)
+	if err != nil {
+		return err
+	}
+	if !valid {
+		f.Errors["setup_code"] = "Enter the setup code printed in the portal's log when it started (or by “portal staff create”)."
 	}
 	password := c.FormValue("password")
 	f.Errors.line("workspace_name", f.WorkspaceName, "Company name", 100)

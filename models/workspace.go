@@ -73,7 +73,7 @@ func Setup(ctx context.Context, db *bun.DB, in SetupInput) (*User, error) {
 		if _, err := tx.NewInsert().Model(admin).Exec(ctx); err != nil {
 			return fmt.Errorf("models: create first admin: %w", err)
 		}
-		return nil
+		return deleteSetupCodes(ctx, tx)
 	})
 	if err != nil {
 		return nil, err

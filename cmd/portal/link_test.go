@@ -25,6 +25,10 @@ func TestOperatorCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "created admin Ada Admin <ada@northwind.test>") {
 		t.Fatalf("staff create: %v %q", err, out)
 	}
+	// Before setup, the operator is also given a one-time setup code.
+	if !strings.Contains(out, "https://portal.example.com/setup and enter the one-time setup code ") {
+		t.Errorf("staff create before setup gives no setup code: %q", out)
+	}
 	out, err = cmd("staff", "create", "--email", "alan@northwind.test", "--name", "Alan", "--role", "agent")
 	if err != nil || !strings.Contains(out, "https://portal.example.com/reset/") {
 		t.Fatalf("staff create without password: %v %q", err, out)

@@ -95,5 +95,20 @@ func staffCmd(ctx context.Context, args []string, getenv config.Getenv, stdout i
 		}
 		fmt.Fprintf(stdout, "choose a password within 7 days at: %s/reset/%s\n", cfg.BaseURL, token)
 	}
+	return printSetupCode(ctx, db, cfg, stdout)
+}
+
+// printSetupCode gives the operator a one-time setup code while the portal
+// is not set up: the setup page asks for one.
+func printSetupCode(ctx context.Context, db *bun.DB, cfg config.Config, stdout io.Writer) error {
+	_, err := models.GetWorkspace(ctx, db)
+	if !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
+	code, err := models.NewSetupCode(ctx, db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "the portal is not set up yet: open %s/setup and enter the one-time setup code %s\n", cfg.BaseURL, code)
 	return nil
 }
