@@ -17,7 +17,13 @@ func (s *Server) healthz(c echo.Context) error {
 
 // readyz answers 200 only while the database answers too, so a load balancer
 // stops sending traffic to a process that lost its database.
+//
+// Once the process is stopping it answers 503 whatever the database says,
+// while the listener keeps serving for PORTAL_DRAIN_PERIOD (see Drain).
 func (s *Server) readyz(c echo.Context) error {
+	if s.draining.Load() {
+		return c.String(http.StatusServiceUnavailable, "shutting down\n")
+	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	if err := models.Ping(ctx, s.db); err != nil {
@@ -26,3 +32,8 @@ func (s *Server) readyz(c echo.Context) error {
 	}
 	return c.String(http.StatusOK, "ready\n")
 }
+
+// Drain marks the process as stopping: /readyz turns red so that a load
+// balancer stops sending new requests, while everything else keeps being
+// served until the server shuts down.
+func (a *App) Drain() { a.s.draining.Store(true) }

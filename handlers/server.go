@@ -34,6 +34,9 @@ type Server struct {
 	// leads to the one-time setup page. It never goes back to false.
 	setUp atomic.Bool
 
+	// draining turns /readyz red once the process is told to stop (health.go).
+	draining atomic.Bool
+
 	workspace atomic.Pointer[cachedName]
 
 	mailer     *mail.Mailer                  // account e-mail (handlers/auth_mail.go)

@@ -126,7 +126,7 @@ func TestServeStopsOnCancel(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	getenv := envOf("PORTAL_DATA_DIR="+t.TempDir(), "PORTAL_ADDR="+addr)
+	getenv := envOf("PORTAL_DATA_DIR="+t.TempDir(), "PORTAL_ADDR="+addr, "PORTAL_DRAIN_PERIOD=0")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve"}, getenv, &bytes.Buffer{}) }()

@@ -19,8 +19,10 @@ import (
 	"github.com/portal-msp/portal/realtime"
 )
 
-// serve runs the portal until SIGINT or SIGTERM, then drains requests for up
-// to PORTAL_SHUTDOWN_TIMEOUT before closing the database.
+// serve runs the portal until SIGINT or SIGTERM, then turns /readyz red for
+// PORTAL_DRAIN_PERIOD while still serving, then lets running requests finish
+// for up to PORTAL_SHUTDOWN_TIMEOUT before closing the database. On SQLite it
+// first locks the data folder so that a second process refuses to start.
 func serve(ctx context.Context, args []string, getenv config.Getenv, stdout io.Writer) error {
 	cfg, err := config.Load(getenv, args)
 	if err != nil {
@@ -31,6 +33,13 @@ func serve(ctx context.Context, args []string, getenv config.Getenv, stdout io.W
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if !cfg.Postgres() {
+		release, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
@@ -96,6 +105,14 @@ func serve(ctx context.Context, args []string, getenv config.Getenv, stdout io.W
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
+	}
+	stop() // a second signal ends the process at once
+	// Readiness goes red first and the listener keeps serving for the drain
+	// period, so a load balancer stops sending before connections are refused.
+	app.Drain()
+	if cfg.DrainPeriod > 0 {
+		log.Info("draining: /readyz answers 503, requests are still served", "period", cfg.DrainPeriod.String())
+		time.Sleep(cfg.DrainPeriod)
 	}
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
