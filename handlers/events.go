@@ -78,14 +78,14 @@ func (s *Server) streamAudience(r *http.Request) (realtime.Audience, bool) {
 	if err != nil || ck.Value == "" {
 		return realtime.Audience{}, false
 	}
-	u, _, err := models.SessionUser(r.Context(), s.db, ck.Value, s.sessionPolicy())
+	u, sess, err := models.SessionUser(r.Context(), s.db, ck.Value, s.sessionPolicy())
 	if err != nil {
 		if !errors.Is(err, models.ErrNotFound) {
 			s.log.ErrorContext(r.Context(), "event stream: load session", "error", err)
 		}
 		return realtime.Audience{}, false
 	}
-	aud := realtime.Audience{Staff: u.IsStaff(), UserID: u.ID}
+	aud := realtime.Audience{Staff: u.IsStaff(), UserID: u.ID, SessionID: sess.ID}
 	if !aud.Staff {
 		sc, err := models.ScopeFor(s.db, u)
 		if err != nil {

@@ -25,7 +25,7 @@ type View struct {
 	// Live pages open the event stream, starting after EventCursor: the
 	// newest event when the page was rendered, so nothing falls in between.
 	Live        bool
-	EventCursor int64
+	EventCursor string
 }
 
 // htmx describes what an htmx request wants, from its HX-* headers. Handlers
@@ -85,8 +85,8 @@ func (s *Server) fillChrome(c echo.Context, v *View) {
 		v.Flash = takeFlash(c)
 	}
 	if v.User != nil && s.hub != nil {
-		if id, err := models.LatestEventID(c.Request().Context(), s.db); err == nil {
-			v.Live, v.EventCursor = true, id
+		if pos, err := models.LatestPosition(c.Request().Context(), s.db); err == nil {
+			v.Live, v.EventCursor = true, pos.String()
 		}
 	}
 }

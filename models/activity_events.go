@@ -39,9 +39,24 @@ type ActivityEvent struct {
 	Audience  string    `bun:"audience"`
 	Detail    string    `bun:"detail"`
 	CreatedAt time.Time `bun:"created_at"`
+	// TxID is set by the database (see Position); never written from here.
+	TxID int64 `bun:"tx_id"`
 
 	Actor   *User    `bun:"rel:belongs-to,join:actor_id=id"`
 	Request *Request `bun:"rel:belongs-to,join:request_id=id"`
+}
+
+// Position is where the event stands in delivery order.
+func (e *ActivityEvent) Position() Position { return Position{Tx: e.TxID, ID: e.ID} }
+
+// Visible is the one rule for who sees an event, failing closed: staff see
+// every event; a client user sees only their own client's public events,
+// and nothing whose audience is unknown.
+func (e *ActivityEvent) Visible(staff bool, clientID int64) bool {
+	if staff {
+		return true
+	}
+	return clientID > 0 && e.ClientID == clientID && e.Audience == AudiencePublic
 }
 
 // RecordEvent writes an activity event; call it in the transaction of the change.
@@ -52,7 +67,7 @@ func RecordEvent(ctx context.Context, db bun.IDB, e *ActivityEvent) error {
 	if e.Audience == "" {
 		e.Audience = AudiencePublic
 	}
-	if _, err := db.NewInsert().Model(e).Exec(ctx); err != nil {
+	if _, err := db.NewInsert().Model(e).ExcludeColumn("tx_id").Exec(ctx); err != nil {
 		return fmt.Errorf("models: record %s event: %w", e.Kind, err)
 	}
 	return announce(ctx, db, e.ID)

@@ -3,29 +3,45 @@
 // named by the server and bound to the session's audience: a client user
 // receives only their own client's public events, staff receive everything.
 //
+// Delivery is exactly once and in order per connection, whatever the load:
+//   - Every event has a Position that is safe against commit order (see
+//     models.Position); it is the SSE id, so a reconnecting browser's
+//     Last-Event-ID says exactly what it has.
+//   - A connection is either catching up or live. Catching up, it reads pages
+//     of events from the database and writes them at its own pace (a blocking
+//     publish: nothing is buffered beyond what the socket takes). Live, it
+//     takes events from the process's feed through a bounded queue; when the
+//     queue overflows, the connection goes back to catching up from the last
+//     event it wrote, instead of being dropped.
+//   - The hand-over from catching up to live happens under the hub's lock at
+//     the feed's cursor, so no event falls between the two or comes twice.
+//   - An event may take several SSE frames; only the last carries the event's
+//     own position, the others the previous one, so a browser cut off in the
+//     middle of an event asks for all of it again.
+//
 // The library has sharp edges this package designs around:
-//   - AutoReplay keeps every event forever: it is off; replay after a
-//     reconnect comes from the database (Last-Event-ID → activity_events).
-//   - A stream blocks on its slowest subscriber: every connection has its own
-//     stream and is published to with TryPublish; a connection whose buffer
-//     is full is closed (the browser reconnects and replays what it missed).
+//   - AutoReplay keeps every event forever: it is off; replay comes from the
+//     database.
 //   - RemoveStream under a connected subscriber leaks the request goroutine:
 //     a connection is ended by cancelling its request and failing its writes,
 //     and the stream is removed only after the handler has returned.
+//   - An empty data frame ends the library's write loop: frames never are.
 //   - Data is split on "\n" (SplitData) and a bare "\r" — which would start a
 //     new SSE field — is escaped as an HTML character reference.
-//   - An event without id resets the browser's Last-Event-ID: every event
-//     carries the id of the newest activity event the connection has seen.
+//   - Every data frame is written with an id line, and an empty id resets the
+//     browser's Last-Event-ID: every frame carries a position.
 package realtime
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
-	"strconv"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -38,17 +54,21 @@ import (
 
 // Audience is who is on the other end of a connection, from the session.
 type Audience struct {
-	Staff    bool
-	ClientID int64 // set for client users
-	UserID   int64
+	Staff     bool
+	ClientID  int64 // set for client users
+	UserID    int64
+	SessionID int64 // the session the stream was opened under
 }
 
-// sees reports whether an event may be shown to the audience.
-func (a Audience) sees(ev *models.ActivityEvent) bool {
+// sees is the visibility rule, the same one the replay query applies.
+func (a Audience) sees(ev *models.ActivityEvent) bool { return ev.Visible(a.Staff, a.ClientID) }
+
+// replayClient is the client whose events a replay reads; 0 means all (staff).
+func (a Audience) replayClient() int64 {
 	if a.Staff {
-		return true
+		return 0
 	}
-	return ev.ClientID == a.ClientID && ev.Audience == models.AudiencePublic
+	return a.ClientID
 }
 
 // Frame is one SSE event for the browser: htmx's SSE extension swaps Data
@@ -65,12 +85,11 @@ type Renderer func(ctx context.Context, ev *models.ActivityEvent, staff bool) ([
 // Options tune a Hub; zero values take the defaults.
 type Options struct {
 	Heartbeat  time.Duration // comment sent on idle streams; default 25s
-	BufferSize int           // events queued per connection before it is dropped; default 64
-	ReplayMax  int           // most events replayed on reconnect; default 500
+	BufferSize int           // live events queued per connection before it catches up from the database instead; default 64
+	PageSize   int           // events read per page while catching up; default 100
 	// MaxAge ends a stream after this long (default 10m, spread by up to a
 	// fifth); the browser reconnects at once with Last-Event-ID, through the
-	// session check again, so a signed-out or disabled user's open tab stops
-	// receiving within MaxAge, and connections rebalance after a deploy.
+	// session check again, and connections rebalance after a deploy.
 	MaxAge time.Duration
 }
 
@@ -82,17 +101,23 @@ type Hub struct {
 	log    *slog.Logger
 	opts   Options
 
-	mu       sync.RWMutex
+	mu       sync.Mutex
 	conns    map[string]*conn
 	byClient map[int64]map[*conn]struct{}
 	staff    map[*conn]struct{}
 	closed   bool
-
-	stop chan struct{}
-	done chan struct{}
+	// cursor is the position of the newest event the feed has dispatched;
+	// started is closed once the feed has set it.
+	cursor  models.Position
+	started chan struct{}
+	once    sync.Once
+	// recently revoked sessions and clients, so a stream whose session was
+	// checked just before the revocation cannot register just after it.
+	revokedSessions map[int64]time.Time
+	revokedClients  map[int64]time.Time
 }
 
-// NewHub makes a hub; call Close on shutdown.
+// NewHub makes a hub; call Close on shutdown. Run a Feed to give it events.
 func NewHub(db *bun.DB, render Renderer, log *slog.Logger, opts Options) *Hub {
 	if opts.Heartbeat <= 0 {
 		opts.Heartbeat = 25 * time.Second
@@ -100,8 +125,8 @@ func NewHub(db *bun.DB, render Renderer, log *slog.Logger, opts Options) *Hub {
 	if opts.BufferSize <= 0 {
 		opts.BufferSize = 64
 	}
-	if opts.ReplayMax <= 0 {
-		opts.ReplayMax = 500
+	if opts.PageSize <= 0 {
+		opts.PageSize = 100
 	}
 	if opts.MaxAge <= 0 {
 		opts.MaxAge = 10 * time.Minute
@@ -110,18 +135,18 @@ func NewHub(db *bun.DB, render Renderer, log *slog.Logger, opts Options) *Hub {
 	srv.AutoReplay = false
 	srv.AutoStream = false
 	srv.SplitData = true
-	srv.BufferSize = opts.BufferSize
+	srv.BufferSize = 8 // a blocking publish paces each connection; little is queued
 	srv.Headers = map[string]string{"X-Accel-Buffering": "no"}
 	h := &Hub{
 		db: db, sse: srv, render: render, log: log, opts: opts,
-		conns:    map[string]*conn{},
-		byClient: map[int64]map[*conn]struct{}{},
-		staff:    map[*conn]struct{}{},
-		stop:     make(chan struct{}),
-		done:     make(chan struct{}),
+		conns:           map[string]*conn{},
+		byClient:        map[int64]map[*conn]struct{}{},
+		staff:           map[*conn]struct{}{},
+		started:         make(chan struct{}),
+		revokedSessions: map[int64]time.Time{},
+		revokedClients:  map[int64]time.Time{},
 	}
 	srv.OnSubscribe = h.onSubscribe
-	go h.heartbeat()
 	return h
 }
 
@@ -133,44 +158,53 @@ func (h *Hub) SetRenderer(r Renderer) { h.render = r }
 type conn struct {
 	id     string
 	aud    Audience
-	after  int64 // Last-Event-ID the browser sent
+	ctx    context.Context
 	cancel context.CancelFunc
 	rc     *http.ResponseController
+	wake   chan struct{} // a live event was queued, or the connection must catch up
 
-	mu        sync.Mutex
-	replaying bool         // events arriving meanwhile wait in pending
-	pending   []*sse.Event // in id order
-	lastID    int64        // newest activity event id sent
-	dead      bool
+	mu      sync.Mutex
+	live    bool
+	queue   []queued        // live events not yet written, in position order
+	tail    models.Position // newest position queued or written while live
+	written models.Position // newest event completely handed to the stream
+	dead    bool
 }
 
-// Serve streams events to one browser until it disconnects, the hub closes,
-// or the connection falls too far behind. lastEventID is the browser's
-// Last-Event-ID header (empty on a first connection).
+// queued is one live event rendered for a connection's audience.
+type queued struct {
+	pos    models.Position
+	frames []Frame
+}
+
+// Serve streams events to one browser until it disconnects, its session
+// ends, or the hub closes. lastEventID is the browser's Last-Event-ID (or
+// the position its page was rendered at); empty means from now.
 func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, aud Audience, lastEventID string) {
-	var after int64
+	if !aud.Staff && aud.ClientID == 0 {
+		http.Error(w, "no stream for this session", http.StatusForbidden)
+		return
+	}
+	var after models.Position
 	if lastEventID != "" {
-		n, err := strconv.ParseInt(lastEventID, 10, 64)
-		if err != nil || n < 0 {
-			http.Error(w, "Last-Event-ID must be a number", http.StatusBadRequest)
+		p, err := models.ParsePosition(lastEventID)
+		if err != nil {
+			http.Error(w, "Last-Event-ID is not an event position", http.StatusBadRequest)
 			return
 		}
-		after = n
-	}
-	c := &conn{id: newStreamID(), aud: aud, after: after, replaying: true}
-	if after == 0 {
-		// A first connection starts from now: the page it came with is current.
-		latest, err := models.LatestEventID(r.Context(), h.db)
+		after = p
+	} else {
+		p, err := models.LatestPosition(r.Context(), h.db)
 		if err != nil {
-			h.log.ErrorContext(r.Context(), "realtime: latest event id", "error", err)
+			h.log.ErrorContext(r.Context(), "realtime: latest event position", "error", err)
 			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 			return
 		}
-		c.after, c.lastID = latest, latest
+		after = p
 	}
 	// The stream outlives this handler (see below), so its context is its own.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	c.cancel = cancel
+	c := &conn{id: newStreamID(), aud: aud, ctx: ctx, cancel: cancel, written: after, wake: make(chan struct{}, 1)}
 
 	raw, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
@@ -179,7 +213,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, aud Audience, lastEv
 		stop := context.AfterFunc(r.Context(), cancel)
 		defer stop()
 		c.rc = http.NewResponseController(w)
-		h.stream(ctx, w, r, c)
+		h.stream(w, r, c)
 		return
 	}
 	// An idle stream should cost little: take the connection over from
@@ -195,15 +229,15 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, aud Audience, lastEv
 	}()
 	go func() {
 		defer raw.Close()
-		h.stream(ctx, sw, r, c)
+		h.stream(sw, r, c)
 	}()
 }
 
-// stream runs one connection's event stream until ctx ends.
-func (h *Hub) stream(ctx context.Context, w http.ResponseWriter, r *http.Request, c *conn) {
+// stream runs one connection's event stream until its context ends.
+func (h *Hub) stream(w http.ResponseWriter, r *http.Request, c *conn) {
 	defer c.cancel()
-	if !h.add(c) {
-		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+	if err := h.add(c); err != nil {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return
 	}
 	defer h.remove(c)
@@ -214,22 +248,30 @@ func (h *Hub) stream(ctx context.Context, w http.ResponseWriter, r *http.Request
 	defer expire.Stop()
 
 	// The stream name is ours, never the browser's: overwrite the query.
-	r2 := r.WithContext(ctx)
+	r2 := r.WithContext(c.ctx)
 	r2.Header = r.Header.Clone()
-	r2.Header.Del("Last-Event-ID") // replay is ours too; the library would only parse it
+	r2.Header.Del("Last-Event-ID") // positions are ours; the library would only parse them
 	u := *r.URL
 	u.RawQuery = "stream=" + c.id
 	r2.URL = &u
 	h.sse.ServeHTTP(w, r2)
 }
 
+var (
+	errClosing = errors.New("shutting down")
+	errRevoked = errors.New("session ended")
+)
+
 // add registers a connection and creates its stream before the subscriber
-// attaches, so no event published in between is lost (it waits in pending).
-func (h *Hub) add(c *conn) bool {
+// attaches; the connection starts by catching up.
+func (h *Hub) add(c *conn) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
-		return false
+		return errClosing
+	}
+	if h.recentlyRevoked(c.aud) {
+		return errRevoked
 	}
 	h.sse.CreateStream(c.id)
 	h.conns[c.id] = c
@@ -243,7 +285,7 @@ func (h *Hub) add(c *conn) bool {
 		}
 		set[c] = struct{}{}
 	}
-	return true
+	return nil
 }
 
 // remove forgets a connection whose handler has returned; only now is its
@@ -262,149 +304,335 @@ func (h *Hub) remove(c *conn) {
 	h.sse.RemoveStream(c.id)
 }
 
-// onSubscribe runs once the browser's subscriber is attached: it replays
-// what the browser missed from the database, then releases live events that
-// arrived meanwhile, skipping any the replay already covered.
+// onSubscribe runs, on a goroutine of the library's, once the browser's
+// subscriber is attached; that goroutine then writes the connection's
+// events for as long as it lives.
 func (h *Hub) onSubscribe(streamID string, _ *sse.Subscriber) {
-	h.mu.RLock()
+	h.mu.Lock()
 	c := h.conns[streamID]
-	h.mu.RUnlock()
+	h.mu.Unlock()
 	if c == nil {
 		return
 	}
-	ctx := context.Background()
-	clientID := c.aud.ClientID
-	if c.aud.Staff {
-		clientID = 0
-	}
-	var replay []*sse.Event
-	if c.after < c.lastID || c.lastID == 0 {
-		events, err := models.EventsAfter(ctx, h.db, c.after, clientID, h.opts.ReplayMax)
-		if err != nil {
-			h.log.Error("realtime: replay", "error", err)
+	defer func() {
+		if p := recover(); p != nil {
+			h.log.Error("realtime: connection writer panicked", "panic", p, "stack", string(debug.Stack()))
 			h.drop(c)
-			return
 		}
-		for i := range events {
-			replay = append(replay, h.frames(ctx, &events[i], c.aud.Staff)...)
-		}
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, ev := range replay {
-		if !h.publishLocked(c, ev) {
-			return
-		}
-	}
-	replayed := c.lastID
-	pending := c.pending
-	c.pending, c.replaying = nil, false
-	for _, ev := range pending {
-		if eventID(ev) <= replayed {
-			continue // the replay already delivered it
-		}
-		if !h.publishLocked(c, ev) {
-			return
-		}
+	}()
+	if err := h.run(c); err != nil && c.ctx.Err() == nil {
+		h.log.Warn("realtime: ending a stream; the browser will resume from its last event", "stream", c.id, "error", err)
+		h.drop(c)
 	}
 }
 
-// eventID is the activity event id an SSE event carries (0 for comments).
-func eventID(ev *sse.Event) int64 {
-	if len(ev.Data) == 0 {
-		return 0
-	}
-	id, _ := strconv.ParseInt(string(ev.ID), 10, 64)
-	return id
-}
-
-// frames renders an event for one audience as SSE events carrying its id.
-func (h *Hub) frames(ctx context.Context, ev *models.ActivityEvent, staff bool) []*sse.Event {
-	fs, err := h.render(ctx, ev, staff)
-	if err != nil {
-		h.log.Error("realtime: render event", "event_id", ev.ID, "kind", ev.Kind, "error", err)
-		return nil
-	}
-	id := []byte(strconv.FormatInt(ev.ID, 10))
-	out := make([]*sse.Event, 0, len(fs))
-	for _, f := range fs {
-		out = append(out, &sse.Event{ID: id, Event: []byte(f.Name), Data: []byte(sanitize(f.Data))})
-	}
-	return out
-}
-
-// Dispatch fans events (in id order) out to this process's connections,
-// rendering each once per audience.
-func (h *Hub) Dispatch(ctx context.Context, events []models.ActivityEvent) {
-	for i := range events {
-		ev := &events[i]
-		h.mu.RLock()
-		var staff, clients []*conn
-		for c := range h.staff {
-			staff = append(staff, c)
-		}
-		if ev.Audience == models.AudiencePublic {
-			for c := range h.byClient[ev.ClientID] {
-				clients = append(clients, c)
-			}
-		}
-		h.mu.RUnlock()
-		if len(staff) > 0 {
-			h.deliver(staff, ev.ID, h.frames(ctx, ev, true))
-		}
-		if len(clients) > 0 {
-			h.deliver(clients, ev.ID, h.frames(ctx, ev, false))
-		}
-	}
-}
-
-func (h *Hub) deliver(conns []*conn, id int64, frames []*sse.Event) {
-	for _, c := range conns {
+// run writes a connection's events: it catches up from the database
+// whenever it is not live, and otherwise writes what the feed queued.
+func (h *Hub) run(c *conn) error {
+	ping := time.NewTicker(h.opts.Heartbeat)
+	defer ping.Stop()
+	for c.ctx.Err() == nil {
 		c.mu.Lock()
-		switch {
-		case c.dead || id <= c.lastID:
-			// Already sent by the replay, or the connection is going away.
-		case c.replaying:
-			c.pending = append(c.pending, frames...)
-		default:
-			for _, f := range frames {
-				if !h.publishLocked(c, f) {
+		live := c.live
+		c.mu.Unlock()
+		if !live {
+			if err := h.catchUp(c); err != nil {
+				return err
+			}
+			continue
+		}
+		select {
+		case <-c.ctx.Done():
+		case <-c.wake:
+			for {
+				item, ok := c.pop()
+				if !ok {
 					break
 				}
+				h.write(c, item.pos, item.frames)
 			}
+		case <-ping.C:
+			// A comment keeps proxies from closing an idle stream and does
+			// not touch the browser's Last-Event-ID.
+			h.sse.Publish(c.id, &sse.Event{Comment: []byte("ping")})
 		}
-		c.mu.Unlock()
 	}
+	return nil
 }
 
-// publishLocked sends one event without ever blocking; a connection that
-// cannot keep up is dropped. Called with c.mu held.
-func (h *Hub) publishLocked(c *conn, ev *sse.Event) bool {
-	if c.dead {
-		return false
-	}
-	if id := eventID(ev); id > c.lastID {
-		c.lastID = id
-	}
-	if !h.sse.TryPublish(c.id, ev) {
-		h.log.Warn("realtime: dropping a connection that fell behind", "stream", c.id)
-		h.killLocked(c)
-		return false
-	}
-	return true
-}
-
-// drop ends a connection from outside its lock.
-func (h *Hub) drop(c *conn) {
+// pop takes the next queued live event not yet written.
+func (c *conn) pop() (queued, bool) {
 	c.mu.Lock()
-	h.killLocked(c)
+	defer c.mu.Unlock()
+	for c.live && len(c.queue) > 0 {
+		item := c.queue[0]
+		c.queue[0] = queued{}
+		c.queue = c.queue[1:]
+		if item.pos.After(c.written) {
+			return item, true
+		}
+	}
+	return queued{}, false
+}
+
+// catchUp writes what the database holds after the connection's last event,
+// page by page, then goes live at the feed's cursor and writes whatever the
+// database held up to that hand-over too.
+func (h *Hub) catchUp(c *conn) error {
+	for {
+		n, err := h.replayPage(c)
+		if err != nil {
+			return err
+		}
+		if n < h.opts.PageSize {
+			break
+		}
+	}
+	select {
+	case <-h.started:
+	case <-c.ctx.Done():
+		return nil
+	}
+	// From here the feed queues every event after its cursor; everything up
+	// to the cursor is already in the database, and the pages below read it.
+	h.mu.Lock()
+	c.mu.Lock()
+	c.live, c.queue = true, nil
+	c.tail = c.written
+	if h.cursor.After(c.tail) {
+		c.tail = h.cursor
+	}
+	c.mu.Unlock()
+	h.mu.Unlock()
+	for {
+		n, err := h.replayPage(c)
+		if err != nil || n < h.opts.PageSize {
+			return err
+		}
+	}
+}
+
+// replayPage writes one page of events after the connection's last one and
+// says how many it read. A failed read is retried before giving up; the
+// browser then reconnects from its last event.
+func (h *Hub) replayPage(c *conn) (int, error) {
+	var events []models.ActivityEvent
+	err := retry(c.ctx, func() error {
+		var err error
+		events, err = models.EventsAfter(c.ctx, h.db, c.written, c.aud.replayClient(), h.opts.PageSize)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("replay: %w", err)
+	}
+	for i := range events {
+		ev := &events[i]
+		if !c.aud.sees(ev) {
+			continue
+		}
+		var frames []Frame
+		err := retry(c.ctx, func() error {
+			var err error
+			frames, err = h.render(c.ctx, ev, c.aud.Staff)
+			return err
+		})
+		if err != nil {
+			return 0, fmt.Errorf("replay: render event %d: %w", ev.ID, err)
+		}
+		h.write(c, ev.Position(), frames)
+		if c.ctx.Err() != nil {
+			return 0, nil
+		}
+	}
+	return len(events), nil
+}
+
+// write hands one event's frames to the stream, blocking while the browser
+// is slow. Only the last frame carries the event's own position.
+func (h *Hub) write(c *conn, pos models.Position, frames []Frame) {
+	c.mu.Lock()
+	prev := c.written
+	c.mu.Unlock()
+	if !pos.After(prev) {
+		return
+	}
+	prevID, posID := []byte(prev.String()), []byte(pos.String())
+	for i, f := range frames {
+		id := prevID
+		if i == len(frames)-1 {
+			id = posID
+		}
+		h.sse.Publish(c.id, &sse.Event{ID: id, Event: []byte(f.Name), Data: []byte(sanitize(f.Data))})
+	}
+	c.mu.Lock()
+	c.written = pos
 	c.mu.Unlock()
 }
 
-// killLocked ends a connection: the request context is cancelled, which
+// Dispatch fans events (in position order, from the feed) out to this
+// process's connections, rendering each once per audience. It never blocks
+// on a browser.
+func (h *Hub) Dispatch(ctx context.Context, events []models.ActivityEvent) {
+	defer func() {
+		if p := recover(); p != nil {
+			h.log.Error("realtime: dispatch panicked", "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	for i := range events {
+		ev := &events[i]
+		pos := ev.Position()
+		h.mu.Lock()
+		if pos.After(h.cursor) {
+			h.cursor = pos
+		}
+		targets := make([]*conn, 0, len(h.staff)+len(h.byClient[ev.ClientID]))
+		for c := range h.staff {
+			targets = append(targets, c)
+		}
+		for c := range h.byClient[ev.ClientID] {
+			targets = append(targets, c)
+		}
+		h.mu.Unlock()
+		var rendered [2]struct {
+			done   bool
+			frames []Frame
+			err    error
+		}
+		for _, c := range targets {
+			if !c.aud.sees(ev) || !c.wantsLive(pos) {
+				continue
+			}
+			r := &rendered[0]
+			if c.aud.Staff {
+				r = &rendered[1]
+			}
+			if !r.done {
+				r.frames, r.err = h.render(ctx, ev, c.aud.Staff)
+				r.done = true
+				if r.err != nil {
+					h.log.Warn("realtime: render live event; its streams catch up from the database", "event_id", ev.ID, "error", r.err)
+				}
+			}
+			if r.err != nil {
+				c.resync()
+				continue
+			}
+			h.enqueue(c, queued{pos: pos, frames: r.frames})
+		}
+	}
+}
+
+// wantsLive reports whether a live event at pos is still to be queued.
+func (c *conn) wantsLive(pos models.Position) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.live && !c.dead && pos.After(c.tail)
+}
+
+// enqueue queues a live event; a connection whose queue is full stops being
+// live and catches up from the database at its own pace instead.
+func (h *Hub) enqueue(c *conn, item queued) {
+	c.mu.Lock()
+	if !c.live || c.dead || !item.pos.After(c.tail) {
+		c.mu.Unlock()
+		return
+	}
+	if len(c.queue) >= h.opts.BufferSize {
+		c.live, c.queue = false, nil
+		c.mu.Unlock()
+		h.log.Debug("realtime: a slow stream catches up from the database", "stream", c.id)
+		c.signal()
+		return
+	}
+	c.queue = append(c.queue, item)
+	c.tail = item.pos
+	c.mu.Unlock()
+	c.signal()
+}
+
+// resync makes a connection catch up from the database.
+func (c *conn) resync() {
+	c.mu.Lock()
+	c.live, c.queue = false, nil
+	c.mu.Unlock()
+	c.signal()
+}
+
+func (c *conn) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start sets the feed's cursor: live events come after it. The hub hands
+// connections over to live delivery only once it is set.
+func (h *Hub) Start(pos models.Position) {
+	h.mu.Lock()
+	if pos.After(h.cursor) {
+		h.cursor = pos
+	}
+	h.mu.Unlock()
+	h.once.Do(func() { close(h.started) })
+}
+
+// revokeWindow is how long a revocation also refuses new streams, covering
+// a stream whose session was checked just before it.
+const revokeWindow = time.Minute
+
+// Revoke ends, at once, the streams opened under a session that ended or
+// for a client that was archived.
+func (h *Hub) Revoke(rv models.Revocation) {
+	now := time.Now()
+	var victims []*conn
+	h.mu.Lock()
+	for id, at := range h.revokedSessions {
+		if now.Sub(at) > revokeWindow {
+			delete(h.revokedSessions, id)
+		}
+	}
+	for id, at := range h.revokedClients {
+		if now.Sub(at) > revokeWindow {
+			delete(h.revokedClients, id)
+		}
+	}
+	if rv.SessionID != nil {
+		h.revokedSessions[*rv.SessionID] = now
+		for _, c := range h.conns {
+			if c.aud.SessionID == *rv.SessionID {
+				victims = append(victims, c)
+			}
+		}
+	}
+	if rv.ClientID != nil {
+		h.revokedClients[*rv.ClientID] = now
+		for c := range h.byClient[*rv.ClientID] {
+			victims = append(victims, c)
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range victims {
+		h.drop(c)
+	}
+}
+
+// recentlyRevoked is called with h.mu held.
+func (h *Hub) recentlyRevoked(aud Audience) bool {
+	if at, ok := h.revokedSessions[aud.SessionID]; ok && aud.SessionID != 0 && time.Since(at) < revokeWindow {
+		return true
+	}
+	if at, ok := h.revokedClients[aud.ClientID]; ok && !aud.Staff && time.Since(at) < revokeWindow {
+		return true
+	}
+	return false
+}
+
+// drop ends a connection: the request context is cancelled, which
 // deregisters its subscriber, and writes fail at once so a handler stuck on
 // a slow network returns instead of waiting for the peer.
-func (h *Hub) killLocked(c *conn) {
+func (h *Hub) drop(c *conn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.dead {
 		return
 	}
@@ -413,32 +641,9 @@ func (h *Hub) killLocked(c *conn) {
 	c.cancel()
 }
 
-// heartbeat keeps idle streams open through proxies with a comment line,
-// which does not touch the browser's Last-Event-ID.
-func (h *Hub) heartbeat() {
-	defer close(h.done)
-	t := time.NewTicker(h.opts.Heartbeat)
-	defer t.Stop()
-	ping := &sse.Event{Comment: []byte("ping")}
-	for {
-		select {
-		case <-h.stop:
-			return
-		case <-t.C:
-		}
-		for _, c := range h.snapshot() {
-			c.mu.Lock()
-			if !c.replaying {
-				h.publishLocked(c, ping)
-			}
-			c.mu.Unlock()
-		}
-	}
-}
-
 func (h *Hub) snapshot() []*conn {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	out := make([]*conn, 0, len(h.conns))
 	for _, c := range h.conns {
 		out = append(out, c)
@@ -448,8 +653,8 @@ func (h *Hub) snapshot() []*conn {
 
 // Count is the number of open connections.
 func (h *Hub) Count() int {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	return len(h.conns)
 }
 
@@ -463,18 +668,37 @@ func (h *Hub) Close() {
 	}
 	h.closed = true
 	h.mu.Unlock()
-	close(h.stop)
-	<-h.done
 	for _, c := range h.snapshot() {
 		h.drop(c)
 	}
 }
 
 // sanitize keeps user text from forging SSE fields: SplitData turns "\n" into
-// separate data lines, but a lone "\r" also ends a line for the browser.
+// separate data lines, but a lone "\r" also ends a line for the browser. An
+// empty frame would end the library's write loop, so it never is one.
 func sanitize(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
-	return strings.ReplaceAll(s, "\r", "&#13;")
+	s = strings.ReplaceAll(s, "\r", "&#13;")
+	if s == "" {
+		return " "
+	}
+	return s
+}
+
+// retry runs f up to three times, backing off in between, while ctx lives.
+func retry(ctx context.Context, f func() error) error {
+	var err error
+	for wait := 50 * time.Millisecond; wait <= 200*time.Millisecond; wait *= 2 {
+		if err = f(); err == nil || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+	return f()
 }
 
 // jitter is a random duration below max, so streams opened together do not

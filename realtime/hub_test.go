@@ -41,6 +41,7 @@ func open(t *testing.T, srv *httptest.Server, aud realtime.Audience, lastEventID
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/events?stream=attacker-chosen", nil)
 	req.Header.Set("X-Test-Client", strconv.FormatInt(aud.ClientID, 10))
 	req.Header.Set("X-Test-Staff", strconv.FormatBool(aud.Staff))
+	req.Header.Set("X-Test-Session", strconv.FormatInt(aud.SessionID, 10))
 	if lastEventID != "" {
 		req.Header.Set("Last-Event-ID", lastEventID)
 	}
@@ -149,32 +150,46 @@ func newFixture(t *testing.T, db *bun.DB, opts realtime.Options) *fixture {
 		}
 		f.clients[i] = c.ID
 	}
-	f.hub = realtime.NewHub(db, render, slog.New(slog.NewTextHandler(io.Discard, nil)), opts)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	f.hub = realtime.NewHub(db, render, log, opts)
+	feed := realtime.NewFeed(db, f.hub, log)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { feed.Run(ctx); close(done) }()
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, _ := strconv.ParseInt(r.Header.Get("X-Test-Client"), 10, 64)
-		aud := realtime.Audience{ClientID: id, Staff: r.Header.Get("X-Test-Staff") == "true"}
+		sess, _ := strconv.ParseInt(r.Header.Get("X-Test-Session"), 10, 64)
+		aud := realtime.Audience{ClientID: id, Staff: r.Header.Get("X-Test-Staff") == "true", SessionID: sess}
 		f.hub.Serve(w, r, aud, r.Header.Get("Last-Event-ID"))
 	}))
 	t.Cleanup(func() {
+		cancel()
+		<-done
 		f.hub.Close()
 		f.srv.Close()
 	})
 	return f
 }
 
-// record writes an event and hands it to the hub, as the feed would.
-func (f *fixture) record(t *testing.T, clientID int64, kind, audience, detail string) int64 {
+// record commits an event, which the feed then delivers, and returns its
+// position as browsers see it.
+func (f *fixture) record(t *testing.T, clientID int64, kind, audience, detail string) string {
 	t.Helper()
 	ev := &models.ActivityEvent{ClientID: clientID, Kind: kind, Audience: audience, Detail: detail}
 	if err := models.RecordEvent(context.Background(), f.db, ev); err != nil {
 		t.Fatal(err)
 	}
-	events, err := models.EventsByID(context.Background(), f.db, []int64{ev.ID})
-	if err != nil {
+	return positionOf(t, f.db, ev.ID)
+}
+
+// positionOf reads an event's delivery position.
+func positionOf(t *testing.T, db bun.IDB, id int64) string {
+	t.Helper()
+	ev := new(models.ActivityEvent)
+	if err := db.NewSelect().Model(ev).Column("id", "tx_id").Where("id = ?", id).Scan(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	f.hub.Dispatch(context.Background(), events)
-	return ev.ID
+	return ev.Position().String()
 }
 
 // waitConns waits until the hub has n connections ready.
@@ -202,11 +217,11 @@ func TestEachAudienceReceivesOnlyWhatItMaySee(t *testing.T) {
 		f.record(t, f.clients[0], models.EventInternalNote, models.AudienceStaff, "secret about A")
 		pubB := f.record(t, f.clients[1], models.EventMessagePosted, models.AudiencePublic, "hello B")
 
-		if ev := a.next(); ev.Data != "client:hello A" || ev.ID != fmt.Sprint(pubA) {
+		if ev := a.next(); ev.Data != "client:hello A" || ev.ID != pubA {
 			t.Errorf("client A got %+v", ev)
 		}
 		a.none(300 * time.Millisecond)
-		if ev := b.next(); ev.Data != "client:hello B" || ev.ID != fmt.Sprint(pubB) {
+		if ev := b.next(); ev.Data != "client:hello B" || ev.ID != pubB {
 			t.Errorf("client B got %+v", ev)
 		}
 		b.none(100 * time.Millisecond)
@@ -227,7 +242,7 @@ func TestReconnectReplaysExactlyWhatWasMissed(t *testing.T) {
 		f.record(t, f.clients[0], models.EventMessagePosted, models.AudiencePublic, "two")
 		f.record(t, f.clients[0], models.EventMessagePosted, models.AudiencePublic, "three")
 
-		s := open(t, f.srv, realtime.Audience{ClientID: f.clients[0]}, fmt.Sprint(first))
+		s := open(t, f.srv, realtime.Audience{ClientID: f.clients[0]}, first)
 		f.waitConns(t, 1)
 		f.record(t, f.clients[0], models.EventMessagePosted, models.AudiencePublic, "four")
 		var got []string
@@ -253,7 +268,7 @@ func TestLiveEventsDuringReplayAreNeitherLostNorDoubled(t *testing.T) {
 		for i := 1; i <= 20; i++ {
 			f.record(t, f.clients[0], models.EventMessagePosted, models.AudiencePublic, fmt.Sprint(i))
 		}
-		s := open(t, f.srv, realtime.Audience{ClientID: f.clients[0]}, fmt.Sprint(start))
+		s := open(t, f.srv, realtime.Audience{ClientID: f.clients[0]}, start)
 		// Publish while the replay may be running.
 		for i := 21; i <= 40; i++ {
 			f.record(t, f.clients[0], models.EventMessagePosted, models.AudiencePublic, fmt.Sprint(i))
@@ -275,7 +290,7 @@ func TestUserTextCannotForgeSSEFields(t *testing.T) {
 		body := "line one\nline two\rid: 999999\revent: evil\r\ndata: injected"
 		id := f.record(t, f.clients[0], models.EventMessagePosted, models.AudiencePublic, body)
 		ev := s.next()
-		if ev.ID != fmt.Sprint(id) || ev.Event != models.EventMessagePosted {
+		if ev.ID != id || ev.Event != models.EventMessagePosted {
 			t.Fatalf("framing broken: %+v", ev)
 		}
 		if strings.Count(ev.Data, "\n") != 2 || !strings.Contains(ev.Data, "&#13;id: 999999") {
@@ -322,8 +337,11 @@ func TestSlowBrowserDoesNotDelayOthers(t *testing.T) {
 				t.Fatalf("fast browser got event out of order at %d", i)
 			}
 		}
-		// The slow one was cut loose; the fast one is still connected.
-		f.waitConns(t, 1)
+		// The slow one holds its place, reading from the database at its own
+		// pace; the fast one was never held up by it.
+		if n := f.hub.Count(); n != 2 {
+			t.Fatalf("%d connections open, want 2", n)
+		}
 	})
 }
 
