@@ -4,7 +4,9 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -172,6 +174,11 @@ func (s *Server) oauthBegin(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("handlers: %s sign-in URL: %w", name, err)
 	}
+	if _, oidc := p.(*openidConnect.Provider); oidc {
+		if authURL, err = withPKCEAndNonce(st, authURL); err != nil {
+			return err
+		}
+	}
 	st.StateHash, st.SessionData = hash, sess.Marshal()
 	if err := models.SaveOAuthState(ctx, s.db, st); err != nil {
 		return err
@@ -226,13 +233,22 @@ func (s *Server) oauthCallback(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("handlers: %s session: %w", name, err)
 	}
-	if _, err := sess.Authorize(p, c.QueryParams()); err != nil {
+	params := c.QueryParams()
+	if st.CodeVerifier != "" {
+		params = url.Values(maps.Clone(params))
+		params.Set("code_verifier", st.CodeVerifier)
+	}
+	if _, err := sess.Authorize(p, params); err != nil {
 		s.log.WarnContext(ctx, "OAuth code exchange failed", "provider", name, "error", err)
 		return s.oauthRefuse(c, http.StatusUnauthorized, name, "We could not confirm your sign-in with "+providerLabel(name)+". Please try again.")
 	}
 	gu, err := p.FetchUser(sess)
 	if err != nil || gu.UserID == "" {
 		s.log.WarnContext(ctx, "OAuth user fetch failed", "provider", name, "error", err)
+		return s.oauthRefuse(c, http.StatusUnauthorized, name, "We could not confirm your sign-in with "+providerLabel(name)+". Please try again.")
+	}
+	if nonce, _ := gu.RawData["nonce"].(string); st.Nonce != "" && subtle.ConstantTimeCompare([]byte(nonce), []byte(st.Nonce)) != 1 {
+		s.log.WarnContext(ctx, "OpenID Connect nonce mismatch", "provider", name)
 		return s.oauthRefuse(c, http.StatusUnauthorized, name, "We could not confirm your sign-in with "+providerLabel(name)+". Please try again.")
 	}
 	id := identity{provider: name, subject: gu.UserID, email: models.NormalizeEmail(gu.Email),
@@ -300,9 +316,16 @@ func (s *Server) oauthSignIn(c echo.Context, st *models.OAuthState, id identity)
 		}
 		link = l
 	}
-	u, err := s.identityUser(c, id)
+	u, linked, err := s.identityUser(c, id)
 	if err != nil {
 		return err
+	}
+	if u != nil && u.IsStaff() && !linked {
+		// A staff account opens the console: a provider signs into it only
+		// once its owner has linked it while signed in, never by e-mail
+		// alone (any identity at the provider with that address would do).
+		return s.oauthRefuse(c, http.StatusForbidden, id.provider, "Staff sign in with "+providerLabel(id.provider)+
+			" only after linking it: sign in with your password, then link "+providerLabel(id.provider)+" from your account page.")
 	}
 	if u == nil && link != nil {
 		if id.email == "" {
@@ -333,32 +356,26 @@ func (s *Server) oauthSignIn(c echo.Context, st *models.OAuthState, id identity)
 	return s.finishOAuth(c, u, id, "")
 }
 
-// identityUser finds the account of an identity: by the linked identity,
-// else by a verified e-mail. It returns nil when there is none.
-func (s *Server) identityUser(c echo.Context, id identity) (*models.User, error) {
+// identityUser finds the account of an identity: by the linked identity
+// (linked is true), else by a verified e-mail. It returns nil when there is none.
+func (s *Server) identityUser(c echo.Context, id identity) (u *models.User, linked bool, err error) {
 	ctx := c.Request().Context()
-	var u *models.User
-	linked, err := models.FindIdentity(ctx, s.db, id.provider, id.subject)
+	found, err := models.FindIdentity(ctx, s.db, id.provider, id.subject)
 	switch {
 	case err == nil:
-		if u, err = models.GetUser(ctx, s.db, linked.UserID); err != nil {
-			return nil, err
-		}
+		u, err = models.GetUser(ctx, s.db, found.UserID)
+		return u, err == nil, err
 	case !errors.Is(err, models.ErrNotFound):
-		return nil, err
+		return nil, false, err
 	case id.verified && id.email != "":
 		// Linked only once finishOAuth has checked the account may use it.
 		u, err = models.GetUserByEmail(ctx, s.db, id.email)
 		if errors.Is(err, models.ErrNotFound) {
-			return nil, nil
+			return nil, false, nil
 		}
-		if err != nil {
-			return nil, err
-		}
-	default:
-		return nil, nil
+		return u, false, err
 	}
-	return u, nil
+	return nil, false, nil
 }
 
 // finishOAuth checks the account may sign in (active; staff with a provider

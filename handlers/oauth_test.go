@@ -191,6 +191,10 @@ func TestStaffGoogleSignInRespectsStaffDomains(t *testing.T) {
 		if resp, body := a.browser().get("/auth/google"); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "northwind.test") {
 			t.Errorf("staff with an outside Google account: %d", resp.StatusCode)
 		}
+		// Staff sign in with a provider account only once they linked it.
+		if err := models.LinkIdentity(t.Context(), db, s.admin.ID, "google", "g-ada", s.admin.Email); err != nil {
+			t.Fatal(err)
+		}
 		idp.QueueUser(googleUser("g-ada", s.admin.Email, true))
 		if resp, _ := a.browser().get("/auth/google"); resp.Request.URL.Path != "/console" {
 			t.Errorf("staff with a workspace Google account landed on %s", resp.Request.URL.Path)

@@ -102,6 +102,8 @@ type OAuthState struct {
 	SessionData  string    `bun:"session_data"`
 	PortalLinkID *int64    `bun:"portal_link_id"` // arrived through this portal link
 	LinkUserID   *int64    `bun:"link_user_id"`   // a signed-in user linking a provider
+	CodeVerifier string    `bun:"code_verifier"`  // PKCE, where the provider supports it
+	Nonce        string    `bun:"nonce"`          // must come back in the ID token
 	CreatedAt    time.Time `bun:"created_at"`
 	ExpiresAt    time.Time `bun:"expires_at"`
 }

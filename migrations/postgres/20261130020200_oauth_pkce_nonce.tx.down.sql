@@ -1,0 +1,2 @@
+ALTER TABLE oauth_states DROP COLUMN nonce;
+ALTER TABLE oauth_states DROP COLUMN code_verifier;
