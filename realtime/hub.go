@@ -115,6 +115,9 @@ type Hub struct {
 	// checked just before the revocation cannot register just after it.
 	revokedSessions map[int64]time.Time
 	revokedClients  map[int64]time.Time
+
+	stop chan struct{} // ends the heartbeat
+	done chan struct{}
 }
 
 // NewHub makes a hub; call Close on shutdown. Run a Feed to give it events.
@@ -145,8 +148,11 @@ func NewHub(db *bun.DB, render Renderer, log *slog.Logger, opts Options) *Hub {
 		started:         make(chan struct{}),
 		revokedSessions: map[int64]time.Time{},
 		revokedClients:  map[int64]time.Time{},
+		stop:            make(chan struct{}),
+		done:            make(chan struct{}),
 	}
 	srv.OnSubscribe = h.onSubscribe
+	go h.heartbeat()
 	return h
 }
 
@@ -161,10 +167,12 @@ type conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	rc     *http.ResponseController
-	wake   chan struct{} // a live event was queued, or the connection must catch up
 
-	mu      sync.Mutex
-	live    bool
+	mu         sync.Mutex
+	subscribed bool // the library's subscriber is attached: writes reach it
+	writing    bool // a writer goroutine is running for this connection
+	ping       bool // a heartbeat is due
+	live       bool
 	queue   []queued        // live events not yet written, in position order
 	tail    models.Position // newest position queued or written while live
 	written models.Position // newest event completely handed to the stream
@@ -204,7 +212,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, aud Audience, lastEv
 	}
 	// The stream outlives this handler (see below), so its context is its own.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	c := &conn{id: newStreamID(), aud: aud, ctx: ctx, cancel: cancel, written: after, wake: make(chan struct{}, 1)}
+	c := &conn{id: newStreamID(), aud: aud, ctx: ctx, cancel: cancel, written: after}
 
 	raw, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
@@ -304,9 +312,8 @@ func (h *Hub) remove(c *conn) {
 	h.sse.RemoveStream(c.id)
 }
 
-// onSubscribe runs, on a goroutine of the library's, once the browser's
-// subscriber is attached; that goroutine then writes the connection's
-// events for as long as it lives.
+// onSubscribe runs once the browser's subscriber is attached: from now on
+// writes reach the browser, and the connection starts by catching up.
 func (h *Hub) onSubscribe(streamID string, _ *sse.Subscriber) {
 	h.mu.Lock()
 	c := h.conns[streamID]
@@ -314,53 +321,75 @@ func (h *Hub) onSubscribe(streamID string, _ *sse.Subscriber) {
 	if c == nil {
 		return
 	}
+	c.mu.Lock()
+	c.subscribed = true
+	c.mu.Unlock()
+	h.kick(c)
+}
+
+// kick makes sure a writer runs for the connection. Writers exist only
+// while there is something to write: an idle stream holds no goroutine of
+// ours beyond the one that notices the browser leaving.
+func (h *Hub) kick(c *conn) {
+	c.mu.Lock()
+	if c.writing || !c.subscribed || c.dead {
+		c.mu.Unlock()
+		return
+	}
+	c.writing = true
+	c.mu.Unlock()
+	go h.writer(c)
+}
+
+// writer writes a connection's events until there is nothing left to do:
+// it catches up from the database whenever the connection is not live, and
+// otherwise writes what the feed queued.
+func (h *Hub) writer(c *conn) {
+	done := false // pop cleared c.writing
 	defer func() {
 		if p := recover(); p != nil {
 			h.log.Error("realtime: connection writer panicked", "panic", p, "stack", string(debug.Stack()))
+		}
+		if !done {
+			c.mu.Lock()
+			c.writing = false
+			c.mu.Unlock()
 			h.drop(c)
 		}
 	}()
-	if err := h.run(c); err != nil && c.ctx.Err() == nil {
-		h.log.Warn("realtime: ending a stream; the browser will resume from its last event", "stream", c.id, "error", err)
-		h.drop(c)
-	}
-}
-
-// run writes a connection's events: it catches up from the database
-// whenever it is not live, and otherwise writes what the feed queued.
-func (h *Hub) run(c *conn) error {
-	ping := time.NewTicker(h.opts.Heartbeat)
-	defer ping.Stop()
 	for c.ctx.Err() == nil {
 		c.mu.Lock()
-		live := c.live
+		live, ping := c.live, c.ping
+		c.ping = false
 		c.mu.Unlock()
-		if !live {
-			if err := h.catchUp(c); err != nil {
-				return err
-			}
-			continue
-		}
-		select {
-		case <-c.ctx.Done():
-		case <-c.wake:
-			for {
-				item, ok := c.pop()
-				if !ok {
-					break
-				}
-				h.write(c, item.pos, item.frames)
-			}
-		case <-ping.C:
+		if ping {
 			// A comment keeps proxies from closing an idle stream and does
 			// not touch the browser's Last-Event-ID.
 			h.sse.Publish(c.id, &sse.Event{Comment: []byte("ping")})
 		}
+		if !live {
+			if err := h.catchUp(c); err != nil {
+				if c.ctx.Err() == nil {
+					h.log.Warn("realtime: ending a stream; the browser will resume from its last event", "stream", c.id, "error", err)
+				}
+				return
+			}
+			continue
+		}
+		item, more := c.pop()
+		if !more {
+			done = true
+			return
+		}
+		if !item.pos.IsZero() {
+			h.write(c, item.pos, item.frames)
+		}
 	}
-	return nil
 }
 
-// pop takes the next queued live event not yet written.
+// pop takes the next queued live event not yet written. When there is
+// none, and no heartbeat or catching up is due, the writer is done: it says
+// so under the same lock enqueue takes, so no event is left unwritten.
 func (c *conn) pop() (queued, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -372,6 +401,11 @@ func (c *conn) pop() (queued, bool) {
 			return item, true
 		}
 	}
+	if !c.live || c.ping {
+		return queued{}, true // more to do: the writer goes round again
+	}
+	c.queue = nil
+	c.writing = false
 	return queued{}, false
 }
 
@@ -514,7 +548,7 @@ func (h *Hub) Dispatch(ctx context.Context, events []models.ActivityEvent) {
 				}
 			}
 			if r.err != nil {
-				c.resync()
+				h.resync(c)
 				continue
 			}
 			h.enqueue(c, queued{pos: pos, frames: r.frames})
@@ -541,27 +575,41 @@ func (h *Hub) enqueue(c *conn, item queued) {
 		c.live, c.queue = false, nil
 		c.mu.Unlock()
 		h.log.Debug("realtime: a slow stream catches up from the database", "stream", c.id)
-		c.signal()
+		h.kick(c)
 		return
 	}
 	c.queue = append(c.queue, item)
 	c.tail = item.pos
 	c.mu.Unlock()
-	c.signal()
+	h.kick(c)
 }
 
 // resync makes a connection catch up from the database.
-func (c *conn) resync() {
+func (h *Hub) resync(c *conn) {
 	c.mu.Lock()
 	c.live, c.queue = false, nil
 	c.mu.Unlock()
-	c.signal()
+	h.kick(c)
 }
 
-func (c *conn) signal() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
+// heartbeat marks every stream due for a comment line, which keeps idle
+// streams open through proxies.
+func (h *Hub) heartbeat() {
+	defer close(h.done)
+	t := time.NewTicker(h.opts.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-t.C:
+		}
+		for _, c := range h.snapshot() {
+			c.mu.Lock()
+			c.ping = true
+			c.mu.Unlock()
+			h.kick(c)
+		}
 	}
 }
 
@@ -668,6 +716,8 @@ func (h *Hub) Close() {
 	}
 	h.closed = true
 	h.mu.Unlock()
+	close(h.stop)
+	<-h.done
 	for _, c := range h.snapshot() {
 		h.drop(c)
 	}
