@@ -173,10 +173,10 @@ type conn struct {
 	writing    bool // a writer goroutine is running for this connection
 	ping       bool // a heartbeat is due
 	live       bool
-	queue   []queued        // live events not yet written, in position order
-	tail    models.Position // newest position queued or written while live
-	written models.Position // newest event completely handed to the stream
-	dead    bool
+	queue      []queued        // live events not yet written, in position order
+	tail       models.Position // newest position queued or written while live
+	written    models.Position // newest event completely handed to the stream
+	dead       bool
 }
 
 // queued is one live event rendered for a connection's audience.
