@@ -114,19 +114,25 @@ func (s *Server) consoleReply(c echo.Context) error {
 		p.Reply, p.Errors = body, errs
 		return s.renderConsoleRequest(c, http.StatusUnprocessableEntity, "reply-form", p)
 	}
-	posted, err := models.PostMessage(ctx, s.db, models.PostMessageInput{ClientID: r.ClientID, RequestID: id,
-		AuthorID: currentUser(c).ID, ByStaff: true, Internal: internal, Body: body})
+	key, err := formKey(c)
 	if err != nil {
 		return err
 	}
+	posted, duplicate, err := models.PostMessageOnce(ctx, s.db, models.PostMessageInput{ClientID: r.ClientID, RequestID: id,
+		AuthorID: currentUser(c).ID, ByStaff: true, Internal: internal, Body: body, IdempotencyKey: key})
+	if err != nil {
+		return err
+	}
+	page := "/console/requests/" + strconv.FormatInt(id, 10)
 	p, err := s.consoleRequestPage(c, id)
 	if err != nil {
-		return err
+		return s.afterCommit(c, err, "Your message was sent.", page)
 	}
-	p.Posted = p.Request.Message(posted.ID)
+	if !duplicate { // a repeated post's message is already in the thread
+		p.Posted = p.Request.Message(posted.ID)
+	}
 	return s.renderOrRedirect(c, tplConsoleRequest, "reply-sent",
-		View{Title: p.Request.Ref() + " " + p.Request.Title, Nav: "queue", Data: p},
-		"/console/requests/"+strconv.FormatInt(id, 10))
+		View{Title: p.Request.Ref() + " " + p.Request.Title, Nav: "queue", Data: p}, page)
 }
 
 // consoleRequestProperties applies the status, urgency, category and

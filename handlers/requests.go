@@ -228,17 +228,25 @@ func (s *Server) replyToRequest(c echo.Context) error {
 		return s.renderBlock(c, http.StatusUnprocessableEntity, tplRequestDetail, "reply-form",
 			View{Title: d.Ref() + " " + d.Title, Nav: "open", Data: RequestPage{Request: d, Reply: body, Errors: errs}})
 	}
-	posted, err := sc.Reply(ctx, n, body)
+	key, err := formKey(c)
 	if err != nil {
 		return err
 	}
+	posted, duplicate, err := sc.ReplyOnce(ctx, n, body, key)
+	if err != nil {
+		return err
+	}
+	page := "/requests/" + strconv.Itoa(n)
 	d, err := sc.RequestByNumber(ctx, n, models.Now())
 	if err != nil {
-		return err
+		return s.afterCommit(c, err, "Your message was sent.", page)
+	}
+	v := RequestPage{Request: d}
+	if !duplicate { // a repeated post's message is already in the thread
+		v.Posted = d.Message(posted.ID)
 	}
 	return s.renderOrRedirect(c, tplRequestDetail, "reply-sent",
-		View{Title: d.Ref() + " " + d.Title, Nav: "open", Data: RequestPage{Request: d, Posted: d.Message(posted.ID)}},
-		"/requests/"+strconv.Itoa(n))
+		View{Title: d.Ref() + " " + d.Title, Nav: "open", Data: v}, page)
 }
 
 // PageURL is the request's page, which its live parts re-fetch.

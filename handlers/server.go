@@ -95,5 +95,6 @@ func (s *Server) funcs() template.FuncMap {
 		"signupLabel":     signupLabel,
 		"providerButtons": s.providerButtons,
 		"providerLabel":   providerLabel,
+		"formKey":         newFormKey, // form_keys.go
 	}
 }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -22,6 +23,9 @@ type Message struct {
 	Body      string    `bun:"body"`
 	Internal  bool      `bun:"internal"`
 	CreatedAt time.Time `bun:"created_at"`
+	// IdempotencyKey is the random key of the form that posted it, unique
+	// per author: a second post of the same form finds this message.
+	IdempotencyKey *string `bun:"idempotency_key"`
 
 	Author *User `bun:"rel:belongs-to,join:author_id=id"`
 }
@@ -34,6 +38,10 @@ type PostMessageInput struct {
 	ByStaff   bool // the author works for the MSP
 	Internal  bool // staff-only note; only staff may write one
 	Body      string
+
+	// IdempotencyKey, when set, makes the post happen once: posting again
+	// with the same author and key returns the first message (see PostMessageOnce).
+	IdempotencyKey string
 }
 
 // ErrInternalByClient is returned when a client user tries to write an internal note.
@@ -46,11 +54,21 @@ var ErrInternalByClient = errors.New("models: only staff write internal notes")
 // and touch no clock. This is the one place messages are written, so the
 // realtime messenger can hook in here.
 func PostMessage(ctx context.Context, db bun.IDB, in PostMessageInput) (*Message, error) {
+	m, _, err := PostMessageOnce(ctx, db, in)
+	return m, err
+}
+
+// PostMessageOnce is PostMessage that also reports whether in's
+// IdempotencyKey had already posted the message: then nothing is written and
+// the first message is returned, so a double click or a retry after a lost
+// answer never posts twice. The request's row lock orders two posts of the
+// same form; the unique index on (author_id, idempotency_key) backs it up.
+func PostMessageOnce(ctx context.Context, db bun.IDB, in PostMessageInput) (m *Message, duplicate bool, err error) {
 	if in.Internal && !in.ByStaff {
-		return nil, ErrInternalByClient
+		return nil, false, ErrInternalByClient
 	}
-	m := new(Message)
-	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	m = new(Message)
+	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		r, err := lockRequest(ctx, tx, in.RequestID)
 		if err != nil {
 			return err
@@ -58,9 +76,21 @@ func PostMessage(ctx context.Context, db bun.IDB, in PostMessageInput) (*Message
 		if r.ClientID != in.ClientID {
 			return fmt.Errorf("models: request %d is not of client %d: %w", in.RequestID, in.ClientID, ErrNotFound)
 		}
+		if prior, err := messageByKey(ctx, tx, in.AuthorID, in.IdempotencyKey); err != nil {
+			return err
+		} else if prior != nil {
+			if prior.RequestID != r.ID {
+				return fmt.Errorf("models: form key of message %d reused on request %d: %w", prior.ID, r.ID, ErrNotFound)
+			}
+			*m, duplicate = *prior, true
+			return nil
+		}
 		now := Now()
 		author := in.AuthorID
 		*m = Message{ClientID: r.ClientID, RequestID: r.ID, AuthorID: &author, Body: in.Body, Internal: in.Internal, CreatedAt: now}
+		if in.IdempotencyKey != "" {
+			m.IdempotencyKey = &in.IdempotencyKey
+		}
 		if _, err := tx.NewInsert().Model(m).Exec(ctx); err != nil {
 			return fmt.Errorf("models: post message on request %d: %w", r.ID, err)
 		}
@@ -81,7 +111,23 @@ func PostMessage(ctx context.Context, db bun.IDB, in PostMessageInput) (*Message
 		return applyClockEvent(ctx, tx, r, ClockEvent{Kind: ClockTick, At: now})
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	return m, duplicate, nil
+}
+
+// messageByKey finds the author's message posted with key, or nil.
+func messageByKey(ctx context.Context, db bun.IDB, authorID int64, key string) (*Message, error) {
+	if key == "" {
+		return nil, nil
+	}
+	m := new(Message)
+	err := db.NewSelect().Model(m).Where("author_id = ?", authorID).Where("idempotency_key = ?", key).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: message of author %d by form key: %w", authorID, err)
 	}
 	return m, nil
 }

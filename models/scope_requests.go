@@ -193,3 +193,14 @@ func (s Scope) Reply(ctx context.Context, n int, body string) (*Message, error) 
 	return PostMessage(ctx, s.db, PostMessageInput{ClientID: s.ClientID, RequestID: id, AuthorID: s.UserID,
 		ByStaff: false, Body: body})
 }
+
+// ReplyOnce is Reply with the form's idempotency key: posting the same form
+// again returns the first message with duplicate set (see PostMessageOnce).
+func (s Scope) ReplyOnce(ctx context.Context, n int, body, key string) (m *Message, duplicate bool, err error) {
+	id, err := s.requestIDByNumber(ctx, n)
+	if err != nil {
+		return nil, false, err
+	}
+	return PostMessageOnce(ctx, s.db, PostMessageInput{ClientID: s.ClientID, RequestID: id, AuthorID: s.UserID,
+		Body: body, IdempotencyKey: key})
+}

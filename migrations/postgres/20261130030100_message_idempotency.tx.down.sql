@@ -1,0 +1,2 @@
+DROP INDEX messages_idempotency;
+ALTER TABLE messages DROP COLUMN idempotency_key;
