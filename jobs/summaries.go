@@ -95,29 +95,64 @@ func (s *Summaries) RunDue(ctx context.Context, now time.Time) (int, error) {
 		if err != nil {
 			return err
 		}
-		done, err := models.ListBuiltMonths(ctx, s.DB)
+		spans, err := models.ListSummarySpans(ctx, s.DB)
 		if err != nil {
 			return err
 		}
+		locs := map[string]*time.Location{} // loading a zone reads tzdata: once per zone, not per client
 		for _, c := range clients {
-			loc := location(c.Timezone)
-			current := models.MonthDate(now, loc)
-			for m := models.MonthDate(c.CreatedAt, loc); m.Before(current); m = m.AddDate(0, 1, 0) {
-				if done.Has(c.ID, m) {
-					continue
-				}
-				_, created, err := models.BuildMonthlySummary(ctx, s.DB, c.ID, m)
-				if err != nil {
-					return err
-				}
-				if created {
-					built++
-				}
+			loc, ok := locs[c.Timezone]
+			if !ok {
+				loc = location(c.Timezone)
+				locs[c.Timezone] = loc
+			}
+			n, err := s.buildMissing(ctx, c, dueMonths(c, loc, now), spans[c.ID])
+			built += n
+			if err != nil {
+				return err
 			}
 		}
 		return s.mailDue(ctx, now)
 	})
 	return built, err
+}
+
+// dueMonths are the client's complete months: from the one it was created in
+// to the last before now's, in its time zone.
+func dueMonths(c models.Client, loc *time.Location, now time.Time) []time.Time {
+	var months []time.Time
+	current := models.MonthDate(now, loc)
+	for m := models.MonthDate(c.CreatedAt, loc); m.Before(current); m = m.AddDate(0, 1, 0) {
+		months = append(months, m)
+	}
+	return months
+}
+
+// buildMissing builds the client's due months that are not built yet. A
+// client whose span already covers them costs nothing more; otherwise its
+// built months are read in one query and only the others are computed.
+func (s *Summaries) buildMissing(ctx context.Context, c models.Client, due []time.Time, span models.SummarySpan) (int, error) {
+	if len(due) == 0 || span.Covers(due[0], due[len(due)-1], len(due)) {
+		return 0, nil
+	}
+	done, err := models.SummaryMonths(ctx, s.DB, c.ID)
+	if err != nil {
+		return 0, err
+	}
+	built := 0
+	for _, m := range due {
+		if models.HasMonth(done, m) {
+			continue
+		}
+		_, created, err := models.BuildMonthlySummary(ctx, s.DB, c.ID, m)
+		if err != nil {
+			return built, err
+		}
+		if created {
+			built++
+		}
+	}
+	return built, nil
 }
 
 // mailDue mails every recent summary not mailed yet. Each accepted

@@ -45,6 +45,17 @@ func TestSummariesNoOpRunDoesNotRecomputeBuiltMonths(t *testing.T) {
 		if got := counter.n.Load(); got > 10 {
 			t.Fatalf("a run with nothing to build ran %d statements for 2 clients x 60 months, want at most 10", got)
 		}
+
+		// A month missing in the middle of the history is found and built.
+		gap := month(2024, 2)
+		if _, err := db.NewDelete().Model((*models.MonthlySummary)(nil)).Where("client_id = ?", w.globex.ID).
+			Where("month = ?", gap).Exec(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if n := runDue(t, job, now.Add(2*time.Hour)); n != 1 {
+			t.Fatalf("run after a gap built %d, want the one missing month", n)
+		}
+		summaryOf(t, db, w.globex, gap)
 	})
 }
 

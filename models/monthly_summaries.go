@@ -106,36 +106,57 @@ func BuildMonthlySummary(ctx context.Context, db bun.IDB, clientID int64, month 
 	return sum, created, nil
 }
 
-// BuiltMonths is the set of months already summarized, per client, read in
-// one query so a catch-up run computes only what is missing instead of
-// re-deriving every past month of every client before skipping it.
-type BuiltMonths map[int64]map[string]bool
+// SummarySpan is what is built of one client's summaries: how many months,
+// the first and the last. A catch-up run reads every client's span in one
+// query and skips a client whose span is exactly the months due, instead of
+// re-deriving each past month before finding it built.
+type SummarySpan struct {
+	ClientID int64     `bun:"client_id"`
+	Months   int       `bun:"months"`
+	First    time.Time `bun:"first_month"`
+	Last     time.Time `bun:"last_month"`
+}
 
-// Has reports whether the client's month (a month date) is built.
-func (b BuiltMonths) Has(clientID int64, month time.Time) bool {
-	return b[clientID][monthKey(month)]
+// Covers reports whether the span is exactly the n months from first to
+// last: (client, month) is unique, so then none of them is missing.
+func (sp SummarySpan) Covers(first, last time.Time, n int) bool {
+	return sp.Months == n && monthKey(sp.First) == monthKey(first) && monthKey(sp.Last) == monthKey(last)
 }
 
 func monthKey(month time.Time) string { return month.UTC().Format("2006-01") }
 
-// ListBuiltMonths loads every stored (client, month) pair.
-func ListBuiltMonths(ctx context.Context, db bun.IDB) (BuiltMonths, error) {
-	var rows []struct {
-		ClientID int64     `bun:"client_id"`
-		Month    time.Time `bun:"month"`
+// ListSummarySpans loads every client's span of built summaries, by client.
+func ListSummarySpans(ctx context.Context, db bun.IDB) (map[int64]SummarySpan, error) {
+	var rows []SummarySpan
+	if err := db.NewSelect().Model((*MonthlySummary)(nil)).Column("client_id").
+		ColumnExpr("count(*) AS months").ColumnExpr("min(month) AS first_month").ColumnExpr("max(month) AS last_month").
+		Group("client_id").Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("models: spans of built summaries: %w", err)
 	}
-	if err := db.NewSelect().Model((*MonthlySummary)(nil)).Column("client_id", "month").Scan(ctx, &rows); err != nil {
-		return nil, fmt.Errorf("models: months already summarized: %w", err)
-	}
-	built := BuiltMonths{}
+	spans := make(map[int64]SummarySpan, len(rows))
 	for _, r := range rows {
-		if built[r.ClientID] == nil {
-			built[r.ClientID] = map[string]bool{}
-		}
-		built[r.ClientID][monthKey(r.Month)] = true
+		spans[r.ClientID] = r
 	}
-	return built, nil
+	return spans, nil
 }
+
+// SummaryMonths is the set of a client's months already built, for a client
+// whose span shows a gap.
+func SummaryMonths(ctx context.Context, db bun.IDB, clientID int64) (map[string]bool, error) {
+	var months []time.Time
+	if err := db.NewSelect().Model((*MonthlySummary)(nil)).Column("month").Where("client_id = ?", clientID).
+		Scan(ctx, &months); err != nil {
+		return nil, fmt.Errorf("models: months summarized for client %d: %w", clientID, err)
+	}
+	set := make(map[string]bool, len(months))
+	for _, m := range months {
+		set[monthKey(m)] = true
+	}
+	return set, nil
+}
+
+// HasMonth reports whether set (from SummaryMonths) holds the month date.
+func HasMonth(set map[string]bool, month time.Time) bool { return set[monthKey(month)] }
 
 // slaFigures counts a client's SLA targets decided in [start, end) and how
 // many of them were met: a response target is decided at the first staff
