@@ -26,6 +26,13 @@ type AccountPage struct {
 	Identities  []models.OAuthIdentity
 	Providers   []providerButton
 	Errors      FieldErrors
+
+	// Two-factor sign-in (two_factor.go).
+	TOTPEnabled   bool
+	TOTPRequired  bool       // staff whose MSP requires it
+	TOTPSetup     *TOTPSetup // a pending secret to confirm
+	RecoveryCodes []string   // shown once, right after turning it on
+	RecoveryLeft  int
 }
 
 // accountTemplate is the account page in the user's own area.
@@ -58,8 +65,21 @@ func (s *Server) accountPage(c echo.Context) (*AccountPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &AccountPage{Name: u.Name, Email: u.Email, NotifyEmail: u.NotifyEmail, HasPassword: u.PasswordHash != nil,
-		Identities: ids, Providers: s.providerButtons(), Errors: FieldErrors{}}, nil
+	page := &AccountPage{Name: u.Name, Email: u.Email, NotifyEmail: u.NotifyEmail, HasPassword: u.PasswordHash != nil,
+		Identities: ids, Providers: s.providerButtons(), Errors: FieldErrors{}, TOTPEnabled: u.TOTPEnabled()}
+	if page.TOTPEnabled {
+		if page.RecoveryLeft, err = models.UnusedRecoveryCodes(c.Request().Context(), s.db, u.ID); err != nil {
+			return nil, err
+		}
+	}
+	if u.IsStaff() {
+		ws, err := models.GetWorkspace(c.Request().Context(), s.db)
+		if err != nil {
+			return nil, err
+		}
+		page.TOTPRequired = ws.RequireStaffTOTP
+	}
+	return page, nil
 }
 
 func (s *Server) accountProfile(c echo.Context) error {

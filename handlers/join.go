@@ -173,8 +173,5 @@ func (s *Server) joinSignin(c echo.Context) error {
 	if err := models.CountPortalLinkUse(c.Request().Context(), s.db, link.ID); err != nil {
 		return err
 	}
-	if err := s.startSession(c, u); err != nil {
-		return err
-	}
-	return redirect(c, "/")
+	return s.signInUser(c, u, "/", "")
 }

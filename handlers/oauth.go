@@ -399,13 +399,7 @@ func (s *Server) finishOAuth(c echo.Context, u *models.User, id identity, welcom
 	if err := models.LinkIdentity(ctx, s.db, u.ID, id.provider, id.subject, id.email); err != nil {
 		return err
 	}
-	if err := s.startSession(c, u); err != nil {
-		return err
-	}
-	if welcome != "" {
-		setFlash(c, "success", welcome)
-	}
-	return redirect(c, homeOf(u))
+	return s.signInUser(c, u, homeOf(u), welcome)
 }
 
 // staffDomainRefusal refuses a staff sign-in with a provider account outside

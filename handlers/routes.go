@@ -35,6 +35,8 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/signin", s.signinForm, app...)
 	e.POST("/signin", s.signinSubmit, app...)
 	e.POST("/signout", s.signout, app...)
+	e.GET("/signin/code", s.signinCodeForm, app...)
+	e.POST("/signin/code", s.signinCodeSubmit, app...)
 	e.GET("/forgot", s.forgotForm, app...)
 	e.POST("/forgot", s.forgotSubmit, app...)
 	e.GET("/reset/:token", s.resetForm, app...)
@@ -49,6 +51,9 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/account/profile", s.accountProfile, append(app[:len(app):len(app)], s.requireUser)...)
 	e.POST("/account/password", s.accountPassword, append(app[:len(app):len(app)], s.requireUser)...)
 	e.POST("/account/identities/:id/unlink", s.accountUnlink, append(app[:len(app):len(app)], s.requireUser)...)
+	e.POST("/account/totp/setup", s.totpSetup, append(app[:len(app):len(app)], s.requireUser)...)
+	e.POST("/account/totp/enable", s.totpEnable, append(app[:len(app):len(app)], s.requireUser)...)
+	e.POST("/account/totp/disable", s.totpDisable, append(app[:len(app):len(app)], s.requireUser)...)
 
 	// Portal: client users only, through their Scope.
 	portal := append(app[:len(app):len(app)], s.requireClient)

@@ -20,6 +20,7 @@ type SettingsForm struct {
 	Name         string
 	FrameOrigins string
 	StaffDomains string
+	RequireTOTP  bool     // staff must use two-factor sign-in
 	EnvOrigins   []string // from PORTAL_FRAME_ANCESTORS, always allowed
 	Errors       FieldErrors
 }
@@ -29,12 +30,14 @@ func (s *Server) settingsForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := SettingsForm{Name: ws.Name, FrameOrigins: ws.FrameOrigins, StaffDomains: ws.StaffDomains, EnvOrigins: s.cfg.FrameAncestors}
+	f := SettingsForm{Name: ws.Name, FrameOrigins: ws.FrameOrigins, StaffDomains: ws.StaffDomains,
+		RequireTOTP: ws.RequireStaffTOTP, EnvOrigins: s.cfg.FrameAncestors}
 	return s.render(c, http.StatusOK, tplSettings, View{Title: "Settings", Nav: "settings", Data: f})
 }
 
 func (s *Server) settingsSubmit(c echo.Context) error {
-	f := SettingsForm{Name: strings.TrimSpace(c.FormValue("name")), EnvOrigins: s.cfg.FrameAncestors, Errors: FieldErrors{}}
+	f := SettingsForm{Name: strings.TrimSpace(c.FormValue("name")), RequireTOTP: c.FormValue("require_totp") == "on",
+		EnvOrigins: s.cfg.FrameAncestors, Errors: FieldErrors{}}
 	f.Errors.line("name", f.Name, "Company name", 100)
 	origins, bad := parseOrigins(c.FormValue("frame_origins"))
 	f.FrameOrigins = strings.Join(origins, " ")
@@ -52,7 +55,7 @@ func (s *Server) settingsSubmit(c echo.Context) error {
 		return s.renderBlock(c, http.StatusUnprocessableEntity, tplSettings, "form", View{Title: "Settings", Nav: "settings", Data: f})
 	}
 	if err := models.UpdateWorkspace(c.Request().Context(), s.db, models.WorkspaceSettings{
-		Name: f.Name, FrameOrigins: f.FrameOrigins, StaffDomains: f.StaffDomains}); err != nil {
+		Name: f.Name, FrameOrigins: f.FrameOrigins, StaffDomains: f.StaffDomains, RequireStaffTOTP: f.RequireTOTP}); err != nil {
 		return err
 	}
 	s.workspace.Store(nil)

@@ -43,10 +43,7 @@ func (s *Server) signinSubmit(c echo.Context) error {
 	if err := claim.Release(c.Request().Context(), s.db); err != nil {
 		return err
 	}
-	if err := s.startSession(c, u); err != nil {
-		return err
-	}
-	return redirect(c, homeOf(u))
+	return s.signInUser(c, u, homeOf(u), "")
 }
 
 func (s *Server) signout(c echo.Context) error {

@@ -33,6 +33,9 @@ type User struct {
 	DisabledAt        *time.Time `bun:"disabled_at"`
 	LastSignInAt      *time.Time `bun:"last_sign_in_at"`
 	PasswordChangedAt *time.Time `bun:"password_changed_at"`
+	TOTPSecret        *string    `bun:"totp_secret"`     // see totp.go
+	TOTPEnabledAt     *time.Time `bun:"totp_enabled_at"` // nil while off or pending
+	TOTPLastStep      int64      `bun:"totp_last_step"`
 	CreatedAt         time.Time  `bun:"created_at"`
 	UpdatedAt         time.Time  `bun:"updated_at"`
 }

@@ -14,14 +14,16 @@ import (
 type Workspace struct {
 	bun.BaseModel `bun:"table:workspace"`
 
-	ID           int64     `bun:"id,pk"`
-	Name         string    `bun:"name"`
-	BrandColor   string    `bun:"brand_color"`
-	SupportEmail string    `bun:"support_email"`
-	FrameOrigins string    `bun:"frame_origins"`
-	StaffDomains string    `bun:"staff_domains"`
-	CreatedAt    time.Time `bun:"created_at"`
-	UpdatedAt    time.Time `bun:"updated_at"`
+	ID           int64  `bun:"id,pk"`
+	Name         string `bun:"name"`
+	BrandColor   string `bun:"brand_color"`
+	SupportEmail string `bun:"support_email"`
+	FrameOrigins string `bun:"frame_origins"`
+	StaffDomains string `bun:"staff_domains"`
+	// RequireStaffTOTP makes two-factor sign-in compulsory for staff.
+	RequireStaffTOTP bool      `bun:"require_staff_totp"`
+	CreatedAt        time.Time `bun:"created_at"`
+	UpdatedAt        time.Time `bun:"updated_at"`
 }
 
 // GetWorkspace loads the MSP's settings; ErrNotFound before setup has run.
@@ -86,12 +88,15 @@ type WorkspaceSettings struct {
 	Name         string
 	FrameOrigins string // space-separated origins allowed to frame the portal
 	StaffDomains string // space-separated e-mail domains staff must sign in from
+	// RequireStaffTOTP makes every staff member set up two-factor sign-in.
+	RequireStaffTOTP bool
 }
 
 // UpdateWorkspace saves the settings.
 func UpdateWorkspace(ctx context.Context, db bun.IDB, in WorkspaceSettings) error {
 	if _, err := db.NewUpdate().Model((*Workspace)(nil)).Set("name = ?", in.Name).
 		Set("frame_origins = ?", in.FrameOrigins).Set("staff_domains = ?", in.StaffDomains).
+		Set("require_staff_totp = ?", in.RequireStaffTOTP).
 		Set("updated_at = ?", Now()).Where("id = 1").Exec(ctx); err != nil {
 		return fmt.Errorf("models: update workspace: %w", err)
 	}

@@ -1,0 +1,27 @@
+-- Two-factor sign-in with time-based codes (TOTP). The secret is pending
+-- until a first code confirms it; the last step used is kept so that a code
+-- works once. Recovery codes are stored as hashes and used once each.
+ALTER TABLE users ADD COLUMN totp_secret TEXT;
+ALTER TABLE users ADD COLUMN totp_enabled_at TIMESTAMP;
+ALTER TABLE users ADD COLUMN totp_last_step BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE workspace ADD COLUMN require_staff_totp BOOLEAN NOT NULL DEFAULT FALSE;
+
+CREATE TABLE recovery_codes (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    code_hash  BLOB NOT NULL,
+    used_at    TIMESTAMP,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX recovery_codes_user_id ON recovery_codes (user_id);
+
+-- A password that was right, waiting for the second factor.
+CREATE TABLE signin_challenges (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    token_hash BLOB NOT NULL UNIQUE,
+    user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    next_path  TEXT NOT NULL DEFAULT '',
+    created_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL
+);
+CREATE INDEX signin_challenges_user_id ON signin_challenges (user_id);

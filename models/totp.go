@@ -1,0 +1,205 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+	"github.com/uptrace/bun"
+)
+
+// Two-factor sign-in: a time-based one-time code (RFC 6238, through
+// github.com/pquerna/otp) after the password, or one of ten recovery codes
+// for a lost phone. The secret must be readable to check codes, so it is
+// stored as is; recovery codes are stored only as hashes.
+
+// RecoveryCode is a one-time code that replaces the app's code once.
+type RecoveryCode struct {
+	bun.BaseModel `bun:"table:recovery_codes"`
+
+	ID        int64      `bun:"id,pk,autoincrement"`
+	UserID    int64      `bun:"user_id"`
+	CodeHash  []byte     `bun:"code_hash"`
+	UsedAt    *time.Time `bun:"used_at"`
+	CreatedAt time.Time  `bun:"created_at"`
+}
+
+// RecoveryCodeCount is how many recovery codes a user gets.
+const RecoveryCodeCount = 10
+
+// totpStep is the code period; a code from the step before or after is
+// accepted for clock drift.
+const totpStep = 30
+
+// TOTPEnabled reports whether the user signs in with a second factor.
+func (u *User) TOTPEnabled() bool { return u.TOTPEnabledAt != nil && u.TOTPSecret != nil }
+
+// ErrTOTPCode is a wrong, reused or expired code.
+var ErrTOTPCode = errors.New("models: the code is not valid")
+
+// BeginTOTP makes a new secret for the user, pending until ConfirmTOTP, and
+// returns the key an authenticator app scans (its URL holds the secret).
+func BeginTOTP(ctx context.Context, db bun.IDB, u *User, issuer string) (*otp.Key, error) {
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: issuer, AccountName: u.Email})
+	if err != nil {
+		return nil, fmt.Errorf("models: generate TOTP secret: %w", err)
+	}
+	secret := key.Secret()
+	if _, err := db.NewUpdate().Model((*User)(nil)).Set("totp_secret = ?", secret).Set("totp_enabled_at = NULL").
+		Set("updated_at = ?", Now()).Where("id = ?", u.ID).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("models: store TOTP secret of user %d: %w", u.ID, err)
+	}
+	u.TOTPSecret, u.TOTPEnabledAt = &secret, nil
+	return key, nil
+}
+
+// ConfirmTOTP turns two-factor sign-in on once the app shows a right code
+// for the pending secret, and returns the user's new recovery codes (shown
+// once; only their hashes are kept).
+func ConfirmTOTP(ctx context.Context, db *bun.DB, userID int64, code string) ([]string, error) {
+	var codes []string
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		u, err := GetUser(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if u.TOTPSecret == nil || u.TOTPEnabledAt != nil {
+			return ErrTOTPCode
+		}
+		step, ok := matchTOTP(*u.TOTPSecret, code, 0)
+		if !ok {
+			return ErrTOTPCode
+		}
+		now := Now()
+		if _, err := tx.NewUpdate().Model((*User)(nil)).Set("totp_enabled_at = ?", now).Set("totp_last_step = ?", step).
+			Set("updated_at = ?", now).Where("id = ?", userID).Exec(ctx); err != nil {
+			return fmt.Errorf("models: enable TOTP of user %d: %w", userID, err)
+		}
+		codes, err = newRecoveryCodes(ctx, tx, userID)
+		return err
+	})
+	return codes, err
+}
+
+// DisableTOTP turns two-factor sign-in off and drops the recovery codes.
+func DisableTOTP(ctx context.Context, db *bun.DB, userID int64) error {
+	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewUpdate().Model((*User)(nil)).Set("totp_secret = NULL").Set("totp_enabled_at = NULL").
+			Set("totp_last_step = 0").Set("updated_at = ?", Now()).Where("id = ?", userID).Exec(ctx); err != nil {
+			return fmt.Errorf("models: disable TOTP of user %d: %w", userID, err)
+		}
+		if _, err := tx.NewDelete().Model((*RecoveryCode)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
+			return fmt.Errorf("models: delete recovery codes of user %d: %w", userID, err)
+		}
+		return nil
+	})
+}
+
+// CheckSecondFactor accepts a current code from the app (each at most once)
+// or an unused recovery code (then used up). Anything else is ErrTOTPCode.
+func CheckSecondFactor(ctx context.Context, db *bun.DB, userID int64, code string) error {
+	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		u, err := GetUser(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if !u.TOTPEnabled() {
+			return ErrTOTPCode
+		}
+		if step, ok := matchTOTP(*u.TOTPSecret, code, u.TOTPLastStep); ok {
+			// The condition on the last step makes a concurrent second use
+			// of the same code fail.
+			res, err := tx.NewUpdate().Model((*User)(nil)).Set("totp_last_step = ?", step).
+				Where("id = ?", userID).Where("totp_last_step < ?", step).Exec(ctx)
+			if err != nil {
+				return fmt.Errorf("models: record TOTP step of user %d: %w", userID, err)
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return ErrTOTPCode
+			}
+			return nil
+		}
+		res, err := tx.NewUpdate().Model((*RecoveryCode)(nil)).Set("used_at = ?", Now()).
+			Where("user_id = ?", userID).Where("code_hash = ?", HashToken(normalizeRecoveryCode(code))).
+			Where("used_at IS NULL").Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("models: use recovery code of user %d: %w", userID, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrTOTPCode
+		}
+		return nil
+	})
+}
+
+// UnusedRecoveryCodes counts a user's recovery codes still available.
+func UnusedRecoveryCodes(ctx context.Context, db bun.IDB, userID int64) (int, error) {
+	n, err := db.NewSelect().Model((*RecoveryCode)(nil)).Where("user_id = ?", userID).Where("used_at IS NULL").Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("models: count recovery codes of user %d: %w", userID, err)
+	}
+	return n, nil
+}
+
+// matchTOTP checks a six-digit code against the secret at the current step
+// and one step either side, and returns the step it matched; steps up to
+// after are refused, so a code seen once cannot be replayed.
+func matchTOTP(secret, code string, after int64) (int64, bool) {
+	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
+	if len(code) != 6 {
+		return 0, false
+	}
+	now := time.Now()
+	for _, d := range []int64{0, -1, 1} {
+		step := now.Unix()/totpStep + d
+		if step <= after {
+			continue
+		}
+		want, err := totp.GenerateCodeCustom(secret, time.Unix(step*totpStep, 0), totp.ValidateOpts{
+			Period: totpStep, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			return step, true
+		}
+	}
+	return 0, false
+}
+
+// newRecoveryCodes replaces a user's recovery codes and returns them.
+func newRecoveryCodes(ctx context.Context, tx bun.Tx, userID int64) ([]string, error) {
+	if _, err := tx.NewDelete().Model((*RecoveryCode)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("models: delete recovery codes of user %d: %w", userID, err)
+	}
+	now := Now()
+	codes := make([]string, RecoveryCodeCount)
+	rows := make([]RecoveryCode, RecoveryCodeCount)
+	for i := range codes {
+		b := make([]byte, 10)
+		if _, err := rand.Read(b); err != nil {
+			return nil, fmt.Errorf("models: random recovery code: %w", err)
+		}
+		raw := strings.ToLower(base32.StdEncoding.EncodeToString(b)) // 16 characters
+		codes[i] = raw[:8] + "-" + raw[8:]
+		rows[i] = RecoveryCode{UserID: userID, CodeHash: HashToken(normalizeRecoveryCode(codes[i])), CreatedAt: now}
+	}
+	if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("models: store recovery codes of user %d: %w", userID, err)
+	}
+	return codes, nil
+}
+
+// normalizeRecoveryCode forgives case, spaces and dashes.
+func normalizeRecoveryCode(code string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == ' ' {
+			return -1
+		}
+		return r
+	}, strings.ToLower(strings.TrimSpace(code)))
+}
