@@ -316,10 +316,17 @@ func (p *person) signIn(email, password, home, homeSel string) {
 	p.at(home, homeSel)
 }
 
-// signOut uses the button in the top bar.
+// signOut uses the button in the top bar, or in the menu on a phone.
 func (p *person) signOut() {
 	p.t.Helper()
-	p.click("form[action='/signout'] button")
+	var wide bool
+	p.eval(`document.querySelector(".topbar-user").getClientRects().length > 0`, &wide)
+	if wide {
+		p.click(".topbar-user form[action='/signout'] button")
+	} else {
+		p.click(".nav-menu > summary")
+		p.click(".nav-menu-panel form[action='/signout'] button")
+	}
 	p.at("/signin", "form[action='/signin']")
 }
 

@@ -10,8 +10,10 @@ import (
 	"github.com/portal-msp/portal/models"
 )
 
-// TestPhoneWidth checks the client's everyday pages on a 390×844 phone: no
-// page scrolls sideways, and every form field has a label.
+// TestPhoneWidth checks the client's everyday pages and the staff queue on a
+// 390×844 phone: no page scrolls sideways, every form field has a label, and
+// what matters is on the screen — the menu with its unread count, and both
+// SLA timers of every request in a list.
 func TestPhoneWidth(t *testing.T) {
 	t.Parallel()
 	p, b := start(t)
@@ -44,16 +46,63 @@ func TestPhoneWidth(t *testing.T) {
 	for _, page := range []struct{ path, sel string }{
 		{"/", "#stat-open"},
 		{"/requests", "#request-list tr[data-request='ACME-1']"},
+		{"/messages", "#threads tr[data-request='ACME-1']"},
 		{"/requests/1", "#reply-form"},
 	} {
 		carol.open(page.path, page.sel)
-		var problems []string
-		carol.eval(phoneProblemsJS, &problems)
-		if len(problems) > 0 {
-			t.Errorf("%s at 390 px wide:\n  %s", page.path, strings.Join(problems, "\n  "))
+		// The unread count rides on the menu button (Carol has not read
+		// the admin's reply yet, except on the request page itself).
+		if page.path != "/requests/1" {
+			carol.waitText("#menu-badge", "1")
 		}
+		checkPhone(t, carol, page.path)
+	}
+	// The menu opens without JavaScript's help and shows every page.
+	carol.open("/", "#stat-open")
+	carol.click(".nav-menu > summary")
+	carol.click(".nav-menu-panel a[href='/account']")
+	carol.at("/account", "#profile-form")
+	carol.signOut()
+
+	staff := b.newPerson("Ada (phone)")
+	staff.run("use a phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(3)))
+	staff.signIn(adminEmail, password, "/console", "#queue-list tr[data-request='ACME-1']")
+	checkPhone(t, staff, "/console")
+	staff.open("/console/requests/1", "#reply-form")
+	checkPhone(t, staff, "/console/requests/1")
+}
+
+// checkPhone fails the test if the page has phone problems (phoneProblemsJS)
+// or anything that matters is off the screen (onScreenJS).
+func checkPhone(t *testing.T, p *person, path string) {
+	t.Helper()
+	var problems, hidden []string
+	p.eval(phoneProblemsJS, &problems)
+	p.eval(onScreenJS, &hidden)
+	if problems = append(problems, hidden...); len(problems) > 0 {
+		t.Errorf("%s at 390 px wide:\n  %s", path, strings.Join(problems, "\n  "))
 	}
 }
+
+// onScreenJS lists what matters that a person cannot see without scrolling
+// sideways: the menu button and its unread badge, and every SLA timer,
+// status and urgency badge.
+const onScreenJS = `(() => {
+	const width = document.documentElement.clientWidth;
+	const out = [];
+	const must = ".nav-menu > summary, .sla, main .badge";
+	for (const el of document.querySelectorAll(must)) {
+		const r = el.getBoundingClientRect();
+		if (!r.width || !r.height) { out.push("not shown: " + el.outerHTML.slice(0, 120)); continue; }
+		if (r.left < 0 || r.right > width + 1) out.push("off the screen (" + Math.round(r.left) + "–" + Math.round(r.right) + " px): " + el.outerHTML.slice(0, 120));
+	}
+	const badge = document.getElementById("menu-badge");
+	if (badge && badge.textContent.trim()) {
+		const r = badge.getBoundingClientRect();
+		if (!r.width || r.right > width + 1) out.push("the unread badge is not on the screen");
+	}
+	return out;
+})()`
 
 // phoneProblemsJS lists what makes the current page hard to use on a phone:
 // content wider than the screen (naming the elements that stick out) and

@@ -125,7 +125,7 @@ func TestHoursPage(t *testing.T) {
 		for sel, want := range map[string]string{
 			"h1": "Hours", "#hours-period": wantPeriod,
 			"#hours-purchased": "15 h", "#hours-used": "3.5 h", "#hours-remaining": "11.5 h",
-			"#hours-total td.hours": "3.5 h", `nav a[aria-current="page"]`: "Hours",
+			"#hours-total td.hours": "3.5 h", `nav.nav-wide a[aria-current="page"]`: "Hours",
 		} {
 			if got := text(t, body, sel); got != want {
 				t.Errorf("%s = %q, want %q", sel, got, want)

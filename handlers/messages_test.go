@@ -133,7 +133,7 @@ func TestUnreadCountsArePerUser(t *testing.T) {
 		if m := contains(body, internalNote, foreignTitle, foreignMessage, "GLOBEX"); m != "" {
 			t.Errorf("Messages page shows %q", m)
 		}
-		if doc(t, body).Find(`nav a[href="/messages"][aria-current="page"]`).Length() != 1 {
+		if doc(t, body).Find(`nav.nav-wide a[href="/messages"][aria-current="page"]`).Length() != 1 {
 			t.Errorf("Messages is not the current navigation entry")
 		}
 

@@ -57,7 +57,7 @@ func TestReportsShowOwnSummariesAndActivity(t *testing.T) {
 			t.Fatalf("GET /reports: %d\n%s", resp.StatusCode, body)
 		}
 		d := doc(t, body)
-		if d.Find(`nav a[href="/reports"][aria-current="page"]`).Length() != 1 {
+		if d.Find(`nav.nav-wide a[href="/reports"][aria-current="page"]`).Length() != 1 {
 			t.Error("Reports is not the current navigation entry")
 		}
 

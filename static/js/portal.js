@@ -50,6 +50,10 @@
   document.addEventListener('htmx:oobBeforeSwap', function (e) {
     var frag = e.detail && e.detail.fragment;
     var first = frag && frag.firstElementChild;
+    // An out-of-band replacement of an element by its new self (e.g. the
+    // menu's unread badge) always applies.
+    var target = e.detail && e.detail.target;
+    if (target && first && target.id === first.id) return;
     if (first && first.id && document.getElementById(first.id)) e.detail.shouldSwap = false;
   });
   // When a stream opens again after a drop, events may have been missed:
@@ -59,6 +63,19 @@
     if (!opened || !htmx) return;
     if (opened.has(e.target)) htmx.trigger(document.body, 'portal:resync');
     opened.add(e.target);
+  });
+
+  // A page kept in the back/forward cache would keep its event stream
+  // open: six such pages use up the browser's connections to this host
+  // and the next page never loads. The stream is closed when the page is
+  // put away, and a page brought back is loaded afresh (it missed events).
+  window.addEventListener('pagehide', function (e) {
+    if (!e.persisted || !htmx) return;
+    var live = document.querySelectorAll('[sse-connect]');
+    for (var i = 0; i < live.length; i++) htmx.trigger(live[i], 'htmx:beforeCleanupElement');
+  });
+  window.addEventListener('pageshow', function (e) {
+    if (e.persisted && document.querySelector('[sse-connect]')) location.reload();
   });
 
   // --- SLA countdowns -------------------------------------------------------

@@ -1,0 +1,151 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/portal-msp/portal/models"
+)
+
+// demoPassword is the demo users' password (models/demo.go).
+const demoPassword = "demo-portal-2026"
+
+// mainPage is one main page of the portal or the console, as its person sees
+// it: name is the screenshot's file name, sel what shows once it has loaded.
+type mainPage struct{ name, path, sel string }
+
+// demoSite is the portal filled with the demo data, with a person of each
+// kind and the main pages each of them uses.
+type demoSite struct {
+	p                        *portal
+	clientEmail, agentEmail  string
+	adminEmail               string
+	visitor, client, staff   []mainPage
+	openNumber, consoleReqID int64
+	clientID                 int64
+	joinToken                string
+}
+
+func startDemo(t *testing.T) (*demoSite, *browser) {
+	t.Helper()
+	p, b := start(t)
+	ctx := context.Background()
+	creds, err := models.LoadDemo(ctx, p.db, models.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &demoSite{p: p}
+	for _, c := range creds {
+		switch {
+		case c.Role == models.RoleAdmin:
+			d.adminEmail = c.Email
+		case c.Role == models.RoleAgent:
+			d.agentEmail = c.Email
+		case d.clientEmail == "" && strings.HasPrefix(c.Role, "client"):
+			d.clientEmail = c.Email
+		}
+	}
+	var u models.User
+	if err := p.db.NewSelect().Model(&u).Where("email = ?", d.clientEmail).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d.clientID = *u.ClientID
+	// The client's open request with the nearest deadline: both timers run.
+	var r models.Request
+	if err := p.db.NewSelect().Model(&r).Where("client_id = ? AND completed_at IS NULL AND status <> 'waiting'", d.clientID).
+		OrderExpr("response_due_at IS NULL, id").Limit(1).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d.openNumber, d.consoleReqID = int64(r.Number), r.ID
+	var entry models.TimeEntry
+	if err := p.db.NewSelect().Model(&entry).Order("id").Limit(1).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, d.joinToken, err = models.CreatePortalLink(ctx, p.db, d.clientID, nil, "Screenshots", 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.visitor = []mainPage{
+		{"signin", "/signin", "form[action='/signin']"},
+		{"forgot", "/forgot", "form[action='/forgot']"},
+		{"join", "/join/" + d.joinToken, "#join-form"},
+		{"not-found", "/no-such-page", "main"},
+	}
+	d.client = []mainPage{
+		{"portal-dashboard", "/", "#stat-open"},
+		{"portal-request-new", "/requests/new", "#request-form"},
+		{"portal-requests-open", "/requests", "#request-list"},
+		{"portal-requests-closed", "/requests/closed", "#request-list"},
+		{"portal-request", fmt.Sprintf("/requests/%d", d.openNumber), "#reply-form"},
+		{"portal-messages", "/messages", "#threads"},
+		{"portal-hours", "/hours", "#hours"},
+		{"portal-reports", "/reports", "main h1"},
+		{"portal-account", "/account", "#profile-form"},
+	}
+	d.staff = []mainPage{
+		{"console-queue", "/console", "#queue-list"},
+		{"console-staff", "/console/staff", "main h1"},
+		{"console-request", fmt.Sprintf("/console/requests/%d", r.ID), "#reply-form"},
+		{"console-time-entry", fmt.Sprintf("/console/requests/%d/time/%d", entry.RequestID, entry.ID), "#time-form"},
+		{"console-clients", "/console/clients", "main h1"},
+		{"console-client", fmt.Sprintf("/console/clients/%d", d.clientID), "main h1"},
+		{"console-client-edit", fmt.Sprintf("/console/clients/%d/edit", d.clientID), "#client-form"},
+		{"console-settings", "/console/settings", "#settings-form"},
+		{"console-categories", "/console/categories", "main h1"},
+		{"console-sla-policies", "/console/sla-policies", "main h1"},
+		{"console-sla-policy", "/console/sla-policies/1", "#policy-form"},
+		{"console-account", "/console/account", "#profile-form"},
+	}
+	return d, b
+}
+
+// TestScreenshots saves a screenshot of every main page at desktop and phone
+// width into $PORTAL_SCREENSHOTS (task screenshots); without it, it is skipped.
+// $PORTAL_SCREENSHOTS_ONLY limits it to pages whose name contains it.
+func TestScreenshots(t *testing.T) {
+	dir := os.Getenv("PORTAL_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("PORTAL_SCREENSHOTS is not set")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d, b := startDemo(t)
+	for _, s := range screens {
+		for _, who := range []struct {
+			email string
+			pages []mainPage
+		}{{"", d.visitor}, {d.clientEmail, d.client}, {d.adminEmail, d.staff}} {
+			p := b.newPerson("screenshots " + s.name)
+			p.use(s)
+			if who.email != "" {
+				p.signIn(who.email, demoPassword, who.pages[0].path, who.pages[0].sel)
+			}
+			for _, pg := range who.pages {
+				if only := os.Getenv("PORTAL_SCREENSHOTS_ONLY"); only != "" && !strings.Contains(pg.name, only) {
+					continue
+				}
+				p.open(pg.path, pg.sel)
+				p.settle()
+				var png []byte
+				p.run("screenshot "+pg.path, chromedp.FullScreenshot(&png, 100))
+				name := filepath.Join(dir, fmt.Sprintf("%s-%s.png", pg.name, s.name))
+				if err := os.WriteFile(name, png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+}
+
+// settle waits until the page has loaded and htmx has nothing under way.
+func (p *person) settle() {
+	p.t.Helper()
+	p.waitFor("a settled page", `() => document.readyState === "complete" && !document.querySelector(".htmx-request, .htmx-settling, .htmx-swapping")`)
+}
