@@ -118,9 +118,15 @@ func TestAdminsCanRequireTwoFactorForStaff(t *testing.T) {
 				t.Errorf("%s without two-factor landed on %s", page, resp.Request.URL.Path)
 			}
 		}
-		enableTOTP(t, alan, "/console/account")
+		secret, _ := enableTOTP(t, alan, "/console/account")
 		if resp, _ := alan.get("/console/clients"); resp.Request.URL.Path != "/console/clients" {
 			t.Errorf("with two-factor on, /console/clients landed on %s", resp.Request.URL.Path)
+		}
+		// While it is required, staff cannot turn it off.
+		next, _ := totp.GenerateCode(secret, time.Now().Add(30*time.Second))
+		if resp, body := alan.submit("/console/account", "/account/totp/disable", url.Values{"disable_code": {next}}); resp.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(text(t, body, ".field-error"), "requires") {
+			t.Errorf("turning off while required: %d %q", resp.StatusCode, text(t, body, ".field-error"))
 		}
 		// Client users are not concerned.
 		carol := a.other()
@@ -128,5 +134,28 @@ func TestAdminsCanRequireTwoFactorForStaff(t *testing.T) {
 		if resp, _ := carol.get("/requests"); resp.Request.URL.Path != "/requests" {
 			t.Errorf("client user sent to %s", resp.Request.URL.Path)
 		}
+	})
+}
+
+func TestTwoFactorCanBeTurnedOffWithACode(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		s := seedWorkspace(t, db)
+		a := newAuthApp(t, db, nil)
+		carol := a.other()
+		carol.signIn(s.clientUser.Email, testPassword)
+		secret, _ := enableTOTP(t, carol, "/account")
+		resp, body := carol.submit("/account", "/account/totp/disable", url.Values{"disable_code": {"999999"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || text(t, body, "#disable_code ~ .field-error") == "" {
+			t.Fatalf("wrong code to turn off: %d", resp.StatusCode)
+		}
+		next, _ := totp.GenerateCode(secret, time.Now().Add(30*time.Second))
+		if resp, _ := carol.submit("/account", "/account/totp/disable", url.Values{"disable_code": {next}}); resp.StatusCode != http.StatusOK ||
+			resp.Request.URL.Path != "/account" {
+			t.Fatalf("turn off: %d at %s", resp.StatusCode, resp.Request.URL.Path)
+		}
+		if n := countRows(t, db, "recovery_codes", "user_id = ?", s.clientUser.ID); n != 0 {
+			t.Errorf("%d recovery codes left after turning off", n)
+		}
+		a.other().signIn(s.clientUser.Email, testPassword)
 	})
 }
