@@ -2,28 +2,70 @@ package handlers
 
 import (
 	"fmt"
+	"html/template"
 	"strings"
 	"time"
 
 	"github.com/portal-msp/portal/models"
 )
 
-// formatMinutes shows a duration of work as hours, e.g. 90 → "1.5 h".
-func formatMinutes(minutes int) string {
-	h := float64(minutes) / 60
-	s := fmt.Sprintf("%.2f", h)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	return s + " h"
+// formatMinutes shows a duration of work as hours, e.g. 90 → "1.5 h",
+// 20 → "0.33 h": the one format of hours everywhere (models.HoursText).
+func formatMinutes(minutes int) string { return models.HoursText(minutes) }
+
+// formatRemaining states what is left of an hour bank, or the overage the
+// one way every page says it: "Over by 5.25 h".
+func formatRemaining(minutes int) string {
+	if minutes < 0 {
+		return "Over by " + models.HoursText(-minutes)
+	}
+	return models.HoursText(minutes)
 }
 
-func formatDateTime(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
+// zonedFuncs are the template functions that show an instant in the
+// viewer's zone (templates.Set.In), always naming the zone.
+func zonedFuncs(loc *time.Location) template.FuncMap {
+	return template.FuncMap{
+		"datetime": func(t time.Time) string { return formatDateTime(t, loc) },
+		"date":     func(t time.Time) string { return formatDate(t, loc) },
+		"ago":      func(t time.Time) string { return formatAgo(t, loc) },
+		"zoneName": func() string { return zoneLabel(loc) },
+	}
+}
 
-func formatDate(t time.Time) string { return t.Format("2 Jan 2006") }
+// formatDateTime is an instant in loc with the zone named: "28 Nov 2026 14:05 CET".
+func formatDateTime(t time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	return t.Format("2 Jan 2006 15:04") + " " + zoneAbbrev(t, loc)
+}
+
+// formatDate is the day an instant falls on in loc.
+func formatDate(t time.Time, loc *time.Location) string { return t.In(loc).Format("2 Jan 2006") }
+
+// zoneAbbrev names the zone at t: its abbreviation (CET, EST) or, for zones
+// that have none ("+03"), UTC+03 with the IANA name.
+func zoneAbbrev(t time.Time, loc *time.Location) string {
+	abbr, _ := t.In(loc).Zone()
+	if strings.IndexFunc(abbr, func(r rune) bool { return r >= 'A' && r <= 'Z' }) >= 0 {
+		return abbr
+	}
+	return "UTC" + abbr + " (" + zoneLabel(loc) + ")"
+}
+
+// zoneLabel is a zone's IANA name for people: "America/New_York" → "New York".
+func zoneLabel(loc *time.Location) string {
+	name := loc.String()
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		name = name[i+1:]
+	}
+	return strings.ReplaceAll(name, "_", " ")
+}
 
 func formatRFC3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// formatAgo says how long ago t was in words, for activity lists.
-func formatAgo(t time.Time) string {
+// formatAgo says how long ago t was in words, for activity lists; after a
+// month, the date in loc.
+func formatAgo(t time.Time, loc *time.Location) string {
 	d := time.Since(t)
 	switch {
 	case d < time.Minute:
@@ -35,7 +77,7 @@ func formatAgo(t time.Time) string {
 	case d < 30*24*time.Hour:
 		return plural(int(d/(24*time.Hour)), "day") + " ago"
 	}
-	return formatDate(t)
+	return formatDate(t, loc)
 }
 
 func plural(n int, unit string) string {
@@ -50,6 +92,20 @@ func titleCase(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// eventLink is the page an activity item is about: its request (in the
+// portal or, for staff, the console) or the monthly summaries; "" if none.
+func eventLink(e models.ActivityEvent, staff bool) string {
+	switch {
+	case e.Kind == models.EventSummaryBuilt && !staff:
+		return "/reports#summaries"
+	case e.Request == nil:
+		return ""
+	case staff:
+		return fmt.Sprintf("/console/requests/%d", e.Request.ID)
+	}
+	return fmt.Sprintf("/requests/%d", e.Request.Number)
 }
 
 // eventText is the sentence an activity list shows for an event.
@@ -74,7 +130,7 @@ func eventText(e models.ActivityEvent) string {
 	case models.EventInternalNote:
 		return actor + " added an internal note to " + subject
 	case models.EventTimeLogged:
-		return actor + " logged " + e.Detail + " on " + subject
+		return actor + " logged " + models.NormalizeHoursText(e.Detail) + " on " + subject
 	case models.EventSummaryBuilt:
 		return "Monthly summary for " + e.Detail + " is ready"
 	}

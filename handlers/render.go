@@ -63,13 +63,24 @@ func (s *Server) renderBlock(c echo.Context, status int, page templates.Page, bl
 		name = block
 	}
 	var buf bytes.Buffer
-	if err := s.views.Execute(&buf, page, name, v); err != nil {
+	if err := s.viewsFor(c).Execute(&buf, page, name, v); err != nil {
 		return err
 	}
 	h := c.Response().Header()
 	h.Add("Vary", "HX-Request")
 	h.Set("Cache-Control", "no-store")
 	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// viewsFor is the templates showing times in the zone of the person asking
+// (models.ViewerLocation): a client user's client's zone, a staff member's
+// own. A failure to read the zone is logged and the page shown in UTC.
+func (s *Server) viewsFor(c echo.Context) *templates.Set {
+	loc, err := models.ViewerLocation(c.Request().Context(), s.db, currentUser(c))
+	if err != nil {
+		s.log.Warn("viewer time zone", "error", err)
+	}
+	return s.views.In(loc)
 }
 
 // fillChrome adds what the layouts need to a handler's view.

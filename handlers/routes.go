@@ -74,6 +74,8 @@ func (s *Server) routes(e *echo.Echo) {
 	console := e.Group("/console", append(app[:len(app):len(app)], s.requireStaff)...)
 	console.GET("", s.queue)
 	console.GET("/account", s.account)
+	console.GET("/account/timezone", s.staffTimezoneForm)
+	console.POST("/account/timezone", s.staffTimezoneSubmit)
 	console.GET("/clients", s.clientList)
 	console.GET("/clients/new", s.clientNew)
 	console.POST("/clients", s.clientCreate)

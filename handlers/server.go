@@ -64,7 +64,7 @@ func New(cfg config.Config, db *bun.DB, log *slog.Logger, opts ...Option) (*App,
 	for _, opt := range opts {
 		opt(s)
 	}
-	s.views, err = templates.Parse(s.funcs())
+	s.views, err = templates.Parse(s.funcs(), zonedFuncs)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: %w", err)
 	}
@@ -86,12 +86,11 @@ func (s *Server) funcs() template.FuncMap {
 		"asset":           s.assets.URL,
 		"statusLabel":     models.StatusLabel,
 		"hours":           formatMinutes,
-		"datetime":        formatDateTime,
-		"date":            formatDate,
+		"remaining":       formatRemaining,
 		"rfc3339":         formatRFC3339,
-		"ago":             formatAgo,
 		"title":           titleCase,
 		"eventText":       eventText,
+		"eventLink":       eventLink,
 		"signupLabel":     signupLabel,
 		"providerButtons": s.providerButtons,
 		"providerLabel":   providerLabel,

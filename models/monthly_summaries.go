@@ -160,24 +160,35 @@ func HasMonth(set map[string]bool, month time.Time) bool { return set[monthKey(m
 
 // slaFigures counts a client's SLA targets decided in [start, end) and how
 // many of them were met: a response target is decided at the first staff
-// reply, a resolution target at completion.
+// reply, a resolution target at completion. A target already past due on a
+// request still open counts too, as breached: the figure must not say 100 %
+// beside an overdue request. It counts in the period it is looked at (the
+// current month, or the month a summary covers), until it is decided.
 func slaFigures(ctx context.Context, db bun.IDB, clientID int64, start, end time.Time) (met, decided int, err error) {
 	start, end = start.UTC(), end.UTC()
+	cutoff := end
+	if now := Now(); now.Before(cutoff) {
+		cutoff = now
+	}
 	var sla struct {
 		RespDecided int `bun:"resp_decided"`
 		RespMet     int `bun:"resp_met"`
 		ResDecided  int `bun:"res_decided"`
 		ResMet      int `bun:"res_met"`
+		RespOverdue int `bun:"resp_overdue"`
+		ResOverdue  int `bun:"res_overdue"`
 	}
 	if err := db.NewSelect().Model((*Request)(nil)).
 		ColumnExpr("count(CASE WHEN first_response_at >= ? AND first_response_at < ? THEN 1 END) AS resp_decided", start, end).
 		ColumnExpr("count(CASE WHEN first_response_at >= ? AND first_response_at < ? AND response_used_secs <= response_target_secs THEN 1 END) AS resp_met", start, end).
 		ColumnExpr("count(CASE WHEN completed_at >= ? AND completed_at < ? THEN 1 END) AS res_decided", start, end).
 		ColumnExpr("count(CASE WHEN completed_at >= ? AND completed_at < ? AND resolution_used_secs <= resolution_target_secs THEN 1 END) AS res_met", start, end).
+		ColumnExpr("count(CASE WHEN (first_response_at IS NULL OR first_response_at >= ?) AND completed_at IS NULL AND created_at < ? AND response_target_secs > 0 AND (response_used_secs > response_target_secs OR response_due_at < ?) THEN 1 END) AS resp_overdue", end, cutoff, cutoff).
+		ColumnExpr("count(CASE WHEN completed_at IS NULL AND created_at < ? AND resolution_target_secs > 0 AND (resolution_used_secs > resolution_target_secs OR resolution_due_at < ?) THEN 1 END) AS res_overdue", cutoff, cutoff).
 		Where("client_id = ?", clientID).Scan(ctx, &sla); err != nil {
 		return 0, 0, fmt.Errorf("models: SLA figures of client %d: %w", clientID, err)
 	}
-	return sla.RespMet + sla.ResMet, sla.RespDecided + sla.ResDecided, nil
+	return sla.RespMet + sla.ResMet, sla.RespDecided + sla.ResDecided + sla.RespOverdue + sla.ResOverdue, nil
 }
 
 // UnmailedSummaries lists the summaries of months from since on that have

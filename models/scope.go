@@ -39,7 +39,7 @@ type DashboardStats struct {
 	Open       int
 	Closed     int
 	SLAMet     int // targets met this month
-	SLADecided int // targets met or breached this month
+	SLADecided int // targets met or breached this month, and past due on open requests
 	Bank       HourBank
 	HasBank    bool
 }

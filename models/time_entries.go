@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -55,8 +56,33 @@ func ParseWorkDuration(s string) (minutes int, ok bool) {
 
 // HoursText shows minutes as hours for event details, e.g. 90 → "1.5 h".
 func HoursText(minutes int) string {
-	return strconv.FormatFloat(float64(minutes)/60, 'f', -1, 64) + " h"
+	return hoursNumber(float64(minutes)/60) + " h"
 }
+
+// hoursNumber is hours with at most two decimals, trailing zeros dropped:
+// 0.33, 1.5, 2. Every page, e-mail and activity item shows hours this way.
+func hoursNumber(h float64) string {
+	s := strconv.FormatFloat(h, 'f', 2, 64)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	if s == "-0" {
+		s = "0"
+	}
+	return s
+}
+
+// NormalizeHoursText rewrites the hours in a text stored by an older version
+// (e.g. "0.3333333333333333 h") in the one format of HoursText.
+func NormalizeHoursText(s string) string {
+	return hoursInText.ReplaceAllStringFunc(s, func(m string) string {
+		h, err := strconv.ParseFloat(strings.TrimSuffix(m, " h"), 64)
+		if err != nil {
+			return m
+		}
+		return hoursNumber(h) + " h"
+	})
+}
+
+var hoursInText = regexp.MustCompile(`-?\d+(\.\d+)? h\b`)
 
 // ErrNotAuthor is returned when someone other than an entry's author or an
 // admin tries to change it.

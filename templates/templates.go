@@ -11,6 +11,8 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
+	"time"
 )
 
 //go:embed layouts/*.html pages/*/*.html partials/*.html
@@ -19,9 +21,17 @@ var files embed.FS
 // Page names a page template by its path under pages/, without ".html".
 type Page string
 
-// Set is every page parsed with its layout and the shared partials.
+// Set is every page parsed with its layout and the shared partials, with
+// times shown in one zone.
 type Set struct {
 	pages map[Page]*template.Template
+
+	// parsed is never executed, so it can be cloned for another zone; zoned
+	// gives the functions that show times in a zone. zones caches one Set
+	// per zone (shared by every Set of the family).
+	parsed map[Page]*template.Template
+	zoned  func(*time.Location) template.FuncMap
+	zones  *sync.Map // zone name → *Set
 }
 
 // layoutFor picks the layout of a page from its area (its folder).
@@ -34,26 +44,58 @@ func layoutFor(p Page) string {
 	}
 }
 
-// Parse parses every page once; funcs are available to all templates.
-func Parse(funcs template.FuncMap) (*Set, error) {
-	set := &Set{pages: map[Page]*template.Template{}}
+// Parse parses every page once; funcs are available to all templates, with
+// zoned(time.UTC) on top. In gives the same pages with zoned(loc).
+func Parse(funcs template.FuncMap, zoned func(*time.Location) template.FuncMap) (*Set, error) {
+	all := template.FuncMap{}
+	for k, v := range funcs {
+		all[k] = v
+	}
+	for k, v := range zoned(time.UTC) {
+		all[k] = v
+	}
+	parsed := &Set{pages: map[Page]*template.Template{}}
 	err := fs.WalkDir(files, "pages", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || path.Ext(p) != ".html" {
 			return err
 		}
 		page := Page(strings.TrimSuffix(strings.TrimPrefix(p, "pages/"), ".html"))
-		t, err := template.New(path.Base(p)).Funcs(funcs).ParseFS(files,
+		t, err := template.New(path.Base(p)).Funcs(all).ParseFS(files,
 			"layouts/base.html", "layouts/"+layoutFor(page)+".html", "partials/*.html", p)
 		if err != nil {
 			return fmt.Errorf("templates: parse %s: %w", p, err)
 		}
-		set.pages[page] = t
+		parsed.pages[page] = t
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return set, nil
+	family := &Set{parsed: parsed.pages, zoned: zoned, zones: &sync.Map{}}
+	return family.In(time.UTC), nil
+}
+
+// In returns the pages with times shown in loc. Each zone's set is cloned
+// from the parsed templates once and kept: html/template escapes a clone on
+// its first use, which is not work to repeat on every request.
+func (s *Set) In(loc *time.Location) *Set {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if z, ok := s.zones.Load(loc.String()); ok {
+		return z.(*Set)
+	}
+	z := &Set{pages: make(map[Page]*template.Template, len(s.parsed)), parsed: s.parsed, zoned: s.zoned, zones: s.zones}
+	funcs := s.zoned(loc)
+	for page, t := range s.parsed {
+		c, err := t.Clone()
+		if err != nil { // only after an execution, and parsed is never executed
+			panic(fmt.Sprintf("templates: clone %s: %v", page, err))
+		}
+		z.pages[page] = c.Funcs(funcs)
+	}
+	actual, _ := s.zones.LoadOrStore(loc.String(), z)
+	return actual.(*Set)
 }
 
 // Execute renders block ("base" for the full page, "content" or a named

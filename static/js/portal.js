@@ -104,7 +104,7 @@
       var out = el.querySelector('.sla-text') || el;
       var text;
       if (el.hasAttribute('data-paused')) {
-        text = 'paused';
+        continue; // the server's text says why
       } else {
         var due = parseDeadline(el.getAttribute('data-deadline'));
         if (isNaN(due)) continue; // keep the server's text

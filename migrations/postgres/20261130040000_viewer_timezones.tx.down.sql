@@ -1,0 +1,2 @@
+ALTER TABLE workspace DROP COLUMN timezone;
+ALTER TABLE users DROP COLUMN timezone;

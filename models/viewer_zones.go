@@ -1,0 +1,95 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// ValidTimezone reports whether name is an IANA zone this server knows
+// ("Local" and "" are not zones a person chose).
+func ValidTimezone(name string) bool {
+	if name == "" || strings.EqualFold(name, "local") {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
+}
+
+// ViewerLocation is the zone times are shown in to u: a client user sees
+// the client's zone, staff their own setting or, unset, the workspace's.
+// Unknown zone names fall back to UTC rather than failing a page.
+func ViewerLocation(ctx context.Context, db bun.IDB, u *User) (*time.Location, error) {
+	if u == nil {
+		return time.UTC, nil
+	}
+	if u.ClientID != nil {
+		var tz string
+		if err := db.NewSelect().Model((*Client)(nil)).Column("timezone").Where("id = ?", *u.ClientID).Scan(ctx, &tz); err != nil {
+			return time.UTC, fmt.Errorf("models: time zone of client %d: %w", *u.ClientID, err)
+		}
+		return loadLocation(tz), nil
+	}
+	tz, err := StaffTimezone(ctx, db, u.ID)
+	if err != nil {
+		return time.UTC, err
+	}
+	if tz == "" {
+		if tz, err = WorkspaceTimezone(ctx, db); err != nil {
+			return time.UTC, err
+		}
+	}
+	return loadLocation(tz), nil
+}
+
+// StaffTimezone is a staff user's own zone setting, "" for the workspace's.
+func StaffTimezone(ctx context.Context, db bun.IDB, userID int64) (string, error) {
+	var tz string
+	err := db.NewSelect().Model((*User)(nil)).Column("timezone").Where("id = ?", userID).Scan(ctx, &tz)
+	if err != nil {
+		return "", fmt.Errorf("models: time zone of user %d: %w", userID, notFound(err, "user"))
+	}
+	return tz, nil
+}
+
+// SetStaffTimezone stores a staff user's zone; "" means the workspace's.
+func SetStaffTimezone(ctx context.Context, db bun.IDB, userID int64, tz string) error {
+	if tz != "" && !ValidTimezone(tz) {
+		return fmt.Errorf("models: unknown time zone %q", tz)
+	}
+	_, err := db.NewUpdate().Model((*User)(nil)).Set("timezone = ?", tz).Set("updated_at = ?", Now()).
+		Where("id = ?", userID).Where("client_id IS NULL").Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("models: set time zone of user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// WorkspaceTimezone is the zone staff see times in unless they chose one.
+func WorkspaceTimezone(ctx context.Context, db bun.IDB) (string, error) {
+	var tz string
+	err := db.NewSelect().Model((*Workspace)(nil)).Column("timezone").Where("id = 1").Scan(ctx, &tz)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "UTC", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("models: workspace time zone: %w", err)
+	}
+	return tz, nil
+}
+
+// SetWorkspaceTimezone stores the workspace's zone.
+func SetWorkspaceTimezone(ctx context.Context, db bun.IDB, tz string) error {
+	if !ValidTimezone(tz) {
+		return fmt.Errorf("models: unknown time zone %q", tz)
+	}
+	if _, err := db.NewUpdate().Model((*Workspace)(nil)).Set("timezone = ?", tz).Where("id = 1").Exec(ctx); err != nil {
+		return fmt.Errorf("models: set workspace time zone: %w", err)
+	}
+	return nil
+}
