@@ -164,12 +164,12 @@
   });
 
   // --- Messenger composer ---------------------------------------------------
-  // Enter sends, Shift+Enter is a newline. A form with several submit buttons
-  // (e.g. "Reply" and "Internal note") is ambiguous: Enter only sends if one
-  // button is marked data-enter-submit, so a note is never sent by accident
-  // as a public reply.
+  // Enter is a new line, as in any text box; Ctrl+Enter (⌘+Enter on a Mac)
+  // sends. A form with several submit buttons (e.g. "Reply" and "Internal
+  // note") is ambiguous: the shortcut only sends if one button is marked
+  // data-enter-submit, so a note is never sent by accident as a reply.
   document.addEventListener('keydown', function (e) {
-    if (e.key !== 'Enter' || e.shiftKey || e.isComposing || e.keyCode === 229) return;
+    if (e.key !== 'Enter' || !(e.ctrlKey || e.metaKey) || e.isComposing || e.keyCode === 229) return;
     var ta = e.target;
     if (!ta || ta.tagName !== 'TEXTAREA') return;
     var form = ta.closest('form.composer');
