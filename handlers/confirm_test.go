@@ -32,7 +32,7 @@ func TestConfirmationPages(t *testing.T) {
 		page := "/console/clients/" + itoa(s.client.ID)
 
 		_, body := admin.get(page)
-		if doc(t, body).Find(`a[href="` + page + `/archive"]`).Length() != 1 {
+		if doc(t, body).Find(`a[href="`+page+`/archive"]`).Length() != 1 {
 			t.Fatalf("no link to archive the client on its page")
 		}
 		resp, body := admin.get(page + "/archive")
