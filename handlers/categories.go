@@ -36,6 +36,7 @@ func (s *Server) addCategory(c echo.Context) error {
 		case err != nil:
 			return err
 		default:
+			setFlash(c, "success", "Category “"+p.Name+"” added: new requests can choose it.")
 			return redirect(c, "/console/categories")
 		}
 	}

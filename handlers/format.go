@@ -13,6 +13,10 @@ import (
 // 20 → "0.33 h": the one format of hours everywhere (models.HoursText).
 func formatMinutes(minutes int) string { return models.HoursText(minutes) }
 
+// onePerLine shows a space-separated list (as settings store origins) one
+// item per line, as the form asks for them.
+func onePerLine(s string) string { return strings.Join(strings.Fields(s), "\n") }
+
 // formatRemaining states what is left of an hour bank, or the overage the
 // one way every page says it: "Over by 5.25 h".
 func formatRemaining(minutes int) string {

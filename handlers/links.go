@@ -91,3 +91,15 @@ func embedSnippet(url, clientName string) string {
 	title := strings.NewReplacer(`"`, "", "<", "", ">", "", "&", "and").Replace(clientName) + " portal"
 	return `<iframe src="` + url + `" title="` + title + `" width="100%" height="720" style="border:0" loading="lazy"></iframe>`
 }
+
+// linksRedirect answers a reload (GET) of the address a new link was shown
+// at without JavaScript: the link itself is gone for good, the list is on
+// the client's page.
+func (s *Server) linksRedirect(c echo.Context) error {
+	client, err := s.clientParam(c)
+	if err != nil {
+		return err
+	}
+	setFlash(c, "info", "A new link is shown only once. Generate another if it was not copied.")
+	return c.Redirect(http.StatusSeeOther, clientPath(client.ID)+"#links")
+}

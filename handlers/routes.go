@@ -90,6 +90,7 @@ func (s *Server) routes(e *echo.Echo) {
 	console.GET("/clients/:id/users/:user/disable", s.confirmClientUserDisable)
 	console.POST("/clients/:id/users/:user/disable", s.clientUserDisable)
 	console.POST("/clients/:id/users/:user/enable", s.clientUserEnable)
+	console.GET("/clients/:id/links", s.linksRedirect)
 	console.POST("/clients/:id/links", s.linkCreate)
 	console.GET("/clients/:id/links/:link/revoke", s.confirmLinkRevoke)
 	console.POST("/clients/:id/links/:link/revoke", s.linkRevoke)

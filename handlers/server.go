@@ -87,6 +87,7 @@ func (s *Server) funcs() template.FuncMap {
 		"statusLabel":     models.StatusLabel,
 		"hours":           formatMinutes,
 		"remaining":       formatRemaining,
+		"lines":           onePerLine,
 		"rfc3339":         formatRFC3339,
 		"title":           titleCase,
 		"eventText":       eventText,

@@ -4,6 +4,7 @@
 // Every feature also works (or degrades quietly) when htmx is absent.
 (function () {
   'use strict';
+  document.documentElement.classList.add('js');
 
   // --- htmx configuration ---------------------------------------------------
   var htmx = window.htmx;
