@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"html/template"
 	"net/mail"
 	"strconv"
 	"strings"
@@ -10,6 +11,33 @@ import (
 
 // FieldErrors maps a form field's name to the message shown beside it.
 type FieldErrors map[string]string
+
+// ErrorOf is a field's message with the id its field points at.
+type ErrorOf struct{ ID, Message string }
+
+// errorOf is the message of field in errs (template "error-of" shows it).
+func errorOf(errs FieldErrors, field string) ErrorOf {
+	return ErrorOf{ID: field + "-error", Message: errs[field]}
+}
+
+// invalidAttrs are the attributes of a form field: aria-describedby naming
+// its hint (if any) and, when it has an error, aria-invalid and the error's
+// id too, so a screen reader reads the message with the field.
+func invalidAttrs(errs FieldErrors, field, hint string) template.HTMLAttr {
+	ids := hint
+	invalid := errs[field] != ""
+	if invalid {
+		ids = strings.TrimSpace(ids + " " + field + "-error")
+	}
+	var b strings.Builder
+	if invalid {
+		b.WriteString(`aria-invalid="true" `)
+	}
+	if ids != "" {
+		b.WriteString(`aria-describedby="` + template.HTMLEscapeString(ids) + `"`)
+	}
+	return template.HTMLAttr(b.String()) // field names and ids come from templates, not from people
+}
 
 // Any reports whether validation failed.
 func (e FieldErrors) Any() bool { return len(e) > 0 }

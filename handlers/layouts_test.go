@@ -42,3 +42,32 @@ func TestFormsShowWhatWasSaved(t *testing.T) {
 		}
 	})
 }
+
+// TestFieldErrorsAreLinked: a field with an error says so to assistive
+// technology, and points at its message (and keeps pointing at its hint).
+func TestFieldErrorsAreLinked(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		s := seedWorkspace(t, db)
+		admin := newApp(t, db)
+		admin.signIn(s.admin.Email, testPassword)
+		resp, body := admin.submit("/console/clients/new", "/console/clients", url.Values{"name": {""}, "slug": {"Not A Slug"},
+			"timezone": {"Europe/Paris"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("bad client: %d", resp.StatusCode)
+		}
+		d := doc(t, body)
+		for field, hint := range map[string]string{"name": "", "slug": "slug-hint"} {
+			in := d.Find("#" + field)
+			if v, _ := in.Attr("aria-invalid"); v != "true" {
+				t.Errorf("#%s has no aria-invalid", field)
+			}
+			ids, _ := in.Attr("aria-describedby")
+			if !strings.Contains(ids, field+"-error") || (hint != "" && !strings.Contains(ids, hint)) {
+				t.Errorf("#%s aria-describedby=%q", field, ids)
+			}
+			if d.Find("#"+field+"-error").Text() == "" {
+				t.Errorf("no message #%s-error", field)
+			}
+		}
+	})
+}

@@ -88,6 +88,8 @@ func (s *Server) funcs() template.FuncMap {
 		"hours":           formatMinutes,
 		"remaining":       formatRemaining,
 		"lines":           onePerLine,
+		"invalid":         invalidAttrs,
+		"errorOf":         errorOf,
 		"rfc3339":         formatRFC3339,
 		"title":           titleCase,
 		"eventText":       eventText,
