@@ -3,7 +3,9 @@ package realtime_test
 import (
 	"fmt"
 	"net"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +50,14 @@ func TestIdleStreamCost(t *testing.T) {
 	f.waitConns(t, n)
 	time.Sleep(300 * time.Millisecond) // every stream has caught up and gone idle
 	g1, m1 := measure()
+	if path := os.Getenv("PORTAL_TEST_HEAP_PROFILE"); path != "" {
+		out, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pprof.WriteHeapProfile(out) //nolint:errcheck
+		out.Close()
+	}
 	perG := float64(g1-g0) / n
 	perB := float64(m1-m0) / n
 	t.Logf("idle stream: %.2f goroutines, %.1f KB (heap in use + stacks)", perG, perB/1024)
