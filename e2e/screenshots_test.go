@@ -123,7 +123,12 @@ func TestScreenshots(t *testing.T) {
 			pages []mainPage
 		}{{"", d.visitor}, {d.clientEmail, d.client}, {d.adminEmail, d.staff}} {
 			p := b.newPerson("screenshots " + s.name)
-			p.use(s)
+			// At 1 device pixel per CSS pixel, so that the files stay small.
+			opts := []chromedp.EmulateViewportOption{}
+			if s.phone {
+				opts = append(opts, chromedp.EmulateMobile)
+			}
+			p.run("use a "+s.name+" screen", chromedp.EmulateViewport(s.width, s.height, opts...))
 			if who.email != "" {
 				p.signIn(who.email, demoPassword, who.pages[0].path, who.pages[0].sel)
 			}
@@ -133,10 +138,16 @@ func TestScreenshots(t *testing.T) {
 				}
 				p.open(pg.path, pg.sel)
 				p.settle()
-				var png []byte
-				p.run("screenshot "+pg.path, chromedp.FullScreenshot(&png, 100))
-				name := filepath.Join(dir, fmt.Sprintf("%s-%s.png", pg.name, s.name))
-				if err := os.WriteFile(name, png, 0o644); err != nil {
+				// JPEG keeps the committed files small; PNG (PORTAL_SCREENSHOTS_PNG=1)
+				// for looking closely.
+				quality, ext := 85, "jpg"
+				if os.Getenv("PORTAL_SCREENSHOTS_PNG") == "1" {
+					quality, ext = 100, "png"
+				}
+				var img []byte
+				p.run("screenshot "+pg.path, chromedp.FullScreenshot(&img, quality))
+				name := filepath.Join(dir, fmt.Sprintf("%s-%s.%s", pg.name, s.name, ext))
+				if err := os.WriteFile(name, img, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -122,6 +122,40 @@
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', tickTimers);
   else tickTimers();
 
+  // --- Inside a frame on another site ---------------------------------------
+  // A browser that keeps this site's cookies from a frame on another site
+  // cannot keep anyone signed in there: the sign-in would fail silently. The
+  // probe cookie is set the way the session cookie is (SameSite=Lax); if it
+  // does not stick, the sign-in card says so and offers a new tab.
+  function frameNotice() {
+    if (window.self === window.top) return;
+    var card = document.querySelector('main.auth .auth-card');
+    if (!card || document.getElementById('frame-notice')) return;
+    var probe = 'portal_frame_probe=1';
+    document.cookie = probe + '; path=/; SameSite=Lax';
+    var works = document.cookie.indexOf(probe) >= 0;
+    document.cookie = probe + '; path=/; max-age=0; SameSite=Lax';
+    if (works) return;
+    var note = document.createElement('div');
+    note.id = 'frame-notice';
+    note.className = 'flash flash-info stack';
+    note.setAttribute('role', 'status');
+    var p = document.createElement('p');
+    p.textContent = 'Your browser does not let this portal keep you signed in inside another website.';
+    var a = document.createElement('a');
+    a.href = location.href;
+    a.target = '_blank';
+    a.rel = 'noopener';
+    a.className = 'btn btn-primary';
+    a.textContent = 'Open the portal in a new tab';
+    note.appendChild(p);
+    note.appendChild(a);
+    card.insertBefore(note, card.firstChild);
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', frameNotice);
+  else frameNotice();
+  document.addEventListener('htmx:afterSettle', frameNotice);
+
   // --- Copy buttons: <button data-copy-target="#id"> ------------------------
   function copyText(text, source) {
     if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
