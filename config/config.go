@@ -29,6 +29,7 @@ type Config struct {
 	SessionMax      time.Duration // PORTAL_SESSION_MAX
 	Demo            bool          // serve --demo
 	DebugAddr       string        // PORTAL_DEBUG_ADDR: pprof and runtime figures, off by default
+	CountStatements bool          // PORTAL_COUNT_STATEMENTS: X-Portal-Statements header per request
 
 	// Request limits and shutdown (limits.go).
 	MaxBodyBytes int64         // PORTAL_MAX_BODY_BYTES: largest request body of a form post

@@ -15,6 +15,9 @@ import (
 func (s *Server) routes(e *echo.Echo) {
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(middleware.RequestID())
+	if s.cfg.CountStatements {
+		e.Use(s.countStatements) // statements.go
+	}
 	e.Use(s.requestLog())
 	e.Use(middleware.Recover())
 	e.Use(s.limitRequests) // body size and read deadline, before anything reads the body

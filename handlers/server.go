@@ -64,6 +64,9 @@ func New(cfg config.Config, db *bun.DB, log *slog.Logger, opts ...Option) (*App,
 	for _, opt := range opts {
 		opt(s)
 	}
+	if s.cfg.CountStatements {
+		models.AddStatementCounter(db)
+	}
 	s.views, err = templates.Parse(s.funcs(), zonedFuncs)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: %w", err)

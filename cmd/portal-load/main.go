@@ -1,4 +1,15 @@
-// Command portal-load measures the realtime messenger under load. It signs
+// Command portal-load measures the portal under load.
+//
+// With -pages it measures page cost: it creates (or reuses) a data set of a
+// given size — clients, one large client with many requests, each with
+// messages and activity, and its signed-in users — then drives the
+// dashboard, the open list, a request page and the staff queue with N
+// concurrent users in turn, printing req/s, p50/p99 and statements per page:
+//
+//	DATABASE_URL=postgres://… portal-load -pages -requests 10000 -c 50 -duration 15s
+//	portal-load -pages -sqlite data/portal.db -clients 20 -requests 2000
+//
+// Without -pages it measures the realtime messenger. It signs
 // in real users (sessions created in the portal's own database), holds N
 // server-sent-event connections open against a running portal, posts staff
 // replies to one client's request and times how long each of that client's
@@ -15,6 +26,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"github.com/portal-msp/portal/models"
 )
@@ -48,11 +61,50 @@ func main() {
 	flag.DurationVar(&o.interval, "interval", 50*time.Millisecond, "pause between messages")
 	flag.IntVar(&o.openBatch, "open-batch", 200, "connections opened at a time")
 	flag.DurationVar(&o.hold, "hold", 0, "keep the idle connections open this long before messaging (to profile the server)")
+	var po pageOptions
+	var pages bool
+	var sqlitePath string
+	flag.BoolVar(&pages, "pages", false, "measure pages (dashboard, open list, request detail, staff queue) instead of the messenger")
+	flag.StringVar(&sqlitePath, "sqlite", "", "with -pages: the portal's SQLite file instead of DATABASE_URL")
+	flag.StringVar(&po.prefix, "prefix", "load", "with -pages: name stem of the data set (reused when it exists)")
+	flag.IntVar(&po.requests, "requests", 10000, "with -pages: requests of the largest client")
+	flag.IntVar(&po.users, "users", 50, "with -pages: signed-in users of the largest client")
+	flag.IntVar(&po.messages, "request-messages", 3, "with -pages: messages per request")
+	flag.IntVar(&po.concurrency, "c", 50, "with -pages: concurrent users")
+	flag.DurationVar(&po.duration, "duration", 10*time.Second, "with -pages: measuring time per page")
+	flag.DurationVar(&po.warmup, "warmup", 2*time.Second, "with -pages: unmeasured time per page first")
+	flag.StringVar(&po.only, "page", "", "with -pages: only the page whose name starts with this")
 	flag.Parse()
+	if pages {
+		po.clients = o.clients
+		if err := runPagesWith(context.Background(), o, po, sqlitePath); err != nil {
+			fmt.Fprintln(os.Stderr, "portal-load:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "portal-load:", err)
 		os.Exit(1)
 	}
+}
+
+func runPagesWith(ctx context.Context, o options, po pageOptions, sqlitePath string) error {
+	var db *bun.DB
+	var err error
+	switch {
+	case sqlitePath != "":
+		db, err = models.OpenSQLite(ctx, sqlitePath)
+	case o.dbURL != "":
+		db, err = models.OpenPostgres(ctx, o.dbURL)
+	default:
+		return fmt.Errorf("set -database-url (DATABASE_URL) or -sqlite to the portal's database")
+	}
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return runPages(ctx, db, o.url, po)
 }
 
 func run(ctx context.Context, o options) error {
