@@ -76,11 +76,22 @@ func TestRequestLifecycle(t *testing.T) {
 	staff.click("#time-form button[type=submit]")
 	staff.waitText("#hours-logged", "1.5 h")
 	staff.choose("#properties-form #status", "completed")
+	staff.fill("#properties-form #resolution", "Renewed the relay certificate.")
 	staff.click("#properties-form button[type=submit]")
 	staff.waitText("#request-status", "Completed")
 
-	// The client finds it under Closed requests with its hours.
+	// The client finds it under Closed requests with its hours and resolution.
 	carol.click("nav a[href='/requests/closed']")
 	carol.at("/requests/closed", "#request-list tr[data-request='ACME-2']")
 	carol.waitText("tr[data-request='ACME-2'] td.hours", "1.5 h")
+	carol.waitText("tr[data-request='ACME-2'] .resolution-summary", "Renewed the relay certificate.")
+
+	// Within the reopen window the composer says a reply reopens it; it does.
+	carol.click("tr[data-request='ACME-2'] a")
+	carol.at("/requests/2", "#reply-form")
+	carol.waitText("#composer-effect", "reopens")
+	carol.fill("#reply-form textarea", "It failed again this morning.")
+	carol.click("#reply-form button[type=submit]")
+	carol.waitText("#request-status", "In Progress")
+	staff.waitText("#request-status", "In Progress")
 }

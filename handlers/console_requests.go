@@ -28,6 +28,8 @@ type ConsoleRequest struct {
 	Errors     FieldErrors     // reply form
 	Posted     *models.Message // the message just sent, shown at once by htmx
 	Time       TimeForm
+	Resolution string      // the details form's resolution summary
+	Properties FieldErrors // details form
 }
 
 // TimeForm is the log time (and edit time) form.
@@ -57,7 +59,8 @@ func requestID(c echo.Context, name string) (int64, error) {
 func (s *Server) consoleRequestPage(c echo.Context, id int64) (ConsoleRequest, error) {
 	ctx := c.Request().Context()
 	p := ConsoleRequest{Me: currentUser(c), Statuses: []string{models.StatusSubmitted, models.StatusInProgress,
-		models.StatusWaiting, models.StatusCompleted}, Urgencies: urgencyOptions(), Errors: FieldErrors{}}
+		models.StatusWaiting, models.StatusCompleted}, Urgencies: urgencyOptions(), Errors: FieldErrors{},
+		Properties: FieldErrors{}}
 	var err error
 	if p.Request, err = models.GetRequestForStaff(ctx, s.db, id, models.Now()); err != nil {
 		return p, err
@@ -68,6 +71,7 @@ func (s *Server) consoleRequestPage(c echo.Context, id int64) (ConsoleRequest, e
 	if p.Staff, err = models.ListActiveStaff(ctx, s.db); err != nil {
 		return p, err
 	}
+	p.Resolution = p.Request.ResolutionText
 	p.Time = TimeForm{Action: "/console/requests/" + strconv.FormatInt(id, 10) + "/time",
 		Date: models.Now().Format("2006-01-02"), Errors: FieldErrors{}}
 	return p, nil
@@ -166,13 +170,32 @@ func (s *Server) consoleRequestProperties(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	resolution := strings.TrimSpace(c.FormValue("resolution"))
+	completing := status == models.StatusCompleted && r.Status != models.StatusCompleted
+	if completing {
+		errs := FieldErrors{}
+		errs.required("resolution", resolution, "Resolution summary", models.MaxResolutionLength)
+		if errs.Any() {
+			p, err := s.consoleRequestPage(c, id)
+			if err != nil {
+				return err
+			}
+			p.Resolution, p.Properties = resolution, errs
+			return s.renderConsoleRequest(c, http.StatusUnprocessableEntity, "content", p)
+		}
+	}
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if urgency != r.Urgency {
 			if err := models.ChangeRequestUrgency(ctx, tx, id, me, urgency); err != nil {
 				return err
 			}
 		}
-		if status != r.Status {
+		switch {
+		case completing:
+			if err := models.CompleteRequest(ctx, tx, id, me, resolution); err != nil {
+				return err
+			}
+		case status != r.Status:
 			if err := models.ChangeRequestStatus(ctx, tx, id, me, status); err != nil {
 				return err
 			}

@@ -143,12 +143,15 @@ func (s *Server) renderEvent(ctx context.Context, ev *models.ActivityEvent, staf
 
 // timelineKinds are the events an activity timeline lists.
 var timelineKinds = map[string]bool{
-	models.EventRequestSubmitted: true,
-	models.EventStatusChanged:    true,
-	models.EventUrgencyChanged:   true,
-	models.EventMessagePosted:    true,
-	models.EventTimeLogged:       true,
-	models.EventSummaryBuilt:     true,
+	models.EventRequestSubmitted:   true,
+	models.EventStatusChanged:      true,
+	models.EventUrgencyChanged:     true,
+	models.EventMessagePosted:      true,
+	models.EventTimeLogged:         true,
+	models.EventSummaryBuilt:       true,
+	models.EventRequestReopened:    true,
+	models.EventRequestMarkedFixed: true,
+	models.EventFollowUpOpened:     true,
 }
 
 // messageFrame renders the message an event announced. A message that is

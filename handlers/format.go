@@ -137,6 +137,12 @@ func eventText(e models.ActivityEvent) string {
 		return actor + " logged " + models.NormalizeHoursText(e.Detail) + " on " + subject
 	case models.EventSummaryBuilt:
 		return "Monthly summary for " + e.Detail + " is ready"
+	case models.EventRequestReopened:
+		return actor + " reopened " + subject
+	case models.EventRequestMarkedFixed:
+		return actor + " marked " + subject + " as fixed"
+	case models.EventFollowUpOpened:
+		return actor + " started follow-up request #" + e.Detail + " of " + subject
 	}
 	return actor + " updated " + subject
 }

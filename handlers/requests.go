@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -185,6 +186,10 @@ type RequestPage struct {
 	Reply   string
 	Errors  FieldErrors
 	Posted  *models.Message // the reply just sent, shown at once by htmx
+
+	FixedNote   string      // the "This is fixed" form
+	FixedErrors FieldErrors // …and its errors
+	ReopenError string      // why a reopen was refused
 }
 
 // requestNumber reads the :number path parameter; anything else is 404.
@@ -207,7 +212,7 @@ func (s *Server) requestDetail(c echo.Context) error {
 	}
 	s.markRead(c, d)
 	return s.render(c, http.StatusOK, tplRequestDetail, View{Title: d.Ref() + " " + d.Title, Nav: "open",
-		Data: RequestPage{Request: d, Errors: FieldErrors{}}})
+		Data: RequestPage{Request: d, Errors: FieldErrors{}, FixedErrors: FieldErrors{}}})
 }
 
 func (s *Server) replyToRequest(c echo.Context) error {
@@ -233,6 +238,17 @@ func (s *Server) replyToRequest(c echo.Context) error {
 		return err
 	}
 	posted, duplicate, err := sc.ReplyOnce(ctx, n, body, key)
+	if errors.Is(err, models.ErrReopenWindowClosed) {
+		// The window closed while the page was open: the composer now
+		// offers a follow-up, keeping what was written.
+		d, err := sc.RequestByNumber(ctx, n, models.Now())
+		if err != nil {
+			return err
+		}
+		errs["body"] = reopenClosedMessage
+		return s.renderBlock(c, http.StatusUnprocessableEntity, tplRequestDetail, "reply-form",
+			View{Title: d.Ref() + " " + d.Title, Nav: "open", Data: RequestPage{Request: d, Reply: body, Errors: errs}})
+	}
 	if err != nil {
 		return err
 	}

@@ -154,7 +154,15 @@ func TestRequestLifecycleEndToEnd(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("log time: %d", resp.StatusCode)
 		}
-		_, body = staff.submit(detail, detail+"/properties", url.Values{"status": {"completed"}, "urgency": {"critical"}})
+		// Completing asks for a resolution summary: without one nothing changes.
+		resp, body = staff.submit(detail, detail+"/properties", url.Values{"status": {"completed"}, "urgency": {"critical"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(text(t, body, "#resolution-field"), "Resolution summary") ||
+			text(t, body, "#request-status") != "In Progress" {
+			t.Fatalf("complete without resolution: %d, status %q, field %q", resp.StatusCode,
+				text(t, body, "#request-status"), text(t, body, "#resolution-field"))
+		}
+		_, body = staff.submit(detail, detail+"/properties", url.Values{"status": {"completed"}, "urgency": {"critical"},
+			"resolution": {"Renewed the mail relay certificate."}})
 		if got := text(t, body, "#timer-resolution"); !strings.Contains(got, "met") {
 			t.Errorf("resolution after completion %q, want met", got)
 		}

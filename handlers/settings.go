@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,9 +21,11 @@ type SettingsForm struct {
 	Name         string
 	FrameOrigins string
 	StaffDomains string
-	RequireTOTP  bool     // staff must use two-factor sign-in
-	EnvOrigins   []string // from PORTAL_FRAME_ANCESTORS, always allowed
-	Errors       FieldErrors
+	RequireTOTP  bool // staff must use two-factor sign-in
+	// ReopenWindowDays is how long a client reply reopens a completed request.
+	ReopenWindowDays string
+	EnvOrigins       []string // from PORTAL_FRAME_ANCESTORS, always allowed
+	Errors           FieldErrors
 }
 
 func (s *Server) settingsForm(c echo.Context) error {
@@ -31,7 +34,7 @@ func (s *Server) settingsForm(c echo.Context) error {
 		return err
 	}
 	f := SettingsForm{Name: ws.Name, FrameOrigins: ws.FrameOrigins, StaffDomains: ws.StaffDomains,
-		RequireTOTP: ws.RequireStaffTOTP, EnvOrigins: s.cfg.FrameAncestors}
+		RequireTOTP: ws.RequireStaffTOTP, EnvOrigins: s.cfg.FrameAncestors, ReopenWindowDays: strconv.Itoa(ws.ReopenDays())}
 	return s.render(c, http.StatusOK, tplSettings, View{Title: "Settings", Nav: "settings", Data: f})
 }
 
@@ -51,11 +54,21 @@ func (s *Server) settingsSubmit(c echo.Context) error {
 		f.StaffDomains = c.FormValue("staff_domains")
 		f.Errors["staff_domains"] = "“" + badDomain + "” is not a domain. Enter domains such as example.com."
 	}
+	f.ReopenWindowDays = strings.TrimSpace(c.FormValue("reopen_window_days"))
+	days := models.DefaultReopenWindowDays
+	if f.ReopenWindowDays != "" {
+		n, err := strconv.Atoi(f.ReopenWindowDays)
+		if err != nil || n < 1 || n > models.MaxReopenWindowDays {
+			f.Errors["reopen_window_days"] = "Enter a number of days between 1 and 365."
+		}
+		days = n
+	}
 	if f.Errors.Any() {
 		return s.renderBlock(c, http.StatusUnprocessableEntity, tplSettings, "form", View{Title: "Settings", Nav: "settings", Data: f})
 	}
 	if err := models.UpdateWorkspace(c.Request().Context(), s.db, models.WorkspaceSettings{
-		Name: f.Name, FrameOrigins: f.FrameOrigins, StaffDomains: f.StaffDomains, RequireStaffTOTP: f.RequireTOTP}); err != nil {
+		Name: f.Name, FrameOrigins: f.FrameOrigins, StaffDomains: f.StaffDomains, RequireStaffTOTP: f.RequireTOTP,
+		ReopenWindowDays: days}); err != nil {
 		return err
 	}
 	s.workspace.Store(nil)

@@ -122,7 +122,7 @@ type NotifyMail struct {
 
 // NotifyItem is one reply or new request in a notification mail.
 type NotifyItem struct {
-	Kind   string // "reply", "client reply" or "new request"
+	Kind   string // "reply", "client reply", "new request" or "completed"
 	Ref    string
 	Title  string
 	Client string
@@ -153,6 +153,8 @@ func (n *Notifier) send(ctx context.Context, workspace string, b models.Notifica
 			item.Author = it.Event.Actor.Name
 		}
 		switch {
+		case it.Event.Kind == models.EventStatusChanged && it.Event.Detail == models.StatusCompleted:
+			item.Kind, item.Body = "completed", excerpt(it.Request.ResolutionText, bodyLimit)
 		case it.Message != nil && staff:
 			item.Kind, item.Body = "client reply", excerpt(it.Message.Body, bodyLimit)
 		case it.Message != nil:
@@ -184,6 +186,8 @@ func notifySubject(d NotifyMail, staff bool) string {
 			return "New request " + it.Ref + ": " + it.Title
 		case "client reply":
 			return it.Author + " replied on " + it.Ref + ": " + it.Title
+		case "completed":
+			return "Completed: " + it.Ref + ": " + it.Title
 		}
 		return "New reply on " + it.Ref + ": " + it.Title
 	}

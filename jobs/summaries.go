@@ -200,6 +200,9 @@ func (s *Summaries) mailSummary(ctx context.Context, workspace string, sum model
 		return err
 	}
 	data := SummaryMail{Workspace: workspace, Client: client.Name, Summary: sum, ReportsURL: s.BaseURL + "/reports"}
+	if data.Resolved, err = models.ResolvedInMonth(ctx, s.DB, client, sum.Month); err != nil {
+		return err
+	}
 	failed := false
 	for _, addr := range to {
 		if sent[models.NormalizeEmail(addr)] {
@@ -226,6 +229,7 @@ type SummaryMail struct {
 	Client     string
 	Summary    models.MonthlySummary
 	ReportsURL string
+	Resolved   []models.ResolvedRequest // the month's completed requests with their resolution
 }
 
 // Hours shows the month's minutes as hours, e.g. "1.5 h".

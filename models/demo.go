@@ -833,7 +833,7 @@ func (l *demoLoader) ensureWorkspace(ctx context.Context) error {
 	}
 	since := l.now.Add(-90 * demoDay)
 	w := &Workspace{ID: 1, Name: demoWorkspaceName, BrandColor: "#2563eb", SupportEmail: "support@demo.portal",
-		CreatedAt: since, UpdatedAt: since}
+		ReopenWindowDays: DefaultReopenWindowDays, CreatedAt: since, UpdatedAt: since}
 	if _, err := l.tx.NewInsert().Model(w).Exec(ctx); err != nil {
 		return fmt.Errorf("models: create demo workspace: %w", err)
 	}

@@ -50,7 +50,9 @@ var ErrInternalByClient = errors.New("models: only staff write internal notes")
 // PostMessage adds a message to a request's thread in one transaction with
 // its activity event and its effect on the request: a public staff reply
 // stops the response clock; a client reply on a request waiting on the
-// client puts it back in progress. Internal notes write a staff-only event
+// client puts it back in progress, and on a completed request reopens it
+// within the reopen window (after it, ErrReopenWindowClosed and nothing is
+// written). Internal notes write a staff-only event
 // and touch no clock. This is the one place messages are written, so the
 // realtime messenger can hook in here.
 func PostMessage(ctx context.Context, db bun.IDB, in PostMessageInput) (*Message, error) {
@@ -105,6 +107,8 @@ func PostMessageOnce(ctx context.Context, db bun.IDB, in PostMessageInput) (m *M
 		switch {
 		case in.ByStaff:
 			return applyClockEvent(ctx, tx, r, ClockEvent{Kind: ClockStaffReplied, At: now})
+		case r.Status == StatusCompleted:
+			return reopenOnClientReply(ctx, tx, r, author, now)
 		case r.Status == StatusWaiting:
 			return changeStatus(ctx, tx, r, author, StatusInProgress, now)
 		}

@@ -89,7 +89,7 @@ func QueueNotifications(ctx context.Context, db bun.IDB, settledBefore, staleBef
 }
 
 // queueEvent records who should be mailed about one event:
-//   - a public staff reply: the client's users;
+//   - a public staff reply, or staff completing a request: the client's users;
 //   - a client reply or a new request: the staff.
 //
 // Everyone else, every staff-only event and every other kind: nobody.
@@ -99,6 +99,11 @@ func queueEvent(ctx context.Context, tx bun.Tx, ev *ActivityEvent) error {
 	}
 	var toClient bool
 	switch ev.Kind {
+	case EventStatusChanged:
+		if ev.Detail != StatusCompleted {
+			return nil
+		}
+		toClient = true // the completion mail, with the resolution summary
 	case EventRequestSubmitted:
 	case EventMessagePosted:
 		m, err := MessageOfEvent(ctx, tx, ev)

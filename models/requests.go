@@ -62,8 +62,12 @@ type Request struct {
 	FirstResponseAt      *time.Time `bun:"first_response_at"`
 	CompletedAt          *time.Time `bun:"completed_at"`
 	SLANextChangeAt      *time.Time `bun:"sla_next_change_at"`
-	CreatedAt            time.Time  `bun:"created_at"`
-	UpdatedAt            time.Time  `bun:"updated_at"`
+	// Resolution is the public summary of how a completed request was resolved.
+	ResolutionText string `bun:"resolution"`
+	// FollowUpOfID links a follow-up request to the completed one it continues.
+	FollowUpOfID *int64    `bun:"follow_up_of_id"`
+	CreatedAt    time.Time `bun:"created_at"`
+	UpdatedAt    time.Time `bun:"updated_at"`
 
 	Client   *Client `bun:"rel:belongs-to,join:client_id=id"`
 	Assignee *User   `bun:"rel:belongs-to,join:assignee_id=id"`
@@ -146,6 +150,8 @@ type NewRequest struct {
 	Description string
 	Urgency     string
 	CategoryID  *int64
+	// FollowUpOfID links a follow-up to the completed request it continues.
+	FollowUpOfID *int64
 }
 
 // createRequest numbers and stores a request with its clocks started and a
@@ -167,7 +173,8 @@ func createRequest(ctx context.Context, db bun.IDB, clientID, requesterID int64,
 		now := Now()
 		respTarget, resTarget := policy.TargetSecs(in.Urgency)
 		*r = Request{ClientID: clientID, Number: number, Title: in.Title, Description: in.Description,
-			Urgency: in.Urgency, CategoryID: in.CategoryID, RequesterID: &requesterID, CreatedAt: now, UpdatedAt: now}
+			Urgency: in.Urgency, CategoryID: in.CategoryID, RequesterID: &requesterID, FollowUpOfID: in.FollowUpOfID,
+			CreatedAt: now, UpdatedAt: now}
 		r.setClock(StartClocks(policy.Cal(), policy.WarningPercent(), now, respTarget, resTarget))
 		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
 			return fmt.Errorf("models: create request of client %d: %w", clientID, err)
@@ -220,6 +227,13 @@ func forUpdate(db bun.IDB, q *bun.SelectQuery) *bun.SelectQuery {
 // changeStatus sets a request's status, moving the clocks and recording a
 // public status_changed event. A no-op when the status is unchanged.
 func changeStatus(ctx context.Context, tx bun.IDB, r *Request, actorID int64, status string, at time.Time) error {
+	return changeStatusAs(ctx, tx, r, actorID, status, at, EventStatusChanged)
+}
+
+// changeStatusAs is changeStatus recording an event of the given kind
+// (status_changed, request_reopened, request_marked_fixed) with the new
+// status as its detail.
+func changeStatusAs(ctx context.Context, tx bun.IDB, r *Request, actorID int64, status string, at time.Time, kind string) error {
 	if r.Status == status {
 		return nil
 	}
@@ -227,7 +241,7 @@ func changeStatus(ctx context.Context, tx bun.IDB, r *Request, actorID int64, st
 		return err
 	}
 	return RecordEvent(ctx, tx, &ActivityEvent{ClientID: r.ClientID, RequestID: &r.ID, ActorID: &actorID,
-		Kind: EventStatusChanged, Detail: status, CreatedAt: at})
+		Kind: kind, Detail: status, CreatedAt: at})
 }
 
 // RequestRow is a request in a list with what the list shows beside it.

@@ -24,6 +24,10 @@ type RequestDetail struct {
 	History       []ActivityEvent // oldest first
 	TimeEntries   []TimeEntry     // empty for the client view
 	Policy        *SLAPolicyBundle
+	ReopenUntil   *time.Time // a completed request: the end of its reopen window
+	CanReopen     bool       // completed, and a client reply now would reopen it
+	FollowUpOf    int        // the number of the request this one follows up, or 0
+	FollowUps     []int      // numbers of the follow-ups of this one
 }
 
 // loadRequestDetail loads what a request page shows. For AudiencePublic the
@@ -82,6 +86,9 @@ func loadRequestDetail(ctx context.Context, db bun.IDB, id int64, audience strin
 		return nil, err
 	}
 	d.MinutesLogged = minutes[id]
+	if err := loadResolution(ctx, db, d, now); err != nil {
+		return nil, err
+	}
 	if staff {
 		if d.TimeEntries, err = requestTimeEntries(ctx, db, id); err != nil {
 			return nil, err
@@ -123,6 +130,9 @@ func GetRequestForStaff(ctx context.Context, db bun.IDB, id int64, now time.Time
 func ChangeRequestStatus(ctx context.Context, db bun.IDB, id int64, actor *User, status string) error {
 	if !ValidStatus(status) {
 		return fmt.Errorf("models: unknown status %q", status)
+	}
+	if status == StatusCompleted {
+		return ErrResolutionRequired // CompleteRequest
 	}
 	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		r, err := lockRequest(ctx, tx, id)

@@ -21,7 +21,10 @@ type Workspace struct {
 	FrameOrigins string `bun:"frame_origins"`
 	StaffDomains string `bun:"staff_domains"`
 	// RequireStaffTOTP makes two-factor sign-in compulsory for staff.
-	RequireStaffTOTP bool      `bun:"require_staff_totp"`
+	RequireStaffTOTP bool `bun:"require_staff_totp"`
+	// ReopenWindowDays is how long after completion a client reply reopens
+	// a request; later replies start a follow-up request.
+	ReopenWindowDays int       `bun:"reopen_window_days"`
 	CreatedAt        time.Time `bun:"created_at"`
 	UpdatedAt        time.Time `bun:"updated_at"`
 }
@@ -63,7 +66,8 @@ func Setup(ctx context.Context, db *bun.DB, in SetupInput) (*User, error) {
 			return ErrAlreadySetUp
 		}
 		now := Now()
-		w := &Workspace{ID: 1, Name: in.WorkspaceName, BrandColor: "#2563eb", CreatedAt: now, UpdatedAt: now}
+		w := &Workspace{ID: 1, Name: in.WorkspaceName, BrandColor: "#2563eb", ReopenWindowDays: DefaultReopenWindowDays,
+			CreatedAt: now, UpdatedAt: now}
 		if _, err := tx.NewInsert().Model(w).Exec(ctx); err != nil {
 			return fmt.Errorf("models: create workspace: %w", err)
 		}
@@ -90,6 +94,8 @@ type WorkspaceSettings struct {
 	StaffDomains string // space-separated e-mail domains staff must sign in from
 	// RequireStaffTOTP makes every staff member set up two-factor sign-in.
 	RequireStaffTOTP bool
+	// ReopenWindowDays: see Workspace; 0 keeps the default.
+	ReopenWindowDays int
 }
 
 // UpdateWorkspace saves the settings.
@@ -97,6 +103,7 @@ func UpdateWorkspace(ctx context.Context, db bun.IDB, in WorkspaceSettings) erro
 	if _, err := db.NewUpdate().Model((*Workspace)(nil)).Set("name = ?", in.Name).
 		Set("frame_origins = ?", in.FrameOrigins).Set("staff_domains = ?", in.StaffDomains).
 		Set("require_staff_totp = ?", in.RequireStaffTOTP).
+		Set("reopen_window_days = ?", reopenDays(in.ReopenWindowDays)).
 		Set("updated_at = ?", Now()).Where("id = 1").Exec(ctx); err != nil {
 		return fmt.Errorf("models: update workspace: %w", err)
 	}
@@ -117,4 +124,11 @@ func (w *Workspace) AllowsStaffEmail(email string) bool {
 	}
 	_, domain, ok := strings.Cut(NormalizeEmail(email), "@")
 	return ok && slices.Contains(domains, domain)
+}
+
+func reopenDays(days int) int {
+	if days <= 0 {
+		return DefaultReopenWindowDays
+	}
+	return days
 }

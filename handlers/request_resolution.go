@@ -1,0 +1,110 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portal-msp/portal/models"
+)
+
+// A client's side of a request's resolution: "This is fixed" on an open
+// request, "Reopen" within the reopen window, and after it a follow-up
+// request linked to the completed one.
+
+// reopenClosedMessage is shown beside the composer when a reply can no longer reopen.
+const reopenClosedMessage = "This request was completed too long ago to reopen. Start a follow-up request instead."
+
+// markFixed completes the client's open request with their optional note.
+func (s *Server) markFixed(c echo.Context) error {
+	ctx := c.Request().Context()
+	n, err := requestNumber(c)
+	if err != nil {
+		return err
+	}
+	note := strings.TrimSpace(c.FormValue("note"))
+	errs := FieldErrors{}
+	if utf8.RuneCountInString(note) > models.MaxResolutionLength {
+		errs["note"] = "Note is too long (at most 4000 characters)."
+	}
+	errs.singleLine("note", note, "Note")
+	if !errs.Any() {
+		err = scope(c).MarkFixed(ctx, n, note, currentUser(c).Name)
+		if errors.Is(err, models.ErrRequestNotOpen) {
+			errs["note"] = "This request is already completed."
+		} else if err != nil {
+			return err
+		}
+	}
+	if errs.Any() {
+		return s.requestDetailWith(c, n, http.StatusUnprocessableEntity, RequestPage{FixedNote: note, FixedErrors: errs})
+	}
+	setFlash(c, "success", "Thank you. The request is marked as fixed.")
+	return redirect(c, "/requests/"+strconv.Itoa(n))
+}
+
+// reopenRequest puts the client's completed request back in progress.
+func (s *Server) reopenRequest(c echo.Context) error {
+	n, err := requestNumber(c)
+	if err != nil {
+		return err
+	}
+	err = scope(c).Reopen(c.Request().Context(), n)
+	switch {
+	case errors.Is(err, models.ErrReopenWindowClosed):
+		return s.requestDetailWith(c, n, http.StatusUnprocessableEntity, RequestPage{ReopenError: reopenClosedMessage})
+	case errors.Is(err, models.ErrRequestNotClosed):
+		return s.requestDetailWith(c, n, http.StatusUnprocessableEntity, RequestPage{ReopenError: "This request is already open."})
+	case err != nil:
+		return err
+	}
+	setFlash(c, "success", "The request is open again. We will pick it up.")
+	return redirect(c, "/requests/"+strconv.Itoa(n))
+}
+
+// followUp starts a new request linked to the client's completed request,
+// with the composer's message as its description.
+func (s *Server) followUp(c echo.Context) error {
+	ctx := c.Request().Context()
+	n, err := requestNumber(c)
+	if err != nil {
+		return err
+	}
+	body := strings.TrimSpace(c.FormValue("body"))
+	errs := FieldErrors{}
+	errs.required("body", body, "Message", models.MaxDescriptionLength)
+	if errs.Any() {
+		return s.requestDetailWith(c, n, http.StatusUnprocessableEntity, RequestPage{Reply: body, Errors: errs})
+	}
+	r, err := scope(c).FollowUp(ctx, n, body)
+	if errors.Is(err, models.ErrRequestNotClosed) {
+		errs["body"] = "This request is open: reply to it instead."
+		return s.requestDetailWith(c, n, http.StatusUnprocessableEntity, RequestPage{Reply: body, Errors: errs})
+	}
+	if err != nil {
+		return err
+	}
+	setFlash(c, "success", "Your follow-up request has been submitted. We will reply here.")
+	return redirect(c, "/requests/"+strconv.Itoa(r.Number))
+}
+
+// requestDetailWith renders the client's request page with the given form
+// state (errors, entered text) at status.
+func (s *Server) requestDetailWith(c echo.Context, n, status int, v RequestPage) error {
+	d, err := scope(c).RequestByNumber(c.Request().Context(), n, models.Now())
+	if err != nil {
+		return err
+	}
+	v.Request = d
+	if v.Errors == nil {
+		v.Errors = FieldErrors{}
+	}
+	if v.FixedErrors == nil {
+		v.FixedErrors = FieldErrors{}
+	}
+	return s.renderBlock(c, status, tplRequestDetail, "content", View{Title: d.Ref() + " " + d.Title, Nav: "open", Data: v})
+}
