@@ -314,6 +314,14 @@ func (p *person) signIn(email, password, home, homeSel string) {
 	p.fill("#password", password)
 	p.click("form[action='/signin'] button[type=submit]")
 	p.at(home, homeSel)
+	// The CSRF token is bound to the session: the page's header token must
+	// be the new one, though boosted navigation kept the sign-in page's head.
+	var fresh bool
+	p.eval(`(function(){var i=document.querySelector('input[name=csrf]');
+		return !i || document.querySelector('meta[name="csrf-token"]').content === i.value})()`, &fresh)
+	if !fresh {
+		p.t.Fatalf("%s: after signing in the page still sends the CSRF token of before", p.name)
+	}
 }
 
 // signOut uses the button in the top bar, or in the menu on a phone.

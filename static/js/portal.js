@@ -37,6 +37,16 @@
     var token = meta && meta.getAttribute('content');
     if (token) e.detail.headers['X-CSRF-Token'] = token;
   });
+  // The token is bound to the session, so it changes on sign-in. A boosted
+  // navigation swaps the body but keeps this page's <head>: take the new
+  // token from every full page the server sends.
+  document.addEventListener('htmx:afterRequest', function (e) {
+    var xhr = e.detail && e.detail.xhr;
+    var text = xhr && typeof xhr.responseText === 'string' ? xhr.responseText : '';
+    var m = /<meta name="csrf-token" content="([^"]*)">/.exec(text.slice(0, 4096));
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (m && meta) meta.setAttribute('content', m[1]);
+  });
 
   // --- Live updates (server-sent events) -----------------------------------
   // A message pushed over the stream that is already on the page (the
