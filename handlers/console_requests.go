@@ -38,7 +38,11 @@ type TimeForm struct {
 	Duration string
 	Date     string
 	Note     string
-	Errors   FieldErrors
+	Billing  string // models.BillingBillable, …; empty is billable
+	// ClosedPeriod, when set, names the closed hour bank period the entry
+	// is in, and the form asks for confirm_closed (client_hours.go).
+	ClosedPeriod string
+	Errors       FieldErrors
 }
 
 // CanEdit reports whether me may change a time entry: its author or an admin.

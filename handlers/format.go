@@ -118,6 +118,9 @@ func eventText(e models.ActivityEvent) string {
 	if e.Actor != nil {
 		actor = e.Actor.Name
 	}
+	if text, ok := hourEventText(e, actor); ok { // client_hours.go
+		return text
+	}
 	subject := "a request"
 	if e.Request != nil {
 		subject = fmt.Sprintf("“%s”", e.Request.Title)

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -43,7 +44,7 @@ func (h HoursPage) MeterClass() string {
 }
 
 func (s *Server) hours(c echo.Context) error {
-	o, ok, err := scope(c).Hours(c.Request().Context(), models.Now())
+	o, ok, err := scope(c).Hours(c.Request().Context(), models.Now(), time.Time{})
 	if err != nil {
 		return err
 	}

@@ -87,16 +87,15 @@ func TestHoursPage(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		s := seedWorkspace(t, db)
-		today := models.Now().UTC()
-		start := time.Date(today.Year(), today.Month(), today.Day()-10, 0, 0, 0, 0, time.UTC)
-		period := &models.HourBankPeriod{ClientID: s.client.ID, StartsOn: start, EndsOn: start.AddDate(0, 0, 21),
-			IncludedMinutes: 600, CreatedAt: models.Now()}
-		if _, err := db.NewInsert().Model(period).Exec(ctx); err != nil {
+		setIncluded(t, db, s.client, 600)
+		today, err := time.Parse(time.DateOnly, clientToday(t, s.client))
+		if err != nil {
 			t.Fatal(err)
 		}
-		topUp := &models.HourPurchase{ClientID: s.client.ID, PeriodID: period.ID, Minutes: 300, Note: "Project block",
-			CreatedBy: &s.admin.ID, CreatedAt: models.Now()}
-		if _, err := db.NewInsert().Model(topUp).Exec(ctx); err != nil {
+		start := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
+		period := &models.HourBankPeriod{StartsOn: start, EndsOn: start.AddDate(0, 1, 0)}
+		if _, err := models.AddPurchase(ctx, db, s.admin, s.client.ID, models.PurchaseInput{Minutes: 300, On: today,
+			Note: "Project block"}); err != nil {
 			t.Fatal(err)
 		}
 		small := newRequest(t, db, s.clientUser, "Printer jam")

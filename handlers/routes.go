@@ -100,6 +100,12 @@ func (s *Server) routes(e *echo.Echo) {
 	console.POST("/clients/:id/links", s.linkCreate)
 	console.GET("/clients/:id/links/:link/revoke", s.confirmLinkRevoke)
 	console.POST("/clients/:id/links/:link/revoke", s.linkRevoke)
+	console.GET("/clients/:id/hours", s.clientHours) // client_hours.go
+	console.POST("/clients/:id/hours/plan", s.clientPlanSave)
+	console.POST("/clients/:id/hours/purchases", s.clientPurchaseAdd)
+	console.GET("/clients/:id/hours/purchases/:purchase", s.clientPurchaseEdit)
+	console.POST("/clients/:id/hours/purchases/:purchase", s.clientPurchaseUpdate)
+	console.POST("/clients/:id/hours/purchases/:purchase/void", s.clientPurchaseVoid)
 	console.GET("/staff", s.staffList, s.requireAdmin)
 	console.POST("/staff", s.staffInvite, s.requireAdmin)
 	console.GET("/staff/:id/disable", s.confirmStaffDisable, s.requireAdmin)

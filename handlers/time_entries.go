@@ -38,7 +38,15 @@ func readTimeForm(c echo.Context, action string) (TimeForm, models.TimeEntryInpu
 		f.Errors["note"] = "Note is too long (at most 1000 characters)."
 	}
 	f.Errors.singleLine("note", f.Note, "Note")
-	in.Minutes, in.WorkDate, in.Note = minutes, day, f.Note
+	f.Billing = c.FormValue("billing")
+	if f.Billing == "" {
+		f.Billing = models.BillingBillable
+	}
+	if !models.ValidBilling(f.Billing) {
+		f.Errors["billing"] = "Choose whether the time is charged."
+	}
+	in.Minutes, in.WorkDate, in.Note, in.Billing = minutes, day, f.Note, f.Billing
+	in.ConfirmClosed = c.FormValue("confirm_closed") == "1"
 	return f, in
 }
 
@@ -104,7 +112,14 @@ func (s *Server) editTimeEntry(c echo.Context) error {
 			return echo.NewHTTPError(http.StatusForbidden, "Only the person who logged this time, or an admin, can change it.")
 		}
 		f := TimeForm{Action: entryPath(id, entryID), Duration: strconv.Itoa(e.Minutes),
-			Date: e.WorkDate.Format("2006-01-02"), Note: e.Note, Errors: FieldErrors{}}
+			Date: e.WorkDate.Format("2006-01-02"), Note: e.Note, Billing: e.Billing, Errors: FieldErrors{}}
+		per, closed, err := models.PeriodOf(c.Request().Context(), s.db, e.ClientID, e.WorkDate, models.Now())
+		if err != nil {
+			return err
+		}
+		if closed {
+			f.ClosedPeriod = periodText(per.Start, per.End)
+		}
 		return s.render(c, http.StatusOK, tplTimeEntryEdit, View{Title: "Edit time", Nav: "queue",
 			Data: TimeEntryEdit{RequestID: id, Ref: d.Ref(), Form: f}})
 	}
@@ -122,6 +137,12 @@ func (s *Server) updateTimeEntry(c echo.Context) error {
 			View{Title: "Edit time", Nav: "queue", Data: TimeEntryEdit{RequestID: id, Form: f}})
 	}
 	err = models.UpdateTimeEntry(c.Request().Context(), s.db, currentUser(c), id, entryID, in)
+	if closed := (models.ClosedPeriodError{}); errors.As(err, &closed) {
+		f.ClosedPeriod = periodText(closed.Period.Start, closed.Period.End)
+		f.Errors["confirm_closed"] = "Confirm that you mean to change time in a closed period."
+		return s.renderBlock(c, http.StatusUnprocessableEntity, tplTimeEntryEdit, "form",
+			View{Title: "Edit time", Nav: "queue", Data: TimeEntryEdit{RequestID: id, Form: f}})
+	}
 	if errors.Is(err, models.ErrNotAuthor) {
 		return echo.NewHTTPError(http.StatusForbidden, "Only the person who logged this time, or an admin, can change it.")
 	}

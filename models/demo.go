@@ -734,9 +734,10 @@ func (l *demoLoader) load(ctx context.Context) error {
 			continue
 		}
 		at := demoLatest(now.Add(-5*demoDay), monthStart)
-		purchases = append(purchases, HourPurchase{ClientID: clients[i].ID, PeriodID: cur.ID,
-			Minutes: dc.topUpHours * 60, Note: fmt.Sprintf("Top-up block: %d hours", dc.topUpHours),
-			CreatedBy: &l.staff[demoAdmin].ID, CreatedAt: at})
+		purchases = append(purchases, HourPurchase{ClientID: clients[i].ID, PeriodID: &cur.ID,
+			Minutes: dc.topUpHours * 60, PurchasedOn: LocalDate(at, time.UTC), Reference: "INV-DEMO-" + clients[i].RequestPrefix,
+			Note:      fmt.Sprintf("Top-up block: %d hours", dc.topUpHours),
+			CreatedBy: &l.staff[demoAdmin].ID, CreatedAt: at, UpdatedAt: at})
 		purchased[clients[i].ID] += dc.topUpHours * 60
 	}
 	if len(purchases) > 0 {

@@ -19,17 +19,31 @@ type HourBankPeriod struct {
 	CreatedAt       time.Time `bun:"created_at"`
 }
 
-// HourPurchase is a top-up block bought for a period.
+// HourPurchase is a block of hours bought: a top-up on a retainer or a
+// prepaid block. It counts from its date until used or past its expiry; a
+// voided purchase is kept (shown struck through) and counts nowhere.
 type HourPurchase struct {
-	bun.BaseModel `bun:"table:hour_purchases"`
+	bun.BaseModel `bun:"table:hour_purchases,alias:hour_purchase"`
 
-	ID        int64     `bun:"id,pk,autoincrement"`
-	ClientID  int64     `bun:"client_id"`
-	PeriodID  int64     `bun:"period_id"`
-	Minutes   int       `bun:"minutes"`
-	Note      string    `bun:"note"`
-	CreatedBy *int64    `bun:"created_by"`
-	CreatedAt time.Time `bun:"created_at"`
+	ID          int64      `bun:"id,pk,autoincrement"`
+	ClientID    int64      `bun:"client_id"`
+	PeriodID    *int64     `bun:"period_id"` // older rows only
+	Minutes     int        `bun:"minutes"`
+	PurchasedOn time.Time  `bun:"purchased_on"`
+	ExpiresOn   *time.Time `bun:"expires_on"` // last date it may be used
+	Reference   string     `bun:"reference"`
+	Note        string     `bun:"note"`
+	CreatedBy   *int64     `bun:"created_by"`
+	CreatedAt   time.Time  `bun:"created_at"`
+	UpdatedAt   time.Time  `bun:"updated_at"`
+	VoidedAt    *time.Time `bun:"voided_at"`
+	VoidedBy    *int64     `bun:"voided_by"`
+	VoidReason  string     `bun:"void_reason"`
+}
+
+// Block is the purchase as the ledger sees it.
+func (p HourPurchase) Block() PurchaseBlock {
+	return PurchaseBlock{ID: p.ID, Minutes: p.Minutes, On: p.PurchasedOn, Expires: p.ExpiresOn, Voided: p.VoidedAt != nil}
 }
 
 // HourBank is a period's balance: purchased (included plus top-ups), used and

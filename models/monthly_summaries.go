@@ -70,7 +70,8 @@ func BuildMonthlySummary(ctx context.Context, db bun.IDB, clientID int64, month 
 		return nil, false, fmt.Errorf("models: requests resolved for client %d in %s: %w", clientID, MonthLabel(month), err)
 	}
 	if err := db.NewSelect().Model((*TimeEntry)(nil)).ColumnExpr("coalesce(sum(minutes), 0)").
-		Where("client_id = ?", clientID).Where("work_date >= ?", month).Where("work_date < ?", month.AddDate(0, 1, 0)).
+		Where("client_id = ?", clientID).Where("billing = ?", BillingBillable).
+		Where("work_date >= ?", month).Where("work_date < ?", month.AddDate(0, 1, 0)).
 		Scan(ctx, &sum.MinutesUsed); err != nil {
 		return nil, false, fmt.Errorf("models: minutes used by client %d in %s: %w", clientID, MonthLabel(month), err)
 	}

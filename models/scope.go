@@ -91,59 +91,11 @@ func (s Scope) Dashboard(ctx context.Context, now time.Time) (DashboardStats, er
 	return st, nil
 }
 
-// CurrentHourBank returns the balance of the period containing now (see
-// CurrentPeriod); ok is false when the client has no hour bank at all.
+// CurrentHourBank returns the balance of the period containing now; ok is
+// false when the client has no hour bank at all.
 func (s Scope) CurrentHourBank(ctx context.Context, now time.Time) (HourBank, bool, error) {
-	p, ok, err := s.CurrentPeriod(ctx, now)
-	if err != nil || !ok {
-		return HourBank{}, false, err
-	}
-	var purchased int
-	if p.ID != 0 {
-		if err := s.db.NewSelect().Model((*HourPurchase)(nil)).ColumnExpr("coalesce(sum(minutes), 0)").
-			Where("client_id = ?", s.ClientID).Where("period_id = ?", p.ID).Scan(ctx, &purchased); err != nil {
-			return HourBank{}, false, fmt.Errorf("models: hour purchases of client %d: %w", s.ClientID, err)
-		}
-	}
-	var used int
-	if err := s.db.NewSelect().Model((*TimeEntry)(nil)).ColumnExpr("coalesce(sum(minutes), 0)").
-		Where("client_id = ?", s.ClientID).Where("work_date >= ?", p.StartsOn).Where("work_date < ?", p.EndsOn).
-		Scan(ctx, &used); err != nil {
-		return HourBank{}, false, fmt.Errorf("models: hours used by client %d: %w", s.ClientID, err)
-	}
-	return HourBank{PurchasedMinutes: p.IncludedMinutes + purchased, UsedMinutes: used}, true, nil
-}
-
-// CurrentPeriod returns the hour bank period containing now. A month with no
-// stored period is the client's calendar month (in its time zone) with its
-// monthly included hours, returned unsaved (ID 0, so it has no top-ups); ok
-// is false when the client has no hour bank at all (no period and no
-// included hours).
-func (s Scope) CurrentPeriod(ctx context.Context, now time.Time) (*HourBankPeriod, bool, error) {
-	client, err := s.Client(ctx)
-	if err != nil {
-		return nil, false, err
-	}
-	// Periods and work dates are dates, stored as UTC midnights: compare with
-	// the client's own date today, not the instant.
-	local := now.In(loadLocation(client.Timezone))
-	today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
-	p := new(HourBankPeriod)
-	err = s.db.NewSelect().Model(p).Where("client_id = ?", s.ClientID).
-		Where("starts_on <= ?", today).Where("ends_on > ?", today).Order("starts_on DESC").Limit(1).Scan(ctx)
-	switch {
-	case err == nil:
-		return p, true, nil
-	case errors.Is(notFound(err, ""), ErrNotFound):
-		if client.MonthlyIncludedMinutes == 0 {
-			return nil, false, nil
-		}
-		start := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, time.UTC)
-		return &HourBankPeriod{ClientID: s.ClientID, StartsOn: start, EndsOn: start.AddDate(0, 1, 0),
-			IncludedMinutes: client.MonthlyIncludedMinutes}, true, nil
-	default:
-		return nil, false, fmt.Errorf("models: current hour bank period of client %d: %w", s.ClientID, err)
-	}
+	o, ok, err := s.Hours(ctx, now, time.Time{})
+	return o.Bank, ok, err
 }
 
 // RecentActivity returns the client's latest public activity, newest first.

@@ -138,7 +138,7 @@ func (s Scope) listRequests(ctx context.Context, f RequestFilter, statuses []str
 	for i, r := range rs {
 		ids[i] = r.ID
 	}
-	minutes, err := minutesByRequest(ctx, s.db, ids)
+	minutes, err := clientMinutesByRequest(ctx, s.db, ids)
 	if err != nil {
 		return page, err
 	}

@@ -24,10 +24,21 @@ type TimeEntry struct {
 	Minutes   int       `bun:"minutes"`
 	WorkDate  time.Time `bun:"work_date"`
 	Note      string    `bun:"note"`
+	Billing   string    `bun:"billing"` // BillingBillable, BillingNotCharged or BillingHidden
 	CreatedAt time.Time `bun:"created_at"`
 	UpdatedAt time.Time `bun:"updated_at"`
 
 	Staff *User `bun:"rel:belongs-to,join:staff_id=id"`
+}
+
+var _ bun.BeforeAppendModelHook = (*TimeEntry)(nil)
+
+// BeforeAppendModel makes an entry inserted without a billing billable.
+func (e *TimeEntry) BeforeAppendModel(_ context.Context, q bun.Query) error {
+	if _, ok := q.(*bun.InsertQuery); ok && e.Billing == "" {
+		e.Billing = BillingBillable
+	}
+	return nil
 }
 
 // MaxEntryMinutes bounds one entry: a day of work.
@@ -93,6 +104,47 @@ type TimeEntryInput struct {
 	Minutes  int
 	WorkDate time.Time // a calendar date (UTC midnight)
 	Note     string
+	Billing  string // empty: billable
+	// ConfirmClosed is the agent's yes to changing time in a period that
+	// has closed; without it such a change is ErrClosedPeriod.
+	ConfirmClosed bool
+}
+
+func (in TimeEntryInput) billing() string {
+	if in.Billing == "" {
+		return BillingBillable
+	}
+	return in.Billing
+}
+
+// ValidBilling reports whether b is one of the billing choices.
+func ValidBilling(b string) bool {
+	return b == BillingBillable || b == BillingNotCharged || b == BillingHidden
+}
+
+// timeEventDetail is the hours of an entry for its event, saying when they
+// are not charged.
+func timeEventDetail(minutes int, billing string) string {
+	if billing == BillingBillable || billing == "" {
+		return HoursText(minutes)
+	}
+	return HoursText(minutes) + " (not charged)"
+}
+
+// timeEventAudience: time hidden from the client is a staff-only event.
+func timeEventAudience(billing string) string {
+	if billing == BillingHidden {
+		return AudienceStaff
+	}
+	return AudiencePublic
+}
+
+// ClosedPeriodError is returned when a change touches time in a closed
+// period and was not confirmed.
+type ClosedPeriodError struct{ Period BankPeriod }
+
+func (e ClosedPeriodError) Error() string {
+	return "models: the hour bank period " + e.Period.Start.Format(time.DateOnly) + " is closed"
 }
 
 // LogTime records staff time on a request with a public time_logged event,
@@ -106,7 +158,7 @@ func LogTime(ctx context.Context, db bun.IDB, staff *User, requestID int64, in T
 		}
 		now := Now()
 		*e = TimeEntry{ClientID: r.ClientID, RequestID: r.ID, StaffID: staff.ID, Minutes: in.Minutes,
-			WorkDate: in.WorkDate, Note: in.Note, CreatedAt: now, UpdatedAt: now}
+			WorkDate: in.WorkDate, Note: in.Note, Billing: in.billing(), CreatedAt: now, UpdatedAt: now}
 		if _, err := tx.NewInsert().Model(e).Exec(ctx); err != nil {
 			return fmt.Errorf("models: log time on request %d: %w", r.ID, err)
 		}
@@ -114,7 +166,7 @@ func LogTime(ctx context.Context, db bun.IDB, staff *User, requestID int64, in T
 			return fmt.Errorf("models: touch request %d: %w", r.ID, err)
 		}
 		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: r.ClientID, RequestID: &r.ID, ActorID: &staff.ID,
-			Kind: EventTimeLogged, Detail: HoursText(in.Minutes), CreatedAt: now})
+			Kind: EventTimeLogged, Audience: timeEventAudience(e.Billing), Detail: timeEventDetail(in.Minutes, e.Billing), CreatedAt: now})
 	})
 	if err != nil {
 		return nil, err
@@ -141,12 +193,28 @@ func UpdateTimeEntry(ctx context.Context, db bun.IDB, actor *User, requestID, id
 		if err != nil {
 			return err
 		}
-		e.Minutes, e.WorkDate, e.Note, e.UpdatedAt = in.Minutes, in.WorkDate, in.Note, Now()
-		if _, err := tx.NewUpdate().Model(e).Column("minutes", "work_date", "note", "updated_at").WherePK().Exec(ctx); err != nil {
+		closed, err := closedPeriodOf(ctx, tx, e.ClientID, e.WorkDate, in.WorkDate)
+		if err != nil {
+			return err
+		}
+		if closed != nil && !in.ConfirmClosed {
+			return ClosedPeriodError{Period: *closed}
+		}
+		was := timeEventDetail(e.Minutes, e.Billing) + " on " + e.WorkDate.Format("2 Jan 2006")
+		e.Minutes, e.WorkDate, e.Note, e.Billing, e.UpdatedAt = in.Minutes, in.WorkDate, in.Note, in.billing(), Now()
+		if _, err := tx.NewUpdate().Model(e).Column("minutes", "work_date", "note", "billing", "updated_at").WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("models: update time entry %d: %w", id, err)
 		}
+		if closed != nil {
+			if err := RecordEvent(ctx, tx, &ActivityEvent{ClientID: e.ClientID, RequestID: &e.RequestID, ActorID: &actor.ID,
+				Kind: EventTimeClosedEdited, Audience: AudienceStaff,
+				Detail: was + " → " + timeEventDetail(e.Minutes, e.Billing) + " on " + e.WorkDate.Format("2 Jan 2006") +
+					" (period " + closed.Start.Format("2 Jan 2006") + " – " + closed.LastDay().Format("2 Jan 2006") + ")"}); err != nil {
+				return err
+			}
+		}
 		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: e.ClientID, RequestID: &e.RequestID, ActorID: &actor.ID,
-			Kind: EventTimeLogged, Audience: AudienceStaff, Detail: "corrected to " + HoursText(in.Minutes)})
+			Kind: EventTimeLogged, Audience: AudienceStaff, Detail: "corrected to " + timeEventDetail(in.Minutes, e.Billing)})
 	})
 }
 
@@ -163,6 +231,22 @@ func DeleteTimeEntry(ctx context.Context, db bun.IDB, actor *User, requestID, id
 		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: e.ClientID, RequestID: &e.RequestID, ActorID: &actor.ID,
 			Kind: EventTimeDeleted, Audience: AudienceStaff, Detail: HoursText(e.Minutes)})
 	})
+}
+
+// closedPeriodOf returns the closed hour bank period either date falls in
+// (the earlier one), or nil when both fall in open periods.
+func closedPeriodOf(ctx context.Context, db bun.IDB, clientID int64, days ...time.Time) (*BankPeriod, error) {
+	var found *BankPeriod
+	for _, d := range days {
+		p, closed, err := PeriodOf(ctx, db, clientID, d, Now())
+		if err != nil {
+			return nil, err
+		}
+		if closed && (found == nil || p.Index < found.Index) {
+			found = &p
+		}
+	}
+	return found, nil
 }
 
 // EventTimeDeleted is the staff-only record of a removed time entry.

@@ -1,0 +1,206 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Billing of a time entry.
+const (
+	BillingBillable   = "billable"    // counts against the hour bank
+	BillingNotCharged = "not_charged" // shown to the client as not charged
+	BillingHidden     = "hidden"      // not charged and not shown to the client
+)
+
+// HoursOverview is one period of a client's hour bank: its balance, the
+// purchases and rollover behind it and where its time went. The console and
+// the portal's Hours page, dashboard and exports all read it.
+type HoursOverview struct {
+	Plan    HourPlan
+	Period  HourBankPeriod // dates of the selected period
+	Balance PeriodBalance
+	Bank    HourBank
+	Current bool         // the selected period is the one containing today
+	Periods []BankPeriod // every period with a balance, newest first
+	// Purchases bought in the period, voided ones included (struck through).
+	Purchases  []HourPurchase
+	Requests   []RequestHours // billable time per request, largest first
+	Days       []DayUsage     // billable time per day, oldest first
+	NotCharged int            // minutes logged as not charged (hidden ones excluded for clients)
+}
+
+// OverMinutes is the overage of the period (0 if none).
+func (o HoursOverview) OverMinutes() int { return o.Balance.Overage() }
+
+// ErrNoSuchPeriod is returned for a period start that is not one of the bank's.
+var ErrNoSuchPeriod = fmt.Errorf("models: no such hour bank period: %w", ErrNotFound)
+
+// ClientHours builds the overview of the period starting on `at` (zero: the
+// period containing today in the client's zone). ok is false when the client
+// has no hour bank (no plan, or a plan with no hours and no purchases).
+// staff decides whether hidden time counts in NotCharged.
+func ClientHours(ctx context.Context, db bun.IDB, clientID int64, now, at time.Time, staff bool) (HoursOverview, bool, error) {
+	var o HoursOverview
+	client, err := GetClient(ctx, db, clientID)
+	if err != nil {
+		return o, false, err
+	}
+	if o.Plan, err = LoadHourPlan(ctx, db, clientID); err != nil {
+		return o, false, err
+	}
+	if o.Plan.Kind == PlanNone {
+		return o, false, noPeriod(at)
+	}
+	purchases, err := ListPurchases(ctx, db, clientID)
+	if err != nil {
+		return o, false, err
+	}
+	if o.Plan.IncludedMinutes == 0 && len(purchases) == 0 {
+		return o, false, noPeriod(at)
+	}
+	current := o.Plan.PeriodAt(LocalDate(now, loadLocation(client.Timezone)))
+	usage, err := dailyUsage(ctx, db, clientID, current.End)
+	if err != nil {
+		return o, false, err
+	}
+	blocks := make([]PurchaseBlock, len(purchases))
+	for i, p := range purchases {
+		blocks[i] = p.Block()
+	}
+	ledger := o.Plan.Ledger(blocks, usage, current)
+	sel := len(ledger) - 1
+	if !at.IsZero() {
+		sel = -1
+		for i, b := range ledger {
+			if b.Start.Equal(at) {
+				sel = i
+			}
+		}
+		if sel < 0 {
+			return o, false, ErrNoSuchPeriod
+		}
+	}
+	for i := len(ledger) - 1; i >= 0; i-- {
+		o.Periods = append(o.Periods, ledger[i].BankPeriod)
+	}
+	o.Balance = ledger[sel]
+	o.Current = sel == len(ledger)-1
+	o.Bank = o.Balance.Bank()
+	per := o.Balance.BankPeriod
+	o.Period = HourBankPeriod{ClientID: clientID, StartsOn: per.Start, EndsOn: per.End, IncludedMinutes: o.Balance.Included}
+	for _, p := range purchases {
+		if per.Contains(p.PurchasedOn) {
+			o.Purchases = append(o.Purchases, p)
+		}
+	}
+	for _, u := range usage {
+		if per.Contains(u.Day) {
+			o.Days = append(o.Days, u)
+		}
+	}
+	if o.Requests, err = periodHoursByRequest(ctx, db, client, per); err != nil {
+		return o, false, err
+	}
+	q := db.NewSelect().Model((*TimeEntry)(nil)).ColumnExpr("coalesce(sum(minutes), 0)").
+		Where("client_id = ?", clientID).Where("work_date >= ?", per.Start).Where("work_date < ?", per.End)
+	if staff {
+		q = q.Where("billing <> ?", BillingBillable)
+	} else {
+		q = q.Where("billing = ?", BillingNotCharged)
+	}
+	if err := q.Scan(ctx, &o.NotCharged); err != nil {
+		return o, false, fmt.Errorf("models: time not charged to client %d: %w", clientID, err)
+	}
+	return o, true, nil
+}
+
+// noPeriod: a bank with no periods has none to show.
+func noPeriod(at time.Time) error {
+	if at.IsZero() {
+		return nil
+	}
+	return ErrNoSuchPeriod
+}
+
+// dailyUsage sums billable time per work date before end, oldest first.
+func dailyUsage(ctx context.Context, db bun.IDB, clientID int64, end time.Time) ([]DayUsage, error) {
+	var rows []struct {
+		Day     time.Time `bun:"work_date"`
+		Minutes int       `bun:"minutes"`
+	}
+	err := db.NewSelect().Model((*TimeEntry)(nil)).
+		ColumnExpr("work_date, sum(minutes) AS minutes").
+		Where("client_id = ?", clientID).Where("billing = ?", BillingBillable).Where("work_date < ?", end).
+		Group("work_date").Order("work_date").Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("models: daily hours of client %d: %w", clientID, err)
+	}
+	out := make([]DayUsage, len(rows))
+	for i, r := range rows {
+		out[i] = DayUsage{Day: time.Date(r.Day.Year(), r.Day.Month(), r.Day.Day(), 0, 0, 0, 0, time.UTC), Minutes: r.Minutes}
+	}
+	return out, nil
+}
+
+// periodHoursByRequest sums the period's billable time per request in one
+// grouped query, largest first.
+func periodHoursByRequest(ctx context.Context, db bun.IDB, client *Client, per BankPeriod) ([]RequestHours, error) {
+	var rows []RequestHours
+	err := db.NewSelect().Model((*TimeEntry)(nil)).
+		Join("JOIN requests AS request ON request.id = time_entry.request_id").
+		ColumnExpr("request.number AS number, request.title AS title, sum(time_entry.minutes) AS minutes").
+		Where("time_entry.client_id = ?", client.ID).Where("request.client_id = ?", client.ID).
+		Where("time_entry.billing = ?", BillingBillable).
+		Where("time_entry.work_date >= ?", per.Start).Where("time_entry.work_date < ?", per.End).
+		GroupExpr("request.id, request.number, request.title").
+		OrderExpr("sum(time_entry.minutes) DESC, request.number DESC").
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("models: hours per request of client %d: %w", client.ID, err)
+	}
+	for i := range rows {
+		rows[i].Prefix = client.RequestPrefix
+	}
+	return rows, nil
+}
+
+// PeriodOf returns the bank period containing day for a client, and whether
+// it is closed (ended before the period containing now).
+func PeriodOf(ctx context.Context, db bun.IDB, clientID int64, day, now time.Time) (BankPeriod, bool, error) {
+	client, err := GetClient(ctx, db, clientID)
+	if err != nil {
+		return BankPeriod{}, false, err
+	}
+	plan, err := LoadHourPlan(ctx, db, clientID)
+	if err != nil {
+		return BankPeriod{}, false, err
+	}
+	cur := plan.PeriodAt(LocalDate(now, loadLocation(client.Timezone)))
+	p := plan.PeriodAt(day)
+	return p, p.Index < cur.Index, nil
+}
+
+// clientMinutesByRequest sums the time a client sees on each of ids: hidden
+// time left out.
+func clientMinutesByRequest(ctx context.Context, db bun.IDB, ids []int64) (map[int64]int, error) {
+	out := make(map[int64]int, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var sums []struct {
+		RequestID int64 `bun:"request_id"`
+		Minutes   int   `bun:"minutes"`
+	}
+	if err := db.NewSelect().Model((*TimeEntry)(nil)).Column("request_id").ColumnExpr("sum(minutes) AS minutes").
+		Where("request_id IN (?)", bun.In(ids)).Where("billing <> ?", BillingHidden).
+		Group("request_id").Scan(ctx, &sums); err != nil {
+		return nil, fmt.Errorf("models: sum time of requests: %w", err)
+	}
+	for _, s := range sums {
+		out[s.RequestID] = s.Minutes
+	}
+	return out, nil
+}
