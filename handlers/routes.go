@@ -100,6 +100,7 @@ func (s *Server) routes(e *echo.Echo) {
 	console.POST("/clients/:id/links", s.linkCreate)
 	console.GET("/clients/:id/links/:link/revoke", s.confirmLinkRevoke)
 	console.POST("/clients/:id/links/:link/revoke", s.linkRevoke)
+	console.GET("/hours", s.hoursOverview)           // hours_overview.go
 	console.GET("/clients/:id/hours", s.clientHours) // client_hours.go
 	console.POST("/clients/:id/hours/plan", s.clientPlanSave)
 	console.POST("/clients/:id/hours/purchases", s.clientPurchaseAdd)

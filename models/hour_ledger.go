@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -202,5 +203,103 @@ func clientMinutesByRequest(ctx context.Context, db bun.IDB, ids []int64) (map[i
 	for _, s := range sums {
 		out[s.RequestID] = s.Minutes
 	}
+	return out, nil
+}
+
+// ClientBalance is one client's current period on the console overview.
+type ClientBalance struct {
+	ClientID   int64
+	ClientName string
+	Plan       HourPlan
+	Balance    PeriodBalance
+	HasBank    bool
+}
+
+// Bank is the period's figures.
+func (b ClientBalance) Bank() HourBank { return b.Balance.Bank() }
+
+// LeftPercent is what remains of the period's purchase, in percent (below
+// zero on overage); a bank with nothing purchased and time used is -100.
+func (b ClientBalance) LeftPercent() int {
+	p := b.Balance.Purchased()
+	if p <= 0 {
+		if b.Balance.Used > 0 {
+			return -100
+		}
+		return 0
+	}
+	return b.Balance.Remaining() * 100 / p
+}
+
+// CurrentBalances is every active client's current period in three
+// statements (plans, purchases, daily usage), sorted by who is closest to
+// running out: least left (in percent of what was purchased) first, then
+// fewest hours left; clients without an hour bank last, by name.
+func CurrentBalances(ctx context.Context, db bun.IDB, now time.Time) ([]ClientBalance, error) {
+	var rows []struct {
+		HourPlan
+		Name     string `bun:"name"`
+		Timezone string `bun:"timezone"`
+	}
+	if err := db.NewSelect().Model((*HourPlan)(nil)).
+		Column("id", "hour_plan", "monthly_included_minutes", "plan_pooled", "period_start_day", "period_anchor_month",
+			"overage_rate", "rollover", "rollover_cap_minutes", "rollover_expiry_periods", "name", "timezone").
+		Where("archived_at IS NULL").Order("name").Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("models: hour plans: %w", err)
+	}
+	var purchases []HourPurchase
+	if err := db.NewSelect().Model(&purchases).Where("voided_at IS NULL").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("models: hour purchases: %w", err)
+	}
+	blocks := map[int64][]PurchaseBlock{}
+	for _, p := range purchases {
+		blocks[p.ClientID] = append(blocks[p.ClientID], p.Block())
+	}
+	var usage []struct {
+		ClientID int64     `bun:"client_id"`
+		Day      time.Time `bun:"work_date"`
+		Minutes  int       `bun:"minutes"`
+	}
+	// Usage before a generous horizon only: no period is longer than a year,
+	// plus the day the clients' dates are ahead of UTC.
+	if err := db.NewSelect().Model((*TimeEntry)(nil)).ColumnExpr("client_id, work_date, sum(minutes) AS minutes").
+		Where("billing = ?", BillingBillable).Where("work_date < ?", now.AddDate(1, 0, 2)).
+		Group("client_id", "work_date").Order("client_id", "work_date").Scan(ctx, &usage); err != nil {
+		return nil, fmt.Errorf("models: daily hours: %w", err)
+	}
+	used := map[int64][]DayUsage{}
+	for _, u := range usage {
+		used[u.ClientID] = append(used[u.ClientID], DayUsage{Day: time.Date(u.Day.Year(), u.Day.Month(), u.Day.Day(), 0, 0, 0, 0, time.UTC), Minutes: u.Minutes})
+	}
+	out := make([]ClientBalance, 0, len(rows))
+	for _, r := range rows {
+		b := ClientBalance{ClientID: r.ClientID, ClientName: r.Name, Plan: r.HourPlan}
+		if r.Kind != PlanNone && (r.IncludedMinutes > 0 || len(blocks[r.ClientID]) > 0) {
+			cur := r.PeriodAt(LocalDate(now, loadLocation(r.Timezone)))
+			var days []DayUsage
+			for _, d := range used[r.ClientID] {
+				if d.Day.Before(cur.End) {
+					days = append(days, d)
+				}
+			}
+			if l := r.Ledger(blocks[r.ClientID], days, cur); len(l) > 0 {
+				b.Balance, b.HasBank = l[len(l)-1], true
+			}
+		}
+		out = append(out, b)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.HasBank != b.HasBank {
+			return a.HasBank
+		}
+		if !a.HasBank {
+			return false
+		}
+		if a.LeftPercent() != b.LeftPercent() {
+			return a.LeftPercent() < b.LeftPercent()
+		}
+		return a.Balance.Remaining() < b.Balance.Remaining()
+	})
 	return out, nil
 }
