@@ -88,6 +88,7 @@ func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
 		"asset":           s.assets.URL,
 		"statusLabel":     models.StatusLabel,
+		"channelLabel":    models.ChannelLabel,
 		"hours":           formatMinutes,
 		"remaining":       formatRemaining,
 		"lines":           onePerLine,

@@ -104,6 +104,9 @@ func PostMessageOnce(ctx context.Context, db bun.IDB, in PostMessageInput) (m *M
 			Kind: EventMessagePosted, Detail: strconv.FormatInt(m.ID, 10), CreatedAt: now}); err != nil {
 			return err
 		}
+		if err := setAwaitingMSP(ctx, tx, r, !in.ByStaff); err != nil {
+			return err
+		}
 		switch {
 		case in.ByStaff:
 			return applyClockEvent(ctx, tx, r, ClockEvent{Kind: ClockStaffReplied, At: now})

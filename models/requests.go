@@ -65,9 +65,13 @@ type Request struct {
 	// Resolution is the public summary of how a completed request was resolved.
 	ResolutionText string `bun:"resolution"`
 	// FollowUpOfID links a follow-up request to the completed one it continues.
-	FollowUpOfID *int64    `bun:"follow_up_of_id"`
-	CreatedAt    time.Time `bun:"created_at"`
-	UpdatedAt    time.Time `bun:"updated_at"`
+	FollowUpOfID *int64 `bun:"follow_up_of_id"`
+	// AwaitingMSP: new and unanswered, or the last public message is the client's.
+	AwaitingMSP bool `bun:"awaiting_msp"`
+	// Channel is how the request reached the MSP: portal, phone, email, walk-in.
+	Channel   string    `bun:"channel"`
+	CreatedAt time.Time `bun:"created_at"`
+	UpdatedAt time.Time `bun:"updated_at"`
 
 	Client   *Client `bun:"rel:belongs-to,join:client_id=id"`
 	Assignee *User   `bun:"rel:belongs-to,join:assignee_id=id"`
@@ -152,6 +156,7 @@ type NewRequest struct {
 	CategoryID  *int64
 	// FollowUpOfID links a follow-up to the completed request it continues.
 	FollowUpOfID *int64
+	Channel      string // "" is the portal
 }
 
 // createRequest numbers and stores a request with its clocks started and a
@@ -159,6 +164,12 @@ type NewRequest struct {
 // next_request_number is taken and incremented by the same UPDATE, so two
 // submissions never share a number.
 func createRequest(ctx context.Context, db bun.IDB, clientID, requesterID int64, in NewRequest) (*Request, error) {
+	return createRequestAt(ctx, db, clientID, requesterID, requesterID, in, time.Time{})
+}
+
+// createRequestAt is createRequest by actor (the requester, or staff opening
+// it on their behalf) with the SLA clocks started at startAt (zero: now).
+func createRequestAt(ctx context.Context, db bun.IDB, clientID, requesterID, actorID int64, in NewRequest, startAt time.Time) (*Request, error) {
 	r := new(Request)
 	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		var number int
@@ -171,15 +182,24 @@ func createRequest(ctx context.Context, db bun.IDB, clientID, requesterID int64,
 			return err
 		}
 		now := Now()
+		start := now
+		if !startAt.IsZero() && startAt.Before(now) {
+			start = startAt
+		}
+		channel := in.Channel
+		if channel == "" {
+			channel = ChannelPortal
+		}
 		respTarget, resTarget := policy.TargetSecs(in.Urgency)
 		*r = Request{ClientID: clientID, Number: number, Title: in.Title, Description: in.Description,
 			Urgency: in.Urgency, CategoryID: in.CategoryID, RequesterID: &requesterID, FollowUpOfID: in.FollowUpOfID,
-			CreatedAt: now, UpdatedAt: now}
-		r.setClock(StartClocks(policy.Cal(), policy.WarningPercent(), now, respTarget, resTarget))
+			AwaitingMSP: true, Channel: channel, CreatedAt: start, UpdatedAt: now}
+		r.setClock(StartClocks(policy.Cal(), policy.WarningPercent(), start, respTarget, resTarget).
+			Apply(policy.Cal(), policy.WarningPercent(), ClockEvent{Kind: ClockTick, At: now}))
 		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
 			return fmt.Errorf("models: create request of client %d: %w", clientID, err)
 		}
-		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: clientID, RequestID: &r.ID, ActorID: &requesterID,
+		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: clientID, RequestID: &r.ID, ActorID: &actorID,
 			Kind: EventRequestSubmitted, Detail: in.Urgency, CreatedAt: now})
 	})
 	if err != nil {
