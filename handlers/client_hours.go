@@ -237,13 +237,9 @@ func clientHoursPath(id int64) string { return clientPath(id) + "/hours" }
 func (s *Server) clientHoursPage(c echo.Context, client *models.Client) (ClientHoursPage, error) {
 	ctx := c.Request().Context()
 	p := ClientHoursPage{Client: client}
-	var at time.Time
-	if v := c.QueryParam("period"); v != "" {
-		d, err := time.Parse(time.DateOnly, v)
-		if err != nil {
-			return p, echo.ErrNotFound
-		}
-		at = d
+	at, err := periodParam(c)
+	if err != nil {
+		return p, err
 	}
 	o, ok, err := models.ClientHours(ctx, s.db, client.ID, models.Now(), at, true)
 	if err != nil {

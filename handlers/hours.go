@@ -32,6 +32,9 @@ func (h HoursPage) PeriodText() string {
 // OverMinutes is how far the period is over its purchased hours (0 if not).
 func (h HoursPage) OverMinutes() int { return max(-h.Bank.RemainingMinutes(), 0) }
 
+// PeriodOption is one entry of the period selector.
+func (h HoursPage) PeriodOption(p models.BankPeriod) string { return periodText(p.Start, p.End) }
+
 // MeterClass colours the bar: red on overage, yellow from 75 % used.
 func (h HoursPage) MeterClass() string {
 	switch {
@@ -43,8 +46,26 @@ func (h HoursPage) MeterClass() string {
 	return ""
 }
 
+// periodParam reads ?period=YYYY-MM-DD (a period's first day); zero when
+// absent, 404 when not a date.
+func periodParam(c echo.Context) (time.Time, error) {
+	v := c.QueryParam("period")
+	if v == "" {
+		return time.Time{}, nil
+	}
+	d, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, echo.ErrNotFound
+	}
+	return d, nil
+}
+
 func (s *Server) hours(c echo.Context) error {
-	o, ok, err := scope(c).Hours(c.Request().Context(), models.Now(), time.Time{})
+	at, err := periodParam(c)
+	if err != nil {
+		return err
+	}
+	o, ok, err := scope(c).Hours(c.Request().Context(), models.Now(), at)
 	if err != nil {
 		return err
 	}

@@ -297,3 +297,82 @@ func TestHoursPeriodText(t *testing.T) {
 		}
 	}
 }
+
+// TestHoursPagePeriods: the client picks last period or this one; each
+// lists its purchases, the rollover with its dates, time per request and
+// per day, and states an overage plainly.
+func TestHoursPagePeriods(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		s := seedWorkspace(t, db)
+		today, _ := time.Parse(time.DateOnly, clientToday(t, s.client))
+		cur := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
+		prev := cur.AddDate(0, -1, 0)
+		if err := models.SaveHourPlan(ctx, db, s.admin, models.HourPlan{ClientID: s.client.ID, Kind: models.PlanMonthly,
+			IncludedMinutes: 600, StartDay: 1, AnchorMonth: 1, Rollover: models.RolloverCapped, RolloverCapMinutes: 240,
+			RolloverExpiryPeriods: 1, OverageRate: "€95/h"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := models.AddPurchase(ctx, db, s.admin, s.client.ID, models.PurchaseInput{Minutes: 120, On: prev.AddDate(0, 0, 4),
+			Reference: "INV-7", Note: "Top-up"}); err != nil {
+			t.Fatal(err)
+		}
+		r := newRequest(t, db, s.clientUser, "Server move")
+		insertTime(t, db, s.client.ID, r.ID, s.admin.ID, 420, prev.AddDate(0, 0, 9)) // 7 h last month
+		insertTime(t, db, s.client.ID, r.ID, s.admin.ID, 60, prev.AddDate(0, 0, 10)) // 1 h
+		insertTime(t, db, s.client.ID, r.ID, s.admin.ID, 1200, cur)                  // 20 h this month
+		a := newApp(t, db)
+		a.signIn(s.clientUser.Email, testPassword)
+
+		// Last month: 10 h included + 2 h bought, 8 h used (included first): 2 h of
+		// included hours and the 2 h block left; 2 h roll over (cap 4 h).
+		resp, body := a.get("/hours?period=" + prev.Format(time.DateOnly))
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET last period: %d", resp.StatusCode)
+		}
+		for sel, want := range map[string]string{
+			"#hours-purchased": "12 h", "#hours-used": "8 h", "#hours-remaining": "4 h",
+			"#hours-topups tbody td.hours": "2 h",
+		} {
+			if got := text(t, body, sel); got != want {
+				t.Errorf("last period %s = %q, want %q", sel, got, want)
+			}
+		}
+		d := doc(t, body)
+		if d.Find("#hours-days tbody tr").Length() != 2 {
+			t.Errorf("last period has %d days listed, want 2", d.Find("#hours-days tbody tr").Length())
+		}
+		if n := d.Find("#period option").Length(); n != 2 {
+			t.Errorf("%d periods to choose from, want 2", n)
+		}
+
+		// This month: 10 h included + 2 h rolled over (until the end of this
+		// month) + 2 h left on the block = 14 h; 20 h used: over by 6 h.
+		_, body = a.get("/hours")
+		for sel, want := range map[string]string{
+			"#hours-purchased": "14 h", "#hours-used": "20 h", "#hours-remaining": "Over by 6 h",
+			"#hours-brought-in": "2 h",
+			"#hours-overage":    "This period used 6 h more than was purchased, charged as overage at €95/h.",
+		} {
+			if got := text(t, body, sel); got != want {
+				t.Errorf("this period %s = %q, want %q", sel, got, want)
+			}
+		}
+		last := cur.AddDate(0, 1, -1)
+		wantRoll := "Rolled over from " + prev.Format("2 Jan") + " – " + cur.AddDate(0, 0, -1).Format("2 Jan 2006") +
+			", usable until " + last.Format("2 Jan 2006")
+		if prev.Year() != cur.AddDate(0, 0, -1).Year() {
+			wantRoll = "Rolled over from " + prev.Format("2 Jan 2006") + " – " + cur.AddDate(0, 0, -1).Format("2 Jan 2006") +
+				", usable until " + last.Format("2 Jan 2006")
+		}
+		if got := text(t, body, "#hours-sources tr.rollover th"); got != wantRoll {
+			t.Errorf("rollover = %q, want %q", got, wantRoll)
+		}
+		if resp, _ := a.get("/hours?period=1990-01-01"); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("unknown period: %d, want 404", resp.StatusCode)
+		}
+		if resp, _ := a.get("/hours?period=junk"); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("bad period: %d, want 404", resp.StatusCode)
+		}
+	})
+}

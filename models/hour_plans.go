@@ -173,6 +173,15 @@ type PeriodBalance struct {
 	Used        int
 	RolloverOut int
 	Lapsed      int
+	// RolloverParts says where RolloverIn comes from.
+	RolloverParts []RolloverPart
+}
+
+// RolloverPart is hours rolled over from one earlier period.
+type RolloverPart struct {
+	From    BankPeriod
+	Minutes int       // available at the start of the period
+	Until   time.Time // last date usable; zero: until used
 }
 
 // Purchased is the period's total available minutes.
@@ -191,6 +200,7 @@ func (b PeriodBalance) Bank() HourBank {
 
 type rolloverCredit struct {
 	minutes int
+	from    int // period index it was rolled over from
 	last    int // last period index it may be used in; -1 << 31: never expires
 }
 
@@ -252,6 +262,11 @@ func (p HourPlan) Ledger(blocks []PurchaseBlock, usage []DayUsage, to BankPeriod
 		bal := PeriodBalance{BankPeriod: per, Included: p.IncludedIn(per), Used: used[idx]}
 		for _, c := range credits {
 			bal.RolloverIn += c.minutes
+			part := RolloverPart{From: p.periodByIndex(c.from), Minutes: c.minutes}
+			if c.last != neverExpires {
+				part.Until = p.periodByIndex(c.last).LastDay()
+			}
+			bal.RolloverParts = append(bal.RolloverParts, part)
 		}
 		var avail []int // indexes into live usable this period
 		for i, b := range live {
@@ -308,7 +323,7 @@ func (p HourPlan) Ledger(blocks []PurchaseBlock, usage []DayUsage, to BankPeriod
 			if p.RolloverExpiryPeriods > 0 {
 				last = idx + p.RolloverExpiryPeriods
 			}
-			credits = append(credits, rolloverCredit{minutes: bal.RolloverOut, last: last})
+			credits = append(credits, rolloverCredit{minutes: bal.RolloverOut, from: idx, last: last})
 		}
 		for _, i := range avail {
 			if b := live[i]; b.Expires != nil && b.Expires.Before(per.End) {

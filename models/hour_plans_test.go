@@ -152,6 +152,12 @@ func TestLedgerRolloverCapped(t *testing.T) {
 		{600, 360, 0, 0, 0, 240, 360 + 120, 960},
 		{600, 480, 0, 0, 900, 180, 0, 180},
 	})
+	// April draws on February's and March's rollover, each usable to its own end.
+	parts := got[3].RolloverParts
+	if len(parts) != 2 || !parts[0].From.Start.Equal(day("2026-02-01")) || parts[0].Minutes != 240 ||
+		!parts[0].Until.Equal(day("2026-04-30")) || !parts[1].From.Start.Equal(day("2026-03-01")) || !parts[1].Until.Equal(day("2026-05-31")) {
+		t.Errorf("April's rollover = %+v", parts)
+	}
 }
 
 // TestLedgerRolloverAllNeverExpires: everything unused rolls, forever.
