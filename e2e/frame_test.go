@@ -13,12 +13,54 @@ import (
 )
 
 // TestSignInInsideAnotherSitesFrame: the portal framed by an allowed origin
-// on another site (localhost frames 127.0.0.1: two sites) where the browser
-// keeps the portal's cookies from that frame: the sign-in card says so and
-// offers to open the portal in a new tab, instead of failing silently.
+// on another site (localhost frames 127.0.0.1: two sites). Over plain http
+// the browser keeps the portal's cookies from that frame: the sign-in card
+// says so and offers to open the portal in a new tab, instead of failing
+// silently. Over https the cookies are partitioned and signing in works.
 func TestSignInInsideAnotherSitesFrame(t *testing.T) {
 	t.Parallel()
-	p, b := start(t)
+	path := chromePath(t)
+	t.Run("http", func(t *testing.T) {
+		p := startPortal(t)
+		b := startBrowser(t, path, p.url)
+		frame := framedSignIn(t, p, b)
+		ctx, cancel := context.WithTimeout(frame, waitTimeout)
+		defer cancel()
+		var text, target string
+		if err := chromedp.Run(ctx, chromedp.WaitVisible("#frame-notice a", chromedp.ByQuery),
+			chromedp.Text("#frame-notice", &text, chromedp.ByQuery),
+			chromedp.AttributeValue("#frame-notice a", "target", &target, nil, chromedp.ByQuery)); err != nil {
+			t.Fatalf("the framed sign-in page shows no notice: %v", err)
+		}
+		if !strings.Contains(text, "new tab") || target != "_blank" {
+			t.Errorf("notice %q, link target %q", text, target)
+		}
+	})
+	t.Run("https", func(t *testing.T) {
+		p := startPortalWith(t, true)
+		b := startBrowser(t, path, p.url)
+		frame := framedSignIn(t, p, b)
+		ctx, cancel := context.WithTimeout(frame, waitTimeout)
+		defer cancel()
+		var notices int
+		if err := chromedp.Run(ctx, chromedp.WaitVisible("form[action='/signin']", chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelectorAll("#frame-notice").length`, &notices),
+			chromedp.SendKeys("#email", adminEmail, chromedp.ByQuery),
+			chromedp.SendKeys("#password", password, chromedp.ByQuery),
+			chromedp.Click("form[action='/signin'] button[type=submit]", chromedp.ByQuery),
+			chromedp.WaitVisible("#queue-list", chromedp.ByQuery)); err != nil {
+			t.Fatalf("signing in inside the frame over https: %v", err)
+		}
+		if notices != 0 {
+			t.Errorf("over https the frame still says sign-in is blocked")
+		}
+	})
+}
+
+// framedSignIn opens a page of another site that frames the portal's
+// sign-in page, and returns a context attached to the frame.
+func framedSignIn(t *testing.T, p *portal, b *browser) context.Context {
+	t.Helper()
 	seedWorkspace(t, p.db)
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -53,15 +95,5 @@ func TestSignInInsideAnotherSitesFrame(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	ctx, cancel := context.WithTimeout(frame, waitTimeout)
-	defer cancel()
-	var text, target string
-	if err := chromedp.Run(ctx, chromedp.WaitVisible("#frame-notice a", chromedp.ByQuery),
-		chromedp.Text("#frame-notice", &text, chromedp.ByQuery),
-		chromedp.AttributeValue("#frame-notice a", "target", &target, nil, chromedp.ByQuery)); err != nil {
-		t.Fatalf("the framed sign-in page shows no notice: %v", err)
-	}
-	if !strings.Contains(text, "new tab") || target != "_blank" {
-		t.Errorf("notice %q, link target %q", text, target)
-	}
+	return frame
 }

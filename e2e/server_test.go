@@ -32,7 +32,11 @@ type portal struct {
 // startPortal boots the portal on a fresh database of one kind: PostgreSQL
 // when the tests have one, SQLite otherwise. The browser tests are slow
 // enough that running each on both kinds is left to the handler tests.
-func startPortal(t *testing.T) *portal {
+func startPortal(t *testing.T) *portal { return startPortalWith(t, false) }
+
+// startPortalWith is startPortal, over https (a self-signed certificate the
+// test browser accepts) when tls is set.
+func startPortalWith(t *testing.T, tls bool) *portal {
 	t.Helper()
 	db := dbtest.New(t, databaseKind())
 	smtp := mailtest.Start(t)
@@ -42,6 +46,9 @@ func startPortal(t *testing.T) *portal {
 	// e-mailed and copied links, is the address the browser really opens.
 	srv := httptest.NewUnstartedServer(nil)
 	url := "http://" + srv.Listener.Addr().String()
+	if tls {
+		url = "https://" + srv.Listener.Addr().String()
+	}
 	env := map[string]string{
 		"PORTAL_BASE_URL": url, "PORTAL_DATA_DIR": t.TempDir(),
 		"PORTAL_SMTP_HOST": smtp.Host, "PORTAL_SMTP_PORT": strconv.Itoa(smtp.Port), "PORTAL_SMTP_TLS": "none",
@@ -64,7 +71,11 @@ func startPortal(t *testing.T) *portal {
 		}
 	}()
 	srv.Config.Handler = app
-	srv.Start()
+	if tls {
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	// Cleanups run last-in first-out: close the event streams first, or
 	// srv.Close would wait for them. The feed is not waited for: on
 	// PostgreSQL it notices the cancellation only when its LISTEN wait ends

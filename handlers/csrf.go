@@ -64,8 +64,8 @@ func (s *Server) csrfToken(c echo.Context) string {
 	b := make([]byte, 32)
 	rand.Read(b) //nolint:errcheck // crypto/rand.Read never fails (Go 1.24+)
 	secret := base64.RawURLEncoding.EncodeToString(b)
-	c.SetCookie(&http.Cookie{Name: name, Value: secret, Path: "/", HttpOnly: true,
-		Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
+	c.SetCookie(s.embeddable(c, &http.Cookie{Name: name, Value: secret, Path: "/", HttpOnly: true,
+		Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode}))
 	return csrfMAC(secret)
 }
 

@@ -55,20 +55,20 @@ func (s *Server) unreadBadge(c echo.Context) error {
 // user (through the Scope), everything for staff. A failure is logged rather
 // than shown; the page matters more than the counter.
 func (s *Server) markRead(c echo.Context, d *models.RequestDetail) {
-	var upTo int64
-	for _, m := range d.Messages {
-		upTo = max(upTo, m.ID)
-	}
-	if upTo == 0 {
-		return
-	}
 	ctx := c.Request().Context()
 	u := currentUser(c)
 	var err error
 	if u.IsStaff() {
+		var upTo int64
+		for _, m := range d.Messages {
+			upTo = max(upTo, m.ID)
+		}
+		if upTo == 0 {
+			return
+		}
 		err = models.MarkThreadRead(ctx, s.db, u.ID, d.ID, upTo)
 	} else {
-		err = scope(c).MarkThreadRead(ctx, d.ID, upTo)
+		err = scope(c).MarkReadUpTo(ctx, d) // only when the position moves
 	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "mark thread read", "request", d.ID, "user", u.ID, "error", err)

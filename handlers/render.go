@@ -57,10 +57,12 @@ func (s *Server) render(c echo.Context, status int, page templates.Page, v View)
 // renderBlock is render with a named fragment of the page for htmx requests
 // (a form, a table body); ordinary requests still get the full page.
 func (s *Server) renderBlock(c echo.Context, status int, page templates.Page, block string, v View) error {
-	s.fillChrome(c, &v)
 	name := "base"
 	if htmxOf(c.Request()).wantsFragment() {
 		name = block
+		s.fillFragment(c, &v)
+	} else {
+		s.fillChrome(c, &v)
 	}
 	var buf bytes.Buffer
 	if err := s.viewsFor(c).Execute(&buf, page, name, v); err != nil {
@@ -81,6 +83,16 @@ func (s *Server) viewsFor(c echo.Context) *templates.Set {
 		s.log.Warn("viewer time zone", "error", err)
 	}
 	return s.views.In(loc)
+}
+
+// fillFragment is fillChrome for a fragment: the user and CSRF token that
+// forms inside it need, none of the page chrome (workspace name, flash,
+// event cursor), which a fragment does not show.
+func (s *Server) fillFragment(c echo.Context, v *View) {
+	v.User = currentUser(c)
+	if tok, ok := c.Get(ctxCSRF).(string); ok {
+		v.CSRF = tok
+	}
 }
 
 // fillChrome adds what the layouts need to a handler's view.
@@ -122,18 +134,13 @@ func (s *Server) renderOrRedirect(c echo.Context, page templates.Page, block str
 	return s.renderBlock(c, http.StatusOK, page, block, v)
 }
 
-// workspaceName is the MSP's name for the page chrome, cached for a short
-// while so pages do not query it on every render; a rename made through
-// another process shows within workspaceTTL.
+// workspaceName is the MSP's name for the page chrome, from the
+// per-process settings cache (models.CachedWorkspace).
 func (s *Server) workspaceName(c echo.Context) string {
-	if cached := s.workspace.Load(); cached != nil && time.Since(cached.at) < workspaceTTL {
-		return cached.name
-	}
-	w, err := models.GetWorkspace(c.Request().Context(), s.db)
+	w, err := models.CachedWorkspace(c.Request().Context(), s.db)
 	if err != nil {
 		return "Portal"
 	}
-	s.workspace.Store(&cachedName{name: w.Name, at: time.Now()})
 	return w.Name
 }
 

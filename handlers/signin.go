@@ -69,19 +69,19 @@ func (s *Server) startSession(c echo.Context, u *models.User) error {
 	if err != nil {
 		return err
 	}
-	c.SetCookie(&http.Cookie{
+	c.SetCookie(s.embeddable(c, &http.Cookie{
 		Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
 		Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode,
 		MaxAge: int(s.cfg.SessionMax.Seconds()),
-	})
+	}))
 	c.Set(ctxUser, u)
 	s.bindCSRF(c, token)
 	return nil
 }
 
 func (s *Server) clearSessionCookie(c echo.Context) {
-	c.SetCookie(&http.Cookie{Name: sessionCookie, Path: "/", MaxAge: -1, HttpOnly: true,
-		Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
+	c.SetCookie(s.embeddable(c, &http.Cookie{Name: sessionCookie, Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode}))
 }
 
 // secureCookies is true when browsers reach the portal over TLS, directly or

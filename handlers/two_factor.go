@@ -228,7 +228,7 @@ func (s *Server) requireStaffTOTP(c echo.Context, u *models.User) (bool, error) 
 	if u.TOTPEnabled() || c.Path() == "/console/account" {
 		return false, nil
 	}
-	ws, err := models.GetWorkspace(c.Request().Context(), s.db)
+	ws, err := models.CachedWorkspace(c.Request().Context(), s.db)
 	if err != nil || !ws.RequireStaffTOTP {
 		return false, err
 	}

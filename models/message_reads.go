@@ -41,6 +41,23 @@ func (s Scope) MarkThreadRead(ctx context.Context, requestID, upTo int64) error 
 	return markRead(ctx, s.db, s.UserID, requestID, newest)
 }
 
+// MarkReadUpTo records that the scope's user has read d's thread up to its
+// newest message, when that moves their read position: d came through the
+// scope (RequestByNumber), so its messages are the client's public ones and
+// ReadUpTo is where the user stood. A view with nothing new writes nothing.
+func (s Scope) MarkReadUpTo(ctx context.Context, d *RequestDetail) error {
+	var upTo int64
+	for _, m := range d.Messages {
+		if !m.Internal {
+			upTo = max(upTo, m.ID)
+		}
+	}
+	if upTo <= d.ReadUpTo || d.ClientID != s.ClientID {
+		return nil
+	}
+	return markRead(ctx, s.db, s.UserID, d.ID, upTo)
+}
+
 // markRead moves the user's read position forward to upTo; it never moves
 // back (two tabs, an old page reloaded).
 func markRead(ctx context.Context, db bun.IDB, userID, requestID, upTo int64) error {

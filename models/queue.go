@@ -34,7 +34,7 @@ type QueuePage struct {
 func ListQueue(ctx context.Context, db bun.IDB, f QueueFilter, now time.Time) (QueuePage, error) {
 	f.normalise(SortDue)
 	out := QueuePage{Page: Page[RequestRow]{Page: f.Page, PerPage: f.PerPage}, Counts: map[string]int{}}
-	book, err := LoadSLABook(ctx, db)
+	book, err := CachedSLABook(ctx, db)
 	if err != nil {
 		return out, err
 	}
@@ -49,10 +49,9 @@ func ListQueue(ctx context.Context, db bun.IDB, f QueueFilter, now time.Time) (Q
 			return q.Column("name", "request_prefix", "sla_policy_id")
 		}).
 		Relation("Assignee", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name") }).
-		Where("request.status IN (?)", bun.In(statuses))
+		Where("request.status IN (?)", bun.List(statuses))
 	q = queueFilters(q, f, now)
-	total, err := applySort(q, f.Sort).Limit(f.PerPage).Offset(offset(f.Page, f.PerPage)).ScanAndCount(ctx)
-	if err != nil {
+	if err := applySort(q, f.Sort).Limit(f.PerPage).Offset(offset(f.Page, f.PerPage)).Scan(ctx); err != nil {
 		return out, fmt.Errorf("models: list queue: %w", err)
 	}
 
@@ -61,12 +60,18 @@ func ListQueue(ctx context.Context, db bun.IDB, f QueueFilter, now time.Time) (Q
 		N      int    `bun:"n"`
 	}
 	cq := db.NewSelect().Model((*Request)(nil)).Column("request.status").ColumnExpr("count(*) AS n").
-		Where("request.status IN (?)", bun.In(OpenStatuses))
+		Where("request.status IN (?)", bun.List(OpenStatuses))
 	if err := queueFilters(cq, f, now).Group("request.status").Scan(ctx, &counts); err != nil {
 		return out, fmt.Errorf("models: count queue: %w", err)
 	}
 	for _, c := range counts {
 		out.Counts[c.Status] = c.N
+	}
+	// The same filters with the listed statuses: the total is a sum of the
+	// per-status counts, not a second count of the rows.
+	total := 0
+	for _, st := range statuses {
+		total += out.Counts[st]
 	}
 
 	out.Total = total

@@ -24,6 +24,7 @@ type RequestDetail struct {
 	History       []ActivityEvent // oldest first
 	TimeEntries   []TimeEntry     // empty for the client view
 	Policy        *SLAPolicyBundle
+	ReadUpTo      int64      // client view: the newest message the viewer had read (Scope.RequestByNumber)
 	ReopenUntil   *time.Time // a completed request: the end of its reopen window
 	CanReopen     bool       // completed, and a client reply now would reopen it
 	FollowUpOf    int        // the number of the request this one follows up, or 0
@@ -42,7 +43,7 @@ func loadRequestDetail(ctx context.Context, db bun.IDB, id int64, audience strin
 	if err != nil {
 		return nil, err
 	}
-	policy, err := ResolveSLAPolicy(ctx, db, r.ClientID)
+	policy, err := SLAPolicyOf(ctx, db, client)
 	if err != nil {
 		return nil, err
 	}

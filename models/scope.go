@@ -16,6 +16,7 @@ type Scope struct {
 	db       bun.IDB
 	ClientID int64
 	UserID   int64
+	client   *Client // loaded with the session, when it was
 }
 
 // ErrNotClientUser is returned when a scope is asked for a staff user.
@@ -26,11 +27,20 @@ func ScopeFor(db bun.IDB, u *User) (Scope, error) {
 	if u == nil || u.ClientID == nil {
 		return Scope{}, ErrNotClientUser
 	}
-	return Scope{db: db, ClientID: *u.ClientID, UserID: u.ID}, nil
+	sc := Scope{db: db, ClientID: *u.ClientID, UserID: u.ID}
+	if u.Client != nil && u.Client.ID == *u.ClientID {
+		sc.client = u.Client
+	}
+	return sc, nil
 }
 
-// Client loads the scope's own client.
+// Client is the scope's own client: the row read with the session, or
+// loaded when the scope was built without it.
 func (s Scope) Client(ctx context.Context) (*Client, error) {
+	if s.client != nil {
+		c := *s.client
+		return &c, nil
+	}
 	return GetClient(ctx, s.db, s.ClientID)
 }
 
@@ -63,23 +73,7 @@ func (s Scope) Dashboard(ctx context.Context, now time.Time) (DashboardStats, er
 	monthStart := MonthStart(now, loc)
 	monthEnd := monthStart.AddDate(0, 1, 0)
 
-	var counts []struct {
-		Status string `bun:"status"`
-		N      int    `bun:"n"`
-	}
-	if err := s.db.NewSelect().Model((*Request)(nil)).Column("status").ColumnExpr("count(*) AS n").
-		Where("client_id = ?", s.ClientID).Group("status").Scan(ctx, &counts); err != nil {
-		return st, fmt.Errorf("models: count requests of client %d: %w", s.ClientID, err)
-	}
-	for _, c := range counts {
-		if c.Status == StatusCompleted {
-			st.Closed += c.N
-		} else {
-			st.Open += c.N
-		}
-	}
-
-	if st.SLAMet, st.SLADecided, err = slaFigures(ctx, s.db, s.ClientID, monthStart, monthEnd); err != nil {
+	if st.Open, st.Closed, st.SLAMet, st.SLADecided, err = dashboardFigures(ctx, s.db, s.ClientID, monthStart, monthEnd); err != nil {
 		return st, err
 	}
 

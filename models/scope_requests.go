@@ -118,7 +118,7 @@ func (s Scope) listRequests(ctx context.Context, f RequestFilter, statuses []str
 	if err != nil {
 		return page, err
 	}
-	policy, err := ResolveSLAPolicy(ctx, s.db, s.ClientID)
+	policy, err := SLAPolicyOf(ctx, s.db, client)
 	if err != nil {
 		return page, err
 	}
@@ -175,12 +175,26 @@ func (s Scope) requestIDByNumber(ctx context.Context, n int) (int64, error) {
 
 // RequestByNumber is the client's view of one of its requests: the public
 // thread and public history only. Internal notes never leave this function.
+// ReadUpTo is how far the scope's user had read the thread, found in the
+// same statement as the request, so a view that reads nothing new writes
+// nothing (MarkReadUpTo).
 func (s Scope) RequestByNumber(ctx context.Context, n int, now time.Time) (*RequestDetail, error) {
-	id, err := s.requestIDByNumber(ctx, n)
+	var found struct {
+		ID       int64 `bun:"id"`
+		ReadUpTo int64 `bun:"read_up_to"`
+	}
+	err := s.db.NewSelect().Model((*Request)(nil)).Column("request.id").
+		ColumnExpr("coalesce((SELECT last_read_message_id FROM message_reads AS mr WHERE mr.user_id = ? AND mr.request_id = request.id), 0) AS read_up_to", s.UserID).
+		Where("request.client_id = ?", s.ClientID).Where("request.number = ?", n).Scan(ctx, &found)
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("find request %d of client %d", n, s.ClientID))
+	}
+	d, err := loadRequestDetail(ctx, s.db, found.ID, AudiencePublic, now)
 	if err != nil {
 		return nil, err
 	}
-	return loadRequestDetail(ctx, s.db, id, AudiencePublic, now)
+	d.ReadUpTo = found.ReadUpTo
+	return d, nil
 }
 
 // Reply posts the scope user's message on request number n. A reply on a

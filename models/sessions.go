@@ -21,6 +21,8 @@ type Session struct {
 	CreatedAt  time.Time `bun:"created_at"`
 	LastSeenAt time.Time `bun:"last_seen_at"`
 	ExpiresAt  time.Time `bun:"expires_at"`
+
+	User *User `bun:"rel:belongs-to,join:user_id=id"`
 }
 
 // SessionPolicy bounds a session's life: Idle without a request, Max in all.
@@ -57,9 +59,12 @@ const touchEvery = time.Minute
 
 // SessionUser returns the user behind a session token, or ErrNotFound when the
 // token is unknown, expired (idle or absolute), or its user may no longer sign in.
+// The session, its user and the user's client come in one statement; the
+// session's last-seen time is written at most once a minute.
 func SessionUser(ctx context.Context, db bun.IDB, token string, p SessionPolicy) (*User, *Session, error) {
 	s := new(Session)
-	if err := db.NewSelect().Model(s).Where("token_hash = ?", HashToken(token)).Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(s).Relation("User").Relation("User.Client").
+		Where("session.token_hash = ?", HashToken(token)).Scan(ctx); err != nil {
 		return nil, nil, notFound(err, "load session")
 	}
 	now := Now()
@@ -69,15 +74,15 @@ func SessionUser(ctx context.Context, db bun.IDB, token string, p SessionPolicy)
 		}
 		return nil, nil, fmt.Errorf("models: session expired: %w", ErrNotFound)
 	}
-	u := new(User)
-	if err := db.NewSelect().Model(u).Where("id = ?", s.UserID).Scan(ctx); err != nil {
-		return nil, nil, notFound(err, "load session user")
+	u := s.User
+	if u == nil || u.ID == 0 {
+		return nil, nil, fmt.Errorf("models: load session user: %w", ErrNotFound)
 	}
-	active, err := userActive(ctx, db, u)
-	if err != nil {
-		return nil, nil, err
+	if u.ClientID == nil {
+		u.Client = nil
 	}
-	if !active {
+	if u.DisabledAt != nil || u.SignupPending || (u.Client != nil && u.Client.ArchivedAt != nil) ||
+		(u.ClientID != nil && (u.Client == nil || u.Client.ID == 0)) {
 		return nil, nil, fmt.Errorf("models: user %d may not sign in: %w", u.ID, ErrNotFound)
 	}
 	if now.Sub(s.LastSeenAt) > touchEvery {

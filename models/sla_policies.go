@@ -195,6 +195,21 @@ func ResolveSLAPolicy(ctx context.Context, db bun.IDB, clientID int64) (*SLAPoli
 	return b, fillSLABundle(ctx, db, b)
 }
 
+// SLAPolicyOf is the policy that applies to client c (ResolveSLAPolicy),
+// read from the per-process SLA book: no statement once the book is cached.
+// Writes that must see the policy under their transaction use
+// ResolveSLAPolicy.
+func SLAPolicyOf(ctx context.Context, db bun.IDB, c *Client) (*SLAPolicyBundle, error) {
+	if cacheOf(db) == nil {
+		return ResolveSLAPolicy(ctx, db, c.ID)
+	}
+	book, err := CachedSLABook(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	return book.For(c), nil
+}
+
 // SLABook holds every policy for pages that show many requests of many
 // clients: the queue. It costs four queries however many rows are shown.
 type SLABook struct {
@@ -371,6 +386,7 @@ func SaveSLAPolicy(ctx context.Context, db *bun.DB, id int64, in SLAPolicyInput)
 	if err != nil {
 		return nil, err
 	}
+	SettingsChanged(db)
 	return p, nil
 }
 

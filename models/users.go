@@ -36,8 +36,14 @@ type User struct {
 	TOTPSecret        *string    `bun:"totp_secret"`     // see totp.go
 	TOTPEnabledAt     *time.Time `bun:"totp_enabled_at"` // nil while off or pending
 	TOTPLastStep      int64      `bun:"totp_last_step"`
-	CreatedAt         time.Time  `bun:"created_at"`
-	UpdatedAt         time.Time  `bun:"updated_at"`
+	// Timezone is a staff member's own zone, "" for the workspace's (see
+	// ViewerLocation); client users see their client's.
+	Timezone  string    `bun:"timezone"`
+	CreatedAt time.Time `bun:"created_at"`
+	UpdatedAt time.Time `bun:"updated_at"`
+
+	// Client is the user's client, loaded with the session (SessionUser).
+	Client *Client `bun:"rel:belongs-to,join:client_id=id"`
 }
 
 // IsStaff reports whether the user works for the MSP.

@@ -28,6 +28,9 @@ func ViewerLocation(ctx context.Context, db bun.IDB, u *User) (*time.Location, e
 	if u == nil {
 		return time.UTC, nil
 	}
+	if u.ClientID != nil && u.Client != nil && u.Client.ID == *u.ClientID {
+		return loadLocation(u.Client.Timezone), nil // loaded with the session
+	}
 	if u.ClientID != nil {
 		var tz string
 		if err := db.NewSelect().Model((*Client)(nil)).Column("timezone").Where("id = ?", *u.ClientID).Scan(ctx, &tz); err != nil {
@@ -35,11 +38,9 @@ func ViewerLocation(ctx context.Context, db bun.IDB, u *User) (*time.Location, e
 		}
 		return loadLocation(tz), nil
 	}
-	tz, err := StaffTimezone(ctx, db, u.ID)
-	if err != nil {
-		return time.UTC, err
-	}
+	tz := u.Timezone
 	if tz == "" {
+		var err error
 		if tz, err = WorkspaceTimezone(ctx, db); err != nil {
 			return time.UTC, err
 		}
@@ -70,8 +71,29 @@ func SetStaffTimezone(ctx context.Context, db bun.IDB, userID int64, tz string) 
 	return nil
 }
 
-// WorkspaceTimezone is the zone staff see times in unless they chose one.
+// WorkspaceTimezone is the zone staff see times in unless they chose one
+// (through the per-process settings cache).
 func WorkspaceTimezone(ctx context.Context, db bun.IDB) (string, error) {
+	if c := cacheOf(db); c != nil {
+		gen := c.gen.Load()
+		c.mu.Lock()
+		tz, ok := c.timezone, c.tzGen == gen && c.timezone != ""
+		c.mu.Unlock()
+		if ok {
+			return tz, nil
+		}
+		tz, err := workspaceTimezone(ctx, db)
+		if err == nil {
+			c.mu.Lock()
+			c.timezone, c.tzGen = tz, gen
+			c.mu.Unlock()
+		}
+		return tz, err
+	}
+	return workspaceTimezone(ctx, db)
+}
+
+func workspaceTimezone(ctx context.Context, db bun.IDB) (string, error) {
 	var tz string
 	err := db.NewSelect().Model((*Workspace)(nil)).Column("timezone").Where("id = 1").Scan(ctx, &tz)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -91,5 +113,6 @@ func SetWorkspaceTimezone(ctx context.Context, db bun.IDB, tz string) error {
 	if _, err := db.NewUpdate().Model((*Workspace)(nil)).Set("timezone = ?", tz).Where("id = 1").Exec(ctx); err != nil {
 		return fmt.Errorf("models: set workspace time zone: %w", err)
 	}
+	SettingsChanged(db)
 	return nil
 }

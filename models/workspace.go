@@ -84,6 +84,7 @@ func Setup(ctx context.Context, db *bun.DB, in SetupInput) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
+	SettingsChanged(db)
 	return admin, nil
 }
 
@@ -107,6 +108,7 @@ func UpdateWorkspace(ctx context.Context, db bun.IDB, in WorkspaceSettings) erro
 		Set("updated_at = ?", Now()).Where("id = 1").Exec(ctx); err != nil {
 		return fmt.Errorf("models: update workspace: %w", err)
 	}
+	SettingsChanged(db)
 	return nil
 }
 

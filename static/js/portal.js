@@ -135,16 +135,19 @@
   // --- Inside a frame on another site ---------------------------------------
   // A browser that keeps this site's cookies from a frame on another site
   // cannot keep anyone signed in there: the sign-in would fail silently. The
-  // probe cookie is set the way the session cookie is (SameSite=Lax); if it
-  // does not stick, the sign-in card says so and offers a new tab.
+  // probe cookie is set the way the session cookie is (over https and framed:
+  // SameSite=None; Secure; Partitioned, see handlers/frame_cookies.go; over
+  // http: SameSite=Lax); if it does not stick, the sign-in card says so and
+  // offers a new tab.
   function frameNotice() {
     if (window.self === window.top) return;
     var card = document.querySelector('main.auth .auth-card');
     if (!card || document.getElementById('frame-notice')) return;
     var probe = 'portal_frame_probe=1';
-    document.cookie = probe + '; path=/; SameSite=Lax';
+    var attrs = location.protocol === 'https:' ? '; SameSite=None; Secure; Partitioned' : '; SameSite=Lax';
+    document.cookie = probe + '; path=/' + attrs;
     var works = document.cookie.indexOf(probe) >= 0;
-    document.cookie = probe + '; path=/; max-age=0; SameSite=Lax';
+    document.cookie = probe + '; path=/; max-age=0' + attrs;
     if (works) return;
     var note = document.createElement('div');
     note.id = 'frame-notice';

@@ -1,0 +1,206 @@
+package handlers_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/portal-msp/portal/config"
+	"github.com/portal-msp/portal/handlers"
+	"github.com/portal-msp/portal/loaddata"
+	"github.com/portal-msp/portal/models"
+	"github.com/portal-msp/portal/models/dbtest"
+	"github.com/portal-msp/portal/realtime"
+)
+
+// pageBudgets is the most statements each page may run once the process's
+// settings cache is warm (the session touch, once a minute, comes on top).
+// The dashboard's hour bank (models.ClientHours) and the request page's
+// reopen window and follow-ups are the part above six.
+var pageBudgets = []struct {
+	name   string
+	path   func(set *loaddata.Set) string
+	staff  bool
+	budget int
+}{
+	{"dashboard", func(*loaddata.Set) string { return "/" }, false, 10},
+	{"open requests", func(*loaddata.Set) string { return "/requests" }, false, 5},
+	{"request detail", func(s *loaddata.Set) string { return "/requests/" + strconv.Itoa(s.OpenNumbers[0]) }, false, 11},
+	{"staff queue", func(*loaddata.Set) string { return "/console" }, true, 6},
+}
+
+// TestPageStatementsDoNotGrowWithHistory asserts each page's statement count
+// and that it is the same for a client with 20 requests and one with 400
+// (each with messages and activity): a page's cost does not grow with the
+// client's history.
+func TestPageStatementsDoNotGrowWithHistory(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		seedWorkspace(t, db)
+		small, err := loaddata.Build(ctx, db, loaddata.Spec{Prefix: "small", Requests: 20, OtherRequests: 2, Clients: 2, Messages: 2, Users: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		big, err := loaddata.Build(ctx, db, loaddata.Spec{Prefix: "big", Requests: 400, OtherRequests: 2, Clients: 2, Messages: 2, Users: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := countingServer(t, db)
+		for _, p := range pageBudgets {
+			counts := map[string]int{}
+			for name, set := range map[string]*loaddata.Set{"20 requests": small, "400 requests": big} {
+				token := set.UserTokens[0]
+				if p.staff {
+					token = set.StaffToken
+				}
+				statementsOf(t, base, p.path(set), token) // fills the settings cache
+				n := statementsOf(t, base, p.path(set), token)
+				if again := statementsOf(t, base, p.path(set), token); again != n {
+					t.Errorf("%s (%s): %d statements, then %d", p.name, name, n, again)
+				}
+				counts[name] = n
+				if n > p.budget {
+					t.Errorf("%s (%s): %d statements, budget %d", p.name, name, n, p.budget)
+				}
+			}
+			if counts["20 requests"] != counts["400 requests"] {
+				t.Errorf("%s: %d statements with 20 requests, %d with 400", p.name, counts["20 requests"], counts["400 requests"])
+			}
+			t.Logf("%s: %d statements", p.name, counts["400 requests"])
+		}
+	})
+}
+
+// TestRequestPageWritesOnlyWhenReadMarkerMoves: a second view of a request
+// with nothing new writes nothing (one statement fewer than the first).
+func TestRequestPageWritesOnlyWhenReadMarkerMoves(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		seedWorkspace(t, db)
+		set, err := loaddata.Build(ctx, db, loaddata.Spec{Prefix: "m", Requests: 5, Messages: 2, Users: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := countingServer(t, db)
+		path := "/requests/" + strconv.Itoa(set.OpenNumbers[0])
+		statementsOf(t, base, "/requests", set.UserTokens[0]) // warm the settings cache
+		first := statementsOf(t, base, path, set.UserTokens[0])
+		second := statementsOf(t, base, path, set.UserTokens[0])
+		if second != first-1 {
+			t.Errorf("request page: %d statements on first view, %d on the second (want one fewer: no read-marker write)", first, second)
+		}
+		var marker int64
+		if err := db.NewSelect().Model((*models.MessageRead)(nil)).Column("last_read_message_id").Scan(ctx, &marker); err != nil || marker == 0 {
+			t.Errorf("read marker after viewing: %d, %v", marker, err)
+		}
+	})
+}
+
+// countingServer runs the portal with statement counting and a live hub, as
+// served (so the event cursor is part of the count), and on PostgreSQL with
+// the settings listener connected.
+func countingServer(t *testing.T, db *bun.DB) string {
+	t.Helper()
+	cfg, err := config.Load(func(string) string { return "" }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	hub := realtime.NewHub(db, nil, log, realtime.Options{})
+	t.Cleanup(hub.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go models.ListenSettings(ctx, db, log)
+	for deadline := time.Now().Add(10 * time.Second); !models.SettingsListening(db); {
+		if time.Now().After(deadline) {
+			t.Fatal("settings listener did not connect")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	e, err := handlers.New(cfg, db, log, handlers.WithHub(hub), handlers.WithStatementCount())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// statementsOf GETs path signed in with token and returns the statements it ran.
+func statementsOf(t *testing.T, base, path, token string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.AddCookie(&http.Cookie{Name: "portal_session", Value: token})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", path, resp.Status)
+	}
+	n, err := strconv.Atoi(resp.Header.Get("X-Portal-Statements"))
+	if err != nil {
+		t.Fatalf("GET %s: no statement count: %v", path, err)
+	}
+	return n
+}
+
+// TestSettingsCacheFollowsChanges: the cached workspace name changes on the
+// next page after a change made through the models, and on PostgreSQL also
+// after one made behind the process's back (the NOTIFY trigger).
+func TestSettingsCacheFollowsChanges(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		seedWorkspace(t, db)
+		set, err := loaddata.Build(ctx, db, loaddata.Spec{Prefix: "w", Requests: 2, Users: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := countingServer(t, db)
+		shows := func(name string) bool {
+			req, _ := http.NewRequest(http.MethodGet, base+"/requests", nil)
+			req.AddCookie(&http.Cookie{Name: "portal_session", Value: set.UserTokens[0]})
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return strings.Contains(string(b), name)
+		}
+		if !shows("Northwind IT") {
+			t.Fatal("page does not show the workspace name")
+		}
+		if err := models.UpdateWorkspace(ctx, db, models.WorkspaceSettings{Name: "Renamed MSP"}); err != nil {
+			t.Fatal(err)
+		}
+		if !shows("Renamed MSP") {
+			t.Error("a rename through the models is not shown on the next page")
+		}
+		if !models.IsPostgres(db) {
+			return
+		}
+		if _, err := db.ExecContext(ctx, "UPDATE workspace SET name = 'Renamed by hand'"); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(5 * time.Second); !shows("Renamed by hand"); {
+			if time.Now().After(deadline) {
+				t.Fatal("a rename made in SQL is not shown: the NOTIFY did not drop the cache")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}

@@ -1,0 +1,12 @@
+DROP INDEX requests_client_first_response;
+DROP TRIGGER requests_count_update ON requests;
+DROP TRIGGER requests_count_insert ON requests;
+DROP FUNCTION portal_count_requests();
+DROP TABLE request_counts;
+DROP INDEX activity_events_client_public;
+DROP TRIGGER sla_holidays_settings_changed ON sla_holidays;
+DROP TRIGGER sla_calendars_settings_changed ON sla_calendars;
+DROP TRIGGER sla_targets_settings_changed ON sla_targets;
+DROP TRIGGER sla_policies_settings_changed ON sla_policies;
+DROP TRIGGER workspace_settings_changed ON workspace;
+DROP FUNCTION portal_settings_changed();
