@@ -74,6 +74,9 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/messages", s.messages, portal...)
 	e.GET("/messages/unread", s.unreadBadge, portal...)
 	e.GET("/hours", s.hours, portal...)
+	e.GET("/hours/time.csv", s.exportTime, portal...) // exports.go
+	e.GET("/reports/activity.csv", s.exportActivity, portal...)
+	e.GET("/reports/summaries.csv", s.exportSummaries, portal...)
 	e.GET("/reports", s.reports, portal...)
 
 	// Console: staff only. Unknown /console paths are 404 for staff too.
@@ -102,6 +105,9 @@ func (s *Server) routes(e *echo.Echo) {
 	console.POST("/clients/:id/links/:link/revoke", s.linkRevoke)
 	console.GET("/hours", s.hoursOverview)           // hours_overview.go
 	console.GET("/clients/:id/hours", s.clientHours) // client_hours.go
+	console.GET("/clients/:id/time.csv", s.consoleExportTime)
+	console.GET("/clients/:id/activity.csv", s.consoleExportActivity)
+	console.GET("/clients/:id/summaries.csv", s.consoleExportSummaries)
 	console.POST("/clients/:id/hours/plan", s.clientPlanSave)
 	console.POST("/clients/:id/hours/purchases", s.clientPurchaseAdd)
 	console.GET("/clients/:id/hours/purchases/:purchase", s.clientPurchaseEdit)

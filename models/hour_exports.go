@@ -1,0 +1,91 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// ScopeOfClient is a client's scope for staff, who may export any client's
+// data exactly as the client sees it.
+func ScopeOfClient(db bun.IDB, clientID int64) Scope { return Scope{db: db, ClientID: clientID} }
+
+// ExportEntry is one time entry as the client's export lists it.
+type ExportEntry struct {
+	WorkDate time.Time `bun:"work_date"`
+	Number   int       `bun:"number"`
+	Title    string    `bun:"title"`
+	Minutes  int       `bun:"minutes"`
+	Billing  string    `bun:"billing"`
+	Note     string    `bun:"note"`
+}
+
+// ExportPeriod is the hour bank period starting on at (zero: the one
+// containing now in the client's zone).
+func (s Scope) ExportPeriod(ctx context.Context, now, at time.Time) (BankPeriod, error) {
+	client, err := s.Client(ctx)
+	if err != nil {
+		return BankPeriod{}, err
+	}
+	plan, err := LoadHourPlan(ctx, s.db, s.ClientID)
+	if err != nil {
+		return BankPeriod{}, err
+	}
+	if at.IsZero() {
+		return plan.PeriodAt(LocalDate(now, loadLocation(client.Timezone))), nil
+	}
+	p := plan.PeriodAt(at)
+	if !p.Start.Equal(at) {
+		return p, ErrNoSuchPeriod
+	}
+	return p, nil
+}
+
+// PeriodTimeEntries lists the period's time entries the client sees (hidden
+// ones left out), oldest first.
+func (s Scope) PeriodTimeEntries(ctx context.Context, per BankPeriod) ([]ExportEntry, error) {
+	var rows []ExportEntry
+	err := s.db.NewSelect().Model((*TimeEntry)(nil)).
+		Join("JOIN requests AS request ON request.id = time_entry.request_id").
+		ColumnExpr("time_entry.work_date, request.number, request.title, time_entry.minutes, time_entry.billing, time_entry.note").
+		Where("time_entry.client_id = ?", s.ClientID).Where("request.client_id = ?", s.ClientID).
+		Where("time_entry.billing <> ?", BillingHidden).
+		Where("time_entry.work_date >= ?", per.Start).Where("time_entry.work_date < ?", per.End).
+		OrderExpr("time_entry.work_date, time_entry.id").Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("models: time entries of client %d: %w", s.ClientID, err)
+	}
+	return rows, nil
+}
+
+// MaxExportEvents bounds one activity export.
+const MaxExportEvents = 50000
+
+// ActivityForExport is the client's public activity in the filter's dates
+// (not paged, at most MaxExportEvents), oldest first.
+func (s Scope) ActivityForExport(ctx context.Context, f ActivityFilter) ([]ActivityEvent, error) {
+	client, err := s.Client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	loc := loadLocation(client.Timezone)
+	var es []ActivityEvent
+	q := s.db.NewSelect().Model(&es).
+		Relation("Actor", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name", "role") }).
+		Relation("Request", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("number", "title") }).
+		Where("activity_event.client_id = ?", s.ClientID).
+		Where("activity_event.audience = ?", AudiencePublic).
+		Where("activity_event.kind <> ?", EventSLAChanged)
+	if !f.From.IsZero() {
+		q = q.Where("activity_event.created_at >= ?", localMidnight(f.From, loc))
+	}
+	if !f.To.IsZero() {
+		q = q.Where("activity_event.created_at < ?", localMidnight(f.To.AddDate(0, 0, 1), loc))
+	}
+	if err := q.Order("activity_event.id ASC").Limit(MaxExportEvents).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("models: activity of client %d: %w", s.ClientID, err)
+	}
+	return es, nil
+}
