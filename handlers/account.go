@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/uptrace/bun"
 
 	"github.com/portal-msp/portal/models"
 	"github.com/portal-msp/portal/templates"
@@ -22,6 +24,8 @@ type AccountPage struct {
 	Name        string
 	Email       string
 	NotifyEmail bool
+	NotifyScope string // client users: "following" or "all"
+	IsClient    bool
 	HasPassword bool
 	Identities  []models.OAuthIdentity
 	Providers   []providerButton
@@ -65,7 +69,8 @@ func (s *Server) accountPage(c echo.Context) (*AccountPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	page := &AccountPage{Name: u.Name, Email: u.Email, NotifyEmail: u.NotifyEmail, HasPassword: u.PasswordHash != nil,
+	page := &AccountPage{Name: u.Name, Email: u.Email, NotifyEmail: u.NotifyEmail, NotifyScope: u.NotifyScope,
+		IsClient: !u.IsStaff(), HasPassword: u.PasswordHash != nil,
 		Identities: ids, Providers: s.providerButtons(), Errors: FieldErrors{}, TOTPEnabled: u.TOTPEnabled()}
 	if page.TOTPEnabled {
 		if page.RecoveryLeft, err = models.UnusedRecoveryCodes(c.Request().Context(), s.db, u.ID); err != nil {
@@ -91,10 +96,30 @@ func (s *Server) accountProfile(c echo.Context) error {
 	page.Name = strings.TrimSpace(c.FormValue("name"))
 	page.NotifyEmail = c.FormValue("notify_email") == "on"
 	page.Errors.line("name", page.Name, "Name", 100)
+	if page.IsClient {
+		if v := c.FormValue("notify_scope"); v != "" || page.NotifyScope == "" {
+			page.NotifyScope = v
+		}
+		if page.NotifyScope == "" {
+			page.NotifyScope = models.NotifyFollowing
+		}
+		if !models.ValidNotifyScope(page.NotifyScope) {
+			page.Errors["notify_scope"] = "Choose which requests to hear about."
+		}
+	}
 	if page.Errors.Any() {
 		return s.renderBlock(c, http.StatusUnprocessableEntity, accountTemplate(u), "profile", View{Title: "Account", Nav: "account", Data: page})
 	}
-	if err := models.UpdateProfile(c.Request().Context(), s.db, u.ID, page.Name, page.NotifyEmail); err != nil {
+	err = s.db.RunInTx(c.Request().Context(), nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := models.UpdateProfile(ctx, tx, u.ID, page.Name, page.NotifyEmail); err != nil {
+			return err
+		}
+		if page.IsClient {
+			return models.SetNotifyScope(ctx, tx, u.ID, page.NotifyScope)
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	setFlash(c, "success", "Profile saved.")

@@ -137,7 +137,8 @@ func seedOtherClient(t *testing.T, db *bun.DB) otherClient {
 		ResponseColour: "green", ResolutionColour: "green", ClockUpdatedAt: now, CreatedAt: now, UpdatedAt: now}
 	m := &models.Message{ID: foreignMessageID, ClientID: c.ID, RequestID: r.ID, AuthorID: &u.ID, Body: foreignMessage, CreatedAt: now}
 	id := &models.OAuthIdentity{ID: foreignIdentityID, UserID: u.ID, Provider: "google", Subject: "globex-sub", Email: u.Email, CreatedAt: now}
-	for _, row := range []any{c, u, r, m, id} {
+	f := &models.RequestFollower{RequestID: r.ID, UserID: u.ID, CreatedAt: now} // the requester follows
+	for _, row := range []any{c, u, r, f, m, id} {
 		if _, err := db.NewInsert().Model(row).Exec(ctx); err != nil {
 			t.Fatalf("seed other client: %v", err)
 		}

@@ -100,6 +100,9 @@ func (s *Server) requestDetailWith(c echo.Context, n, status int, v RequestPage)
 		return err
 	}
 	v.Request = d
+	if v.Following, err = scope(c).Follows(c.Request().Context(), d.ID); err != nil {
+		return err
+	}
 	if v.Errors == nil {
 		v.Errors = FieldErrors{}
 	}
@@ -107,4 +110,22 @@ func (s *Server) requestDetailWith(c echo.Context, n, status int, v RequestPage)
 		v.FixedErrors = FieldErrors{}
 	}
 	return s.renderBlock(c, status, tplRequestDetail, "content", View{Title: d.Ref() + " " + d.Title, Nav: "open", Data: v})
+}
+
+// followRequest starts or stops following the client's request (follow=on|off).
+func (s *Server) followRequest(c echo.Context) error {
+	n, err := requestNumber(c)
+	if err != nil {
+		return err
+	}
+	on := c.FormValue("follow") == "on"
+	if err := scope(c).Follow(c.Request().Context(), n, on); err != nil {
+		return err
+	}
+	if on {
+		setFlash(c, "success", "You will be e-mailed about this request.")
+	} else {
+		setFlash(c, "success", "You will no longer be e-mailed about this request.")
+	}
+	return redirect(c, "/requests/"+strconv.Itoa(n))
 }

@@ -190,6 +190,7 @@ type RequestPage struct {
 	FixedNote   string      // the "This is fixed" form
 	FixedErrors FieldErrors // …and its errors
 	ReopenError string      // why a reopen was refused
+	Following   bool        // the user is e-mailed about this request
 }
 
 // requestNumber reads the :number path parameter; anything else is 404.
@@ -211,8 +212,12 @@ func (s *Server) requestDetail(c echo.Context) error {
 		return err
 	}
 	s.markRead(c, d)
+	following, err := scope(c).Follows(c.Request().Context(), d.ID)
+	if err != nil {
+		return err
+	}
 	return s.render(c, http.StatusOK, tplRequestDetail, View{Title: d.Ref() + " " + d.Title, Nav: "open",
-		Data: RequestPage{Request: d, Errors: FieldErrors{}, FixedErrors: FieldErrors{}}})
+		Data: RequestPage{Request: d, Errors: FieldErrors{}, FixedErrors: FieldErrors{}, Following: following}})
 }
 
 func (s *Server) replyToRequest(c echo.Context) error {

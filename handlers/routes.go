@@ -71,6 +71,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/requests/:number/fixed", s.markFixed, portal...)
 	e.POST("/requests/:number/reopen", s.reopenRequest, portal...)
 	e.POST("/requests/:number/follow-up", s.followUp, portal...)
+	e.POST("/requests/:number/follow", s.followRequest, portal...)
 	e.GET("/messages", s.messages, portal...)
 	e.GET("/messages/unread", s.unreadBadge, portal...)
 	e.GET("/hours", s.hours, portal...)

@@ -47,7 +47,7 @@ const queueChunk = 500
 func NewNotifier(cfg config.Config, db *bun.DB, log *slog.Logger) *Notifier {
 	m, err := mail.FromConfig(cfg, log)
 	return &Notifier{db: db, mailer: m, err: err, log: log, base: strings.TrimRight(cfg.BaseURL.String(), "/"),
-		Every: time.Minute, Settle: 30 * time.Second, Quiet: 2 * time.Minute, MaxWait: 10 * time.Minute, GiveUp: 24 * time.Hour}
+		Every: 15 * time.Second, Settle: 30 * time.Second, Quiet: 2 * time.Minute, MaxWait: 10 * time.Minute, GiveUp: 24 * time.Hour}
 }
 
 // Run works every n.Every until ctx ends. Errors are logged; the next round
@@ -118,18 +118,20 @@ type NotifyMail struct {
 	Workspace  string
 	Items      []NotifyItem
 	AccountURL string // where to switch these mails off
+	Urgent     bool   // a Critical or High request's mail, sent at once
 }
 
 // NotifyItem is one reply or new request in a notification mail.
 type NotifyItem struct {
-	Kind   string // "reply", "client reply", "new request" or "completed"
-	Ref    string
-	Title  string
-	Client string
-	Author string
-	When   string
-	Body   string
-	URL    string
+	Kind    string // "reply", "client reply", "new request", "completed" or "SLA warning"
+	Urgency string
+	Ref     string
+	Title   string
+	Client  string
+	Author  string
+	When    string
+	Body    string
+	URL     string
 }
 
 // bodyLimit keeps a long message from filling the mail; the link has it all.
@@ -152,7 +154,10 @@ func (n *Notifier) send(ctx context.Context, workspace string, b models.Notifica
 		if it.Event.Actor != nil && it.Event.Actor.Name != "" {
 			item.Author = it.Event.Actor.Name
 		}
+		item.Urgency = it.Request.Urgency
 		switch {
+		case it.Event.Kind == models.EventSLAChanged:
+			item.Kind, item.Body, item.Author = "SLA warning", slaWarningText(it.Event.Detail), "SLA timer"
 		case it.Event.Kind == models.EventStatusChanged && it.Event.Detail == models.StatusCompleted:
 			item.Kind, item.Body = "completed", excerpt(it.Request.ResolutionText, bodyLimit)
 		case it.Message != nil && staff:
@@ -170,6 +175,11 @@ func (n *Notifier) send(ctx context.Context, workspace string, b models.Notifica
 		data.Items = append(data.Items, item)
 	}
 	data.Subject = notifySubject(data, staff)
+	if b.Urgent && len(data.Items) == 1 {
+		// Urgency and number lead, so the mail stands out in an inbox.
+		data.Subject = "[" + titleWord(data.Items[0].Urgency) + "] " + data.Subject
+		data.Urgent = true
+	}
 	tpl := "notify_client"
 	if staff {
 		tpl = "notify_staff"
@@ -188,6 +198,8 @@ func notifySubject(d NotifyMail, staff bool) string {
 			return it.Author + " replied on " + it.Ref + ": " + it.Title
 		case "completed":
 			return "Completed: " + it.Ref + ": " + it.Title
+		case "SLA warning":
+			return "SLA warning on " + it.Ref + ": " + it.Title
 		}
 		return "New reply on " + it.Ref + ": " + it.Title
 	}
@@ -212,4 +224,24 @@ func loadZone(name string) *time.Location {
 		return loc
 	}
 	return time.UTC
+}
+
+// slaWarningText says which clock is near its target.
+func slaWarningText(detail string) string {
+	response, resolution, _ := strings.Cut(detail, " ")
+	switch {
+	case response == models.ColourYellow && resolution == models.ColourYellow:
+		return "Both the first response and the resolution targets are close."
+	case response == models.ColourYellow:
+		return "The first response target is close: reply to the client soon."
+	}
+	return "The resolution target is close."
+}
+
+// titleWord capitalises a one-word value such as an urgency.
+func titleWord(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -37,6 +38,9 @@ type PendingNotification struct {
 	UserID    int64     `bun:"user_id"`
 	EventID   int64     `bun:"event_id"`
 	CreatedAt time.Time `bun:"created_at"` // the event's time
+	// Urgent lines (Critical and High requests, for staff) are mailed at
+	// once, each alone, without waiting for the burst to go quiet.
+	Urgent bool `bun:"urgent"`
 }
 
 // QueueNotifications turns up to limit events after the cursor into pending
@@ -89,14 +93,29 @@ func QueueNotifications(ctx context.Context, db bun.IDB, settledBefore, staleBef
 }
 
 // queueEvent records who should be mailed about one event:
-//   - a public staff reply, or staff completing a request: the client's users;
-//   - a client reply or a new request: the staff.
+//   - a public staff reply, or staff completing a request: the requester
+//     and the request's followers, and client users who chose all of their
+//     company's requests;
+//   - a client reply or a new request: the staff; on a Critical or High
+//     request only its assignee (every staff member while unassigned), at
+//     once (an urgent line);
+//   - an SLA clock turning yellow on a Critical or High request: the same,
+//     at once.
 //
-// Everyone else, every staff-only event and every other kind: nobody.
+// Staff who have never set a password are never mailed. Everyone else,
+// every staff-only event and every other kind: nobody.
 func queueEvent(ctx context.Context, tx bun.Tx, ev *ActivityEvent) error {
 	if ev.Audience != AudiencePublic || ev.RequestID == nil {
 		return nil
 	}
+	r := new(Request)
+	if err := tx.NewSelect().Model(r).Column("id", "urgency", "assignee_id").Where("id = ?", *ev.RequestID).Scan(ctx); err != nil {
+		if errors.Is(notFound(err, ""), ErrNotFound) {
+			return nil // deleted since
+		}
+		return fmt.Errorf("models: request of event %d: %w", ev.ID, err)
+	}
+	urgent := IsUrgent(r.Urgency)
 	var toClient bool
 	switch ev.Kind {
 	case EventStatusChanged:
@@ -117,8 +136,15 @@ func queueEvent(ctx context.Context, tx bun.Tx, ev *ActivityEvent) error {
 			return nil
 		}
 		toClient = m.FromStaff()
+	case EventSLAChanged:
+		if !urgent || !BreachWarning(ev.Detail) {
+			return nil
+		}
 	default:
 		return nil
+	}
+	if toClient {
+		urgent = false // client mail keeps the digest
 	}
 	q := tx.NewSelect().Model((*User)(nil)).Column("id").
 		Where("disabled_at IS NULL").Where("notify_email = ?", true)
@@ -127,9 +153,16 @@ func queueEvent(ctx context.Context, tx bun.Tx, ev *ActivityEvent) error {
 	}
 	if toClient {
 		q = q.Where("role = ?", RoleClient).Where("client_id = ?", ev.ClientID).
-			Where("EXISTS (SELECT 1 FROM clients AS c WHERE c.id = ? AND c.archived_at IS NULL)", ev.ClientID)
+			Where("EXISTS (SELECT 1 FROM clients AS c WHERE c.id = ? AND c.archived_at IS NULL)", ev.ClientID).
+			WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+				return q.Where("notify_scope = ?", NotifyAll).
+					WhereOr("EXISTS (SELECT 1 FROM request_followers AS f WHERE f.request_id = ? AND f.user_id = ?TableAlias.id)", r.ID)
+			})
 	} else {
-		q = q.Where("role IN (?)", bun.In([]string{RoleAdmin, RoleAgent}))
+		q = q.Where("role IN (?)", bun.In([]string{RoleAdmin, RoleAgent})).Where("password_hash IS NOT NULL")
+		if urgent && r.AssigneeID != nil {
+			q = q.Where("id = ?", *r.AssigneeID)
+		}
 	}
 	var ids []int64
 	if err := q.Scan(ctx, &ids); err != nil {
@@ -140,7 +173,7 @@ func queueEvent(ctx context.Context, tx bun.Tx, ev *ActivityEvent) error {
 	}
 	lines := make([]PendingNotification, len(ids))
 	for i, id := range ids {
-		lines[i] = PendingNotification{UserID: id, EventID: ev.ID, CreatedAt: ev.CreatedAt}
+		lines[i] = PendingNotification{UserID: id, EventID: ev.ID, CreatedAt: ev.CreatedAt, Urgent: urgent}
 	}
 	if _, err := tx.NewInsert().Model(&lines).On("CONFLICT (user_id, event_id) DO NOTHING").Exec(ctx); err != nil {
 		return fmt.Errorf("models: queue notifications of event %d: %w", ev.ID, err)
@@ -148,8 +181,19 @@ func queueEvent(ctx context.Context, tx bun.Tx, ev *ActivityEvent) error {
 	return nil
 }
 
+// IsUrgent reports whether an urgency is mailed to staff at once.
+func IsUrgent(urgency string) bool { return urgency == UrgencyCritical || urgency == UrgencyHigh }
+
+// BreachWarning reports whether an sla_changed event's detail (the response
+// and resolution colours) is a warning: a clock turned yellow while none is
+// red yet.
+func BreachWarning(detail string) bool {
+	return strings.Contains(detail, ColourYellow) && !strings.Contains(detail, ColourRed)
+}
+
 // NotificationBatch is what one user is to be mailed about at once.
 type NotificationBatch struct {
+	Urgent  bool // one urgent line, mailed at once
 	User    *User
 	Items   []NotificationItem // oldest first
 	LineIDs []int64            // the pending lines, to clear once mailed
@@ -186,7 +230,22 @@ func DueNotifications(ctx context.Context, db bun.IDB, quietSince, overdueSince 
 	var batches []NotificationBatch
 	clients := map[int64]*Client{}
 	for _, uid := range users {
-		ls := byUser[uid]
+		var ls []PendingNotification
+		for _, l := range byUser[uid] {
+			if !l.Urgent {
+				ls = append(ls, l)
+				continue
+			}
+			b, err := loadBatch(ctx, db, uid, []PendingNotification{l}, clients)
+			if err != nil {
+				return nil, err
+			}
+			b.Oldest, b.Urgent = l.CreatedAt, true
+			batches = append(batches, b)
+		}
+		if len(ls) == 0 {
+			continue
+		}
 		oldest, newest := ls[0].CreatedAt, ls[0].CreatedAt
 		for _, l := range ls {
 			oldest, newest = minTime(oldest, l.CreatedAt), maxTime(newest, l.CreatedAt)

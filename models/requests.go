@@ -199,6 +199,9 @@ func createRequestAt(ctx context.Context, db bun.IDB, clientID, requesterID, act
 		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
 			return fmt.Errorf("models: create request of client %d: %w", clientID, err)
 		}
+		if err := follow(ctx, tx, r.ID, requesterID, now); err != nil {
+			return err
+		}
 		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: clientID, RequestID: &r.ID, ActorID: &actorID,
 			Kind: EventRequestSubmitted, Detail: in.Urgency, CreatedAt: now})
 	})

@@ -21,14 +21,17 @@ const (
 type User struct {
 	bun.BaseModel `bun:"table:users"`
 
-	ID                int64      `bun:"id,pk,autoincrement"`
-	ClientID          *int64     `bun:"client_id"`
-	Role              string     `bun:"role"`
-	Email             string     `bun:"email"`
-	Name              string     `bun:"name"`
-	PasswordHash      *string    `bun:"password_hash"`
-	SignupMethod      string     `bun:"signup_method"`
-	NotifyEmail       bool       `bun:"notify_email"`
+	ID           int64   `bun:"id,pk,autoincrement"`
+	ClientID     *int64  `bun:"client_id"`
+	Role         string  `bun:"role"`
+	Email        string  `bun:"email"`
+	Name         string  `bun:"name"`
+	PasswordHash *string `bun:"password_hash"`
+	SignupMethod string  `bun:"signup_method"`
+	NotifyEmail  bool    `bun:"notify_email"`
+	// NotifyScope is what a client user is mailed about: "following" (or
+	// empty) or "all" of their company's requests.
+	NotifyScope       string     `bun:"notify_scope"`
 	SignupPending     bool       `bun:"signup_pending"`
 	DisabledAt        *time.Time `bun:"disabled_at"`
 	LastSignInAt      *time.Time `bun:"last_sign_in_at"`

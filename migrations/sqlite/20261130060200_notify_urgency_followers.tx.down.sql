@@ -1,0 +1,3 @@
+DROP TABLE request_followers;
+ALTER TABLE users DROP COLUMN notify_scope;
+ALTER TABLE pending_notifications DROP COLUMN urgent;
