@@ -28,6 +28,11 @@ type ClientHoursPage struct {
 	Plan      PlanForm
 	Purchase  PurchaseForm
 	Purchases []models.HourPurchase // all, oldest first
+	// Low-balance alerts: the thresholds, whether the viewer follows the
+	// client, and the alerts of the period shown.
+	Thresholds ThresholdsForm
+	Following  bool
+	Alerts     []models.HourAlert
 }
 
 // PeriodText shows the selected period's dates.
@@ -259,6 +264,25 @@ func (s *Server) clientHoursPage(c echo.Context, client *models.Client) (ClientH
 	if p.Purchases, err = models.ListPurchases(ctx, s.db, client.ID); err != nil {
 		return p, err
 	}
+	ts, err := models.ListThresholds(ctx, s.db, client.ID)
+	if err != nil {
+		return p, err
+	}
+	p.Thresholds = ThresholdsForm{Value: models.ThresholdsText(ts), Errors: FieldErrors{}}
+	if p.Following, err = models.Following(ctx, s.db, client.ID, currentUser(c).ID); err != nil {
+		return p, err
+	}
+	if p.HasBank {
+		all, err := models.PeriodAlerts(ctx, s.db, p.Overview.Period.StartsOn)
+		if err != nil {
+			return p, err
+		}
+		for _, a := range all[client.ID] {
+			if a.PeriodStart.Equal(p.Overview.Period.StartsOn) {
+				p.Alerts = append(p.Alerts, a)
+			}
+		}
+	}
 	return p, nil
 }
 
@@ -285,6 +309,7 @@ func (s *Server) clientPlanSave(c echo.Context) error {
 		if err := models.SaveHourPlan(c.Request().Context(), s.db, currentUser(c), plan); err != nil {
 			return err
 		}
+		s.checkHourAlerts(c, client.ID)
 		setFlash(c, "success", "Hour plan saved.")
 		return redirect(c, clientHoursPath(client.ID))
 	}
@@ -308,6 +333,7 @@ func (s *Server) clientPurchaseAdd(c echo.Context) error {
 		if _, err := models.AddPurchase(c.Request().Context(), s.db, currentUser(c), client.ID, in); err != nil {
 			return err
 		}
+		s.checkHourAlerts(c, client.ID)
 		setFlash(c, "success", models.HoursText(in.Minutes)+" added.")
 		return redirect(c, clientHoursPath(client.ID))
 	}
@@ -364,6 +390,7 @@ func (s *Server) clientPurchaseUpdate(c echo.Context) error {
 		case err != nil:
 			return err
 		default:
+			s.checkHourAlerts(c, client.ID)
 			setFlash(c, "success", "Purchase saved.")
 			return redirect(c, clientHoursPath(client.ID))
 		}
@@ -389,6 +416,7 @@ func (s *Server) clientPurchaseVoid(c echo.Context) error {
 		case err != nil:
 			return err
 		default:
+			s.checkHourAlerts(c, client.ID)
 			setFlash(c, "success", "Purchase voided. It stays listed, struck through.")
 			return redirect(c, clientHoursPath(client.ID))
 		}
@@ -410,6 +438,8 @@ func hourEventText(e models.ActivityEvent, actor string) (string, bool) {
 		return actor + " voided " + e.Detail, true
 	case models.EventTimeClosedEdited:
 		return actor + " changed time in a closed period: " + e.Detail, true
+	case models.EventHoursAlert:
+		return "Hour bank alert: " + e.Detail, true
 	}
 	return "", false
 }

@@ -15,6 +15,18 @@ const tplHoursOverview templates.Page = "console/hours"
 // closest to running out first.
 type HoursOverviewPage struct {
 	Clients []models.ClientBalance
+	Alerts  map[int64][]models.HourAlert // this period's, per client
+}
+
+// AlertsOf is a client's alerts of its current period.
+func (p HoursOverviewPage) AlertsOf(b models.ClientBalance) []models.HourAlert {
+	var out []models.HourAlert
+	for _, a := range p.Alerts[b.ClientID] {
+		if b.HasBank && a.PeriodStart.Equal(b.Balance.Start) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // Overages counts the clients in overage.
@@ -29,10 +41,17 @@ func (p HoursOverviewPage) Overages() int {
 }
 
 func (s *Server) hoursOverview(c echo.Context) error {
-	bs, err := models.CurrentBalances(c.Request().Context(), s.db, models.Now())
+	ctx := c.Request().Context()
+	now := models.Now()
+	bs, err := models.CurrentBalances(ctx, s.db, now)
+	if err != nil {
+		return err
+	}
+	// No period is longer than a year: older alerts are of closed periods.
+	alerts, err := models.PeriodAlerts(ctx, s.db, now.AddDate(-1, 0, -1))
 	if err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, tplHoursOverview, View{Title: "Hours", Nav: "hours",
-		Data: HoursOverviewPage{Clients: bs}})
+		Data: HoursOverviewPage{Clients: bs, Alerts: alerts}})
 }

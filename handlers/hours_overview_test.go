@@ -69,10 +69,10 @@ func TestHoursOverview(t *testing.T) {
 			rows = append(rows, strings.Join(append(cells[:1], cells[min(2, len(cells)-1):]...), " | "))
 		})
 		want := []string{
-			"Over Ltd | 1 h | 2.5 h | Over by 1.5 h Overage | -150 %",
-			"Low Ltd | 10 h | 9 h | 1 h | 10 %",
-			"Half Ltd | 10 h | 5 h | 5 h | 50 %",
-			"Prepaid Ltd | 20 h | 10 h | 10 h | 50 %",
+			"Over Ltd | 1 h | 2.5 h | Over by 1.5 h Overage | -150 % | —",
+			"Low Ltd | 10 h | 9 h | 1 h | 10 % | —",
+			"Half Ltd | 10 h | 5 h | 5 h | 50 % | —",
+			"Prepaid Ltd | 20 h | 10 h | 10 h | 50 % | —",
 			"Acme Corp | No hour bank",
 		}
 		if strings.Join(rows, "\n") != strings.Join(want, "\n") {

@@ -110,6 +110,8 @@ func (s *Server) routes(e *echo.Echo) {
 	console.GET("/clients/:id/activity.csv", s.consoleExportActivity)
 	console.GET("/clients/:id/summaries.csv", s.consoleExportSummaries)
 	console.POST("/clients/:id/hours/plan", s.clientPlanSave)
+	console.POST("/clients/:id/hours/alerts", s.clientThresholdsSave) // hour_alerts.go
+	console.POST("/clients/:id/hours/follow", s.clientFollow)
 	console.POST("/clients/:id/hours/purchases", s.clientPurchaseAdd)
 	console.GET("/clients/:id/hours/purchases/:purchase", s.clientPurchaseEdit)
 	console.POST("/clients/:id/hours/purchases/:purchase", s.clientPurchaseUpdate)

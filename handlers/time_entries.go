@@ -64,9 +64,11 @@ func (s *Server) logTime(c echo.Context) error {
 		p.Time = f
 		return s.renderConsoleRequest(c, http.StatusUnprocessableEntity, "time-form", p)
 	}
-	if _, err := models.LogTime(c.Request().Context(), s.db, currentUser(c), id, in); err != nil {
+	e, err := models.LogTime(c.Request().Context(), s.db, currentUser(c), id, in)
+	if err != nil {
 		return err
 	}
+	s.checkHourAlerts(c, e.ClientID)
 	setFlash(c, "success", "Logged "+formatMinutes(in.Minutes)+".")
 	return redirect(c, "/console/requests/"+strconv.FormatInt(id, 10))
 }
@@ -148,6 +150,9 @@ func (s *Server) updateTimeEntry(c echo.Context) error {
 	}
 	if err != nil {
 		return err
+	}
+	if clientID, ok := s.clientOfRequest(c.Request().Context(), id); ok {
+		s.checkHourAlerts(c, clientID)
 	}
 	setFlash(c, "success", "Time entry updated.")
 	return redirect(c, "/console/requests/"+strconv.FormatInt(id, 10))
