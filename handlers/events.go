@@ -13,6 +13,7 @@ import (
 
 	"github.com/portal-msp/portal/models"
 	"github.com/portal-msp/portal/realtime"
+	"github.com/portal-msp/portal/templates"
 )
 
 // WithHub makes the server push activity to browsers through hub; the caller
@@ -93,6 +94,11 @@ func (s *Server) streamAudience(r *http.Request) (realtime.Audience, bool) {
 		}
 		aud.ClientID = sc.ClientID
 	}
+	zone, err := models.ViewerLocation(r.Context(), s.db, u)
+	if err != nil {
+		s.log.WarnContext(r.Context(), "event stream: viewer time zone", "error", err)
+	}
+	aud.Zone = zone
 	return aud, true
 }
 
@@ -110,7 +116,8 @@ type ActivityItem struct {
 //
 // Client users are only ever handed public events (realtime.Audience), and
 // what they re-fetch goes through their Scope again.
-func (s *Server) renderEvent(ctx context.Context, ev *models.ActivityEvent, staff bool) ([]realtime.Frame, error) {
+func (s *Server) renderEvent(ctx context.Context, ev *models.ActivityEvent, staff bool, zone *time.Location) ([]realtime.Frame, error) {
+	views := s.views.In(zone)
 	var frames []realtime.Frame
 	if timelineKinds[ev.Kind] {
 		item := ActivityItem{Event: ev}
@@ -120,13 +127,13 @@ func (s *Server) renderEvent(ctx context.Context, ev *models.ActivityEvent, staf
 			}
 		}
 		var buf bytes.Buffer
-		if err := s.views.ExecutePartial(&buf, "activity-item", item); err != nil {
+		if err := views.ExecutePartial(&buf, "activity-item", item); err != nil {
 			return nil, err
 		}
 		frames = append(frames, realtime.Frame{Name: "activity", Data: buf.String()})
 	}
 	if ev.Kind == models.EventMessagePosted || ev.Kind == models.EventInternalNote {
-		f, err := s.messageFrame(ctx, ev, staff)
+		f, err := s.messageFrame(ctx, views, ev, staff)
 		if err != nil {
 			return nil, err
 		}
@@ -157,7 +164,7 @@ var timelineKinds = map[string]bool{
 // messageFrame renders the message an event announced. A message that is
 // gone (or an event from before messages were linked) sends nothing; an
 // internal note is never rendered for a client, whatever the audience said.
-func (s *Server) messageFrame(ctx context.Context, ev *models.ActivityEvent, staff bool) (*realtime.Frame, error) {
+func (s *Server) messageFrame(ctx context.Context, views *templates.Set, ev *models.ActivityEvent, staff bool) (*realtime.Frame, error) {
 	m, err := models.MessageOfEvent(ctx, s.db, ev)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, nil
@@ -169,7 +176,7 @@ func (s *Server) messageFrame(ctx context.Context, ev *models.ActivityEvent, sta
 		return nil, nil
 	}
 	var buf bytes.Buffer
-	if err := s.views.ExecutePartial(&buf, "thread-message", m); err != nil {
+	if err := views.ExecutePartial(&buf, "thread-message", m); err != nil {
 		return nil, err
 	}
 	return &realtime.Frame{Name: fmt.Sprintf("message-%d", m.RequestID), Data: buf.String()}, nil

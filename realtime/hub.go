@@ -58,6 +58,17 @@ type Audience struct {
 	ClientID  int64 // set for client users
 	UserID    int64
 	SessionID int64 // the session the stream was opened under
+	// Zone is where the viewer reads times: the client's zone for a client
+	// user, a staff member's own. Nil is UTC.
+	Zone *time.Location
+}
+
+// zone is the audience's zone, never nil.
+func (a Audience) zone() *time.Location {
+	if a.Zone == nil {
+		return time.UTC
+	}
+	return a.Zone
 }
 
 // sees is the visibility rule, the same one the replay query applies.
@@ -79,8 +90,8 @@ type Frame struct {
 }
 
 // Renderer turns an activity event into frames for staff or for a client
-// user. Returning no frames sends nothing.
-type Renderer func(ctx context.Context, ev *models.ActivityEvent, staff bool) ([]Frame, error)
+// user, with times shown in zone. Returning no frames sends nothing.
+type Renderer func(ctx context.Context, ev *models.ActivityEvent, staff bool, zone *time.Location) ([]Frame, error)
 
 // Options tune a Hub; zero values take the defaults.
 type Options struct {
@@ -467,7 +478,7 @@ func (h *Hub) replayPage(c *conn) (int, error) {
 		var frames []Frame
 		err := retry(c.ctx, func() error {
 			var err error
-			frames, err = h.render(c.ctx, ev, c.aud.Staff)
+			frames, err = h.render(c.ctx, ev, c.aud.Staff, c.aud.zone())
 			return err
 		})
 		if err != nil {
@@ -527,22 +538,26 @@ func (h *Hub) Dispatch(ctx context.Context, events []models.ActivityEvent) {
 			targets = append(targets, c)
 		}
 		h.mu.Unlock()
-		var rendered [2]struct {
-			done   bool
+		// Rendered once per audience and zone, however many streams share them.
+		type key struct {
+			staff bool
+			zone  string
+		}
+		type result struct {
 			frames []Frame
 			err    error
 		}
+		rendered := map[key]*result{}
 		for _, c := range targets {
 			if !c.aud.sees(ev) || !c.wantsLive(pos) {
 				continue
 			}
-			r := &rendered[0]
-			if c.aud.Staff {
-				r = &rendered[1]
-			}
-			if !r.done {
-				r.frames, r.err = h.render(ctx, ev, c.aud.Staff)
-				r.done = true
+			k := key{c.aud.Staff, c.aud.zone().String()}
+			r := rendered[k]
+			if r == nil {
+				r = &result{}
+				r.frames, r.err = h.render(ctx, ev, c.aud.Staff, c.aud.zone())
+				rendered[k] = r
 				if r.err != nil {
 					h.log.Warn("realtime: render live event; its streams catch up from the database", "event_id", ev.ID, "error", r.err)
 				}

@@ -131,7 +131,7 @@ type fixture struct {
 }
 
 // render shows which audience an event was rendered for, so tests can check it.
-func render(_ context.Context, ev *models.ActivityEvent, staff bool) ([]realtime.Frame, error) {
+func render(_ context.Context, ev *models.ActivityEvent, staff bool, _ *time.Location) ([]realtime.Frame, error) {
 	who := "client"
 	if staff {
 		who = "staff"
