@@ -191,6 +191,10 @@ type RequestPage struct {
 	FixedErrors FieldErrors // …and its errors
 	ReopenError string      // why a reopen was refused
 	Following   bool        // the user is e-mailed about this request
+
+	RatingChoice  string // the rating form, re-shown after an error
+	RatingComment string
+	RatingErrors  FieldErrors
 }
 
 // requestNumber reads the :number path parameter; anything else is 404.

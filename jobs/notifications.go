@@ -125,13 +125,15 @@ type NotifyMail struct {
 type NotifyItem struct {
 	Kind    string // "reply", "client reply", "new request", "completed" or "SLA warning"
 	Urgency string
-	Ref     string
-	Title   string
-	Client  string
-	Author  string
-	When    string
-	Body    string
-	URL     string
+	// RateGoodURL and RateBadURL rate a completed request in one click.
+	RateGoodURL, RateBadURL string
+	Ref                     string
+	Title                   string
+	Client                  string
+	Author                  string
+	When                    string
+	Body                    string
+	URL                     string
 }
 
 // bodyLimit keeps a long message from filling the mail; the link has it all.
@@ -160,6 +162,19 @@ func (n *Notifier) send(ctx context.Context, workspace string, b models.Notifica
 			item.Kind, item.Body, item.Author = "SLA warning", slaWarningText(it.Event.Detail), "SLA timer"
 		case it.Event.Kind == models.EventStatusChanged && it.Event.Detail == models.StatusCompleted:
 			item.Kind, item.Body = "completed", excerpt(it.Request.ResolutionText, bodyLimit)
+			if !staff && it.Request.Status == models.StatusCompleted && it.Request.CompletedAt != nil {
+				// One-click rating, good or bad, until the reopen window ends.
+				window, err := models.ReopenWindowOf(ctx, n.db)
+				if err != nil {
+					return err
+				}
+				token, err := models.NewRatingToken(ctx, n.db, it.Request.ID, b.User.ID, it.Request.CompletedAt.Add(window))
+				if err != nil {
+					return err
+				}
+				item.RateGoodURL = n.base + "/rate/" + token + "/good"
+				item.RateBadURL = n.base + "/rate/" + token + "/bad"
+			}
 		case it.Message != nil && staff:
 			item.Kind, item.Body = "client reply", excerpt(it.Message.Body, bodyLimit)
 		case it.Message != nil:

@@ -203,6 +203,11 @@ func (s *Summaries) mailSummary(ctx context.Context, workspace string, sum model
 	if data.Resolved, err = models.ResolvedInMonth(ctx, s.DB, client, sum.Month); err != nil {
 		return err
 	}
+	loc := location(client.Timezone)
+	start := time.Date(sum.Month.Year(), sum.Month.Month(), 1, 0, 0, 0, 0, loc)
+	if data.Satisfaction, err = models.SatisfactionOfClient(ctx, s.DB, client.ID, start.UTC(), start.AddDate(0, 1, 0).UTC()); err != nil {
+		return err
+	}
 	failed := false
 	for _, addr := range to {
 		if sent[models.NormalizeEmail(addr)] {
@@ -230,6 +235,8 @@ type SummaryMail struct {
 	Summary    models.MonthlySummary
 	ReportsURL string
 	Resolved   []models.ResolvedRequest // the month's completed requests with their resolution
+	// Satisfaction is the month's ratings of completed requests.
+	Satisfaction models.Satisfaction
 }
 
 // Hours shows the month's minutes as hours, e.g. "1.5 h".

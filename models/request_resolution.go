@@ -235,6 +235,11 @@ func loadResolution(ctx context.Context, db bun.IDB, d *RequestDetail, now time.
 	}
 	d.ReopenUntil = d.Request.ReopenableUntil(window)
 	d.CanReopen = d.Request.CanReopen(window, now)
+	if d.Status == StatusCompleted {
+		if d.Rating, err = RatingOf(ctx, db, d.ID); err != nil {
+			return err
+		}
+	}
 	if d.FollowUpOfID != nil {
 		var n int
 		err := db.NewSelect().Model((*Request)(nil)).Column("number").Where("id = ?", *d.FollowUpOfID).

@@ -24,11 +24,12 @@ type RequestDetail struct {
 	History       []ActivityEvent // oldest first
 	TimeEntries   []TimeEntry     // empty for the client view
 	Policy        *SLAPolicyBundle
-	ReadUpTo      int64      // client view: the newest message the viewer had read (Scope.RequestByNumber)
-	ReopenUntil   *time.Time // a completed request: the end of its reopen window
-	CanReopen     bool       // completed, and a client reply now would reopen it
-	FollowUpOf    int        // the number of the request this one follows up, or 0
-	FollowUps     []int      // numbers of the follow-ups of this one
+	ReadUpTo      int64          // client view: the newest message the viewer had read (Scope.RequestByNumber)
+	ReopenUntil   *time.Time     // a completed request: the end of its reopen window
+	CanReopen     bool           // completed, and a client reply now would reopen it
+	FollowUpOf    int            // the number of the request this one follows up, or 0
+	FollowUps     []int          // numbers of the follow-ups of this one
+	Rating        *RequestRating // the client's satisfaction, once completed
 }
 
 // loadRequestDetail loads what a request page shows. For AudiencePublic the

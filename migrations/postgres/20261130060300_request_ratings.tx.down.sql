@@ -1,0 +1,2 @@
+DROP TABLE rating_tokens;
+DROP TABLE request_ratings;

@@ -1,0 +1,1 @@
+DROP INDEX requests_follow_up_of;
