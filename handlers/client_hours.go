@@ -440,6 +440,10 @@ func hourEventText(e models.ActivityEvent, actor string) (string, bool) {
 		return actor + " changed time in a closed period: " + e.Detail, true
 	case models.EventHoursAlert:
 		return "Hour bank alert: " + e.Detail, true
+	case models.EventTimeQuestioned:
+		return actor + " questioned " + e.Detail + " of time", true
+	case models.EventTimeQuestionAnswer:
+		return actor + " answered a question on " + e.Detail, true
 	}
 	return "", false
 }

@@ -17,6 +17,7 @@ const tplHours templates.Page = "portal/hours"
 type HoursPage struct {
 	HasBank bool
 	models.HoursOverview
+	Entries []models.ExportEntry // the period's entries, each open to a question
 }
 
 // PeriodText shows the period's dates, e.g. "1 Nov – 30 Nov 2026"; the stored
@@ -69,6 +70,13 @@ func (s *Server) hours(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	var entries []models.ExportEntry
+	if ok {
+		per := models.BankPeriod{Start: o.Period.StartsOn, End: o.Period.EndsOn}
+		if entries, err = scope(c).PeriodTimeEntries(c.Request().Context(), per); err != nil {
+			return err
+		}
+	}
 	return s.render(c, http.StatusOK, tplHours, View{Title: "Hours", Nav: "hours",
-		Data: HoursPage{HasBank: ok, HoursOverview: o}})
+		Data: HoursPage{HasBank: ok, HoursOverview: o, Entries: entries}})
 }

@@ -14,8 +14,9 @@ const tplHoursOverview templates.Page = "console/hours"
 // HoursOverviewPage is console → Hours: every client's current period,
 // closest to running out first.
 type HoursOverviewPage struct {
-	Clients []models.ClientBalance
-	Alerts  map[int64][]models.HourAlert // this period's, per client
+	Clients   []models.ClientBalance
+	Alerts    map[int64][]models.HourAlert // this period's, per client
+	Questions []models.OpenQuestion        // open questions on time, oldest first
 }
 
 // AlertsOf is a client's alerts of its current period.
@@ -52,6 +53,10 @@ func (s *Server) hoursOverview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	qs, err := models.OpenQuestions(ctx, s.db)
+	if err != nil {
+		return err
+	}
 	return s.render(c, http.StatusOK, tplHoursOverview, View{Title: "Hours", Nav: "hours",
-		Data: HoursOverviewPage{Clients: bs, Alerts: alerts}})
+		Data: HoursOverviewPage{Clients: bs, Alerts: alerts, Questions: qs}})
 }

@@ -77,7 +77,9 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/messages", s.messages, portal...)
 	e.GET("/messages/unread", s.unreadBadge, portal...)
 	e.GET("/hours", s.hours, portal...)
-	e.GET("/hours/time.csv", s.exportTime, portal...) // exports.go
+	e.GET("/hours/time.csv", s.exportTime, portal...)         // exports.go
+	e.GET("/hours/entries/:entry", s.timeQuestion, portal...) // time_questions.go
+	e.POST("/hours/entries/:entry", s.askTimeQuestion, portal...)
 	e.GET("/reports/activity.csv", s.exportActivity, portal...)
 	e.GET("/reports/summaries.csv", s.exportSummaries, portal...)
 	e.GET("/reports", s.reports, portal...)
@@ -114,6 +116,8 @@ func (s *Server) routes(e *echo.Echo) {
 	console.POST("/clients/:id/hours/plan", s.clientPlanSave)
 	console.POST("/clients/:id/hours/alerts", s.clientThresholdsSave) // hour_alerts.go
 	console.POST("/clients/:id/hours/follow", s.clientFollow)
+	console.GET("/clients/:id/entries/:entry", s.consoleTimeQuestion) // time_questions.go
+	console.POST("/clients/:id/entries/:entry", s.answerTimeQuestion)
 	console.POST("/clients/:id/hours/purchases", s.clientPurchaseAdd)
 	console.GET("/clients/:id/hours/purchases/:purchase", s.clientPurchaseEdit)
 	console.POST("/clients/:id/hours/purchases/:purchase", s.clientPurchaseUpdate)

@@ -14,6 +14,8 @@ func ScopeOfClient(db bun.IDB, clientID int64) Scope { return Scope{db: db, Clie
 
 // ExportEntry is one time entry as the client's export lists it.
 type ExportEntry struct {
+	ID       int64     `bun:"id"`
+	Question string    `bun:"question"` // its question's status, "" for none
 	WorkDate time.Time `bun:"work_date"`
 	Number   int       `bun:"number"`
 	Title    string    `bun:"title"`
@@ -49,6 +51,8 @@ func (s Scope) PeriodTimeEntries(ctx context.Context, per BankPeriod) ([]ExportE
 	var rows []ExportEntry
 	err := s.db.NewSelect().Model((*TimeEntry)(nil)).
 		Join("JOIN requests AS request ON request.id = time_entry.request_id").
+		Join("LEFT JOIN time_questions AS question ON question.time_entry_id = time_entry.id").
+		ColumnExpr("time_entry.id, coalesce(question.status, '') AS question").
 		ColumnExpr("time_entry.work_date, request.number, request.title, time_entry.minutes, time_entry.billing, time_entry.note").
 		Where("time_entry.client_id = ?", s.ClientID).Where("request.client_id = ?", s.ClientID).
 		Where("time_entry.billing <> ?", BillingHidden).

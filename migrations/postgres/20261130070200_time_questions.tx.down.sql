@@ -1,0 +1,2 @@
+DROP TABLE time_question_messages;
+DROP TABLE time_questions;
