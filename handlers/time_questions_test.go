@@ -39,7 +39,7 @@ func TestTimeQuestionThread(t *testing.T) {
 		if href, _ := doc(t, body).Find(`#hours-entries tr[data-entry="` + entry + `"] a.btn`).Attr("href"); href != "/hours/entries/"+entry {
 			t.Fatalf("question link = %q", href)
 		}
-		if doc(t, body).Find(`#hours-entries tr[data-entry="` + hidden + `"]`).Length() != 0 {
+		if doc(t, body).Find(`#hours-entries tr[data-entry="`+hidden+`"]`).Length() != 0 {
 			t.Error("hidden time listed to the client")
 		}
 		page := "/hours/entries/" + entry
