@@ -44,11 +44,20 @@ var ErrNoSuchPeriod = fmt.Errorf("models: no such hour bank period: %w", ErrNotF
 // has no hour bank (no plan, or a plan with no hours and no purchases).
 // staff decides whether hidden time counts in NotCharged.
 func ClientHours(ctx context.Context, db bun.IDB, clientID int64, now, at time.Time, staff bool) (HoursOverview, bool, error) {
-	var o HoursOverview
 	client, err := GetClient(ctx, db, clientID)
 	if err != nil {
-		return o, false, err
+		return HoursOverview{}, false, err
 	}
+	return clientHours(ctx, db, client, now, at, staff, true)
+}
+
+// clientHours is ClientHours for a loaded client; without detail it stops
+// at the balance (three statements: plan, purchases, daily usage), as the
+// dashboard needs.
+func clientHours(ctx context.Context, db bun.IDB, client *Client, now, at time.Time, staff, detail bool) (HoursOverview, bool, error) {
+	var o HoursOverview
+	clientID := client.ID
+	var err error
 	if o.Plan, err = LoadHourPlan(ctx, db, clientID); err != nil {
 		return o, false, err
 	}
@@ -92,6 +101,9 @@ func ClientHours(ctx context.Context, db bun.IDB, clientID int64, now, at time.T
 	o.Bank = o.Balance.Bank()
 	per := o.Balance.BankPeriod
 	o.Period = HourBankPeriod{ClientID: clientID, StartsOn: per.Start, EndsOn: per.End, IncludedMinutes: o.Balance.Included}
+	if !detail {
+		return o, true, nil
+	}
 	for _, p := range purchases {
 		if per.Contains(p.PurchasedOn) {
 			o.Purchases = append(o.Purchases, p)

@@ -88,7 +88,11 @@ func (s Scope) Dashboard(ctx context.Context, now time.Time) (DashboardStats, er
 // CurrentHourBank returns the balance of the period containing now; ok is
 // false when the client has no hour bank at all.
 func (s Scope) CurrentHourBank(ctx context.Context, now time.Time) (HourBank, bool, error) {
-	o, ok, err := s.Hours(ctx, now, time.Time{})
+	client, err := s.Client(ctx)
+	if err != nil {
+		return HourBank{}, false, err
+	}
+	o, ok, err := clientHours(ctx, s.db, client, now, time.Time{}, false, false)
 	return o.Bank, ok, err
 }
 
