@@ -30,6 +30,9 @@ type ConsoleRequest struct {
 	Time       TimeForm
 	Resolution string      // the details form's resolution summary
 	Properties FieldErrors // details form
+
+	SavedReplies []models.SavedReply // insertable into the composer
+	SavedReplyID int64               // the one last inserted
 }
 
 // TimeForm is the log time (and edit time) form.
@@ -76,6 +79,9 @@ func (s *Server) consoleRequestPage(c echo.Context, id int64) (ConsoleRequest, e
 		return p, err
 	}
 	p.Resolution = p.Request.ResolutionText
+	if p.SavedReplies, err = models.ListSavedReplies(ctx, s.db, p.Me); err != nil {
+		return p, err
+	}
 	p.Time = TimeForm{Action: "/console/requests/" + strconv.FormatInt(id, 10) + "/time",
 		Date: models.Now().Format("2006-01-02"), Errors: FieldErrors{}}
 	return p, nil
