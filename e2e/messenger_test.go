@@ -42,6 +42,9 @@ func TestLiveMessenger(t *testing.T) {
 		staff.fill("#reply-form textarea", body)
 		staff.click("#reply-form button[value=" + kind + "]")
 		staff.waitText("#thread", body)
+		// The message may arrive over the event stream before the form's
+		// own answer replaces the composer: wait for that too.
+		staff.waitFor("an empty reply box", `() => { const t = document.querySelector("#reply-form textarea"); return t && t.value.trim() === "" }`)
 	}
 	post("note", note)
 	post("reply", reply1)
@@ -50,6 +53,7 @@ func TestLiveMessenger(t *testing.T) {
 	carol.fill("#reply-form textarea", answer)
 	carol.click("#reply-form button[type=submit]")
 	carol.waitText("#thread", answer)
+	carol.waitFor("an empty reply box", `() => { const t = document.querySelector("#reply-form textarea"); return t && t.value.trim() === "" }`)
 
 	// Events arrive in order: once reply2 is shown, anything the note, reply1
 	// or the answer could have caused has arrived too.
