@@ -101,6 +101,9 @@ func startDemo(t *testing.T) (*demoSite, *browser) {
 		{"console-sla-policies", "/console/sla-policies", "main h1"},
 		{"console-sla-policy", "/console/sla-policies/1", "#policy-form"},
 		{"console-account", "/console/account", "#profile-form"},
+		{"console-request-new", "/console/requests/new", "#on-behalf-form"},
+		{"console-saved-replies", "/console/saved-replies", "#saved-reply-form"},
+		{"console-satisfaction", "/console/satisfaction", "main h1"},
 	}
 	return d, b
 }

@@ -50,7 +50,7 @@ func TestSavedRepliesInsertWithoutJavaScriptAndPlaceholdersStayText(t *testing.T
 		}
 		var greeting, mine models.SavedReply
 		db.NewSelect().Model(&greeting).Where("title = 'Greeting'").Scan(t.Context()) //nolint:errcheck
-		db.NewSelect().Model(&mine).Where("title = 'Mine'").Scan(t.Context())        //nolint:errcheck
+		db.NewSelect().Model(&mine).Where("title = 'Mine'").Scan(t.Context())         //nolint:errcheck
 		if resp, _ := alan.post("/console/saved-replies/"+itoa(greeting.ID)+"/delete", url.Values{"csrf": {alan.csrfOf("/console/saved-replies")}}); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("agent deletes the team's reply: %d", resp.StatusCode)
 		}

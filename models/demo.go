@@ -820,7 +820,7 @@ func (l *demoLoader) load(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return deriveRequestState(ctx, l.tx)
 }
 
 // ensureWorkspace creates the MSP's row unless setup already did.

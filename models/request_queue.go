@@ -122,3 +122,31 @@ func ListRequesterOptions(ctx context.Context, db bun.IDB) ([]ClientUserOption, 
 func (o ClientUserOption) Label() string {
 	return strings.TrimSpace(o.Name + " <" + o.Email + ">")
 }
+
+// deriveRequestState sets what requests written in bulk (the demo data)
+// lack: the requester follows each request, and open requests whose last
+// public word is the client's (or that nobody answered) await the MSP. The
+// same rules as the migration that added them.
+func deriveRequestState(ctx context.Context, db bun.IDB) error {
+	if _, err := db.NewRaw(`INSERT INTO request_followers (request_id, user_id, created_at)
+SELECT r.id, r.requester_id, r.created_at FROM requests AS r
+WHERE r.requester_id IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM request_followers AS f WHERE f.request_id = r.id AND f.user_id = r.requester_id)`).Exec(ctx); err != nil {
+		return fmt.Errorf("models: requesters follow their requests: %w", err)
+	}
+	if _, err := db.NewRaw(`UPDATE requests SET awaiting_msp = (status <> 'completed' AND NOT EXISTS (
+    SELECT 1 FROM messages AS m JOIN users AS u ON u.id = m.author_id
+    WHERE m.request_id = requests.id AND m.internal = FALSE AND u.role IN ('admin', 'agent')
+      AND m.id > coalesce((SELECT max(m2.id) FROM messages AS m2 JOIN users AS u2 ON u2.id = m2.author_id
+                           WHERE m2.request_id = requests.id AND m2.internal = FALSE AND u2.role = 'client'), 0)))`).Exec(ctx); err != nil {
+		return fmt.Errorf("models: requests awaiting the MSP: %w", err)
+	}
+	return nil
+}
+
+// Awaiting reports whether the queue marks the request as awaiting the MSP:
+// its last public word is the client's (or nobody answered), and it is not
+// waiting on the client.
+func (r *Request) Awaiting() bool {
+	return r.AwaitingMSP && r.Status != StatusWaiting && r.Status != StatusCompleted
+}
