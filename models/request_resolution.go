@@ -58,6 +58,11 @@ func reopenWindow(days int) time.Duration {
 
 // ReopenWindowOf loads the workspace's reopen window (the default before setup).
 func ReopenWindowOf(ctx context.Context, db bun.IDB) (time.Duration, error) {
+	if cacheOf(db) != nil { // the per-process settings cache (settings_cache.go)
+		if w, err := CachedWorkspace(ctx, db); err == nil {
+			return reopenWindow(w.ReopenWindowDays), nil
+		}
+	}
 	var days int
 	err := db.NewSelect().Model((*Workspace)(nil)).Column("reopen_window_days").Where("id = 1").Scan(ctx, &days)
 	if err != nil && !errors.Is(notFound(err, ""), ErrNotFound) {
@@ -75,6 +80,7 @@ func SetReopenWindow(ctx context.Context, db bun.IDB, days int) error {
 		Where("id = 1").Exec(ctx); err != nil {
 		return fmt.Errorf("models: set reopen window: %w", err)
 	}
+	SettingsChanged(db)
 	return nil
 }
 

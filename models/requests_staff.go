@@ -37,13 +37,14 @@ type RequestDetail struct {
 // entry rows (only the total): nothing staff-only is even read.
 func loadRequestDetail(ctx context.Context, db bun.IDB, id int64, audience string, now time.Time) (*RequestDetail, error) {
 	r := new(Request)
-	if err := db.NewSelect().Model(r).Where("id = ?", id).Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(r).Relation("Client").Where("request.id = ?", id).Scan(ctx); err != nil {
 		return nil, notFound(err, fmt.Sprintf("load request %d", id))
 	}
-	client, err := GetClient(ctx, db, r.ClientID)
-	if err != nil {
-		return nil, err
+	client := r.Client // read in the same statement
+	if client == nil || client.ID != r.ClientID {
+		return nil, fmt.Errorf("models: client of request %d: %w", id, ErrNotFound)
 	}
+	r.Client = nil
 	policy, err := SLAPolicyOf(ctx, db, client)
 	if err != nil {
 		return nil, err

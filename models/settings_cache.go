@@ -36,7 +36,15 @@ type settingsCache struct {
 	tzGen     uint64
 }
 
-var settingsCaches sync.Map // *bun.DB → *settingsCache
+// settingsCaches holds one cache per database, keyed by its dialect (one
+// instance per opened database, shared by its transactions, so a change
+// made in a transaction finds the cache of its database).
+var settingsCaches sync.Map // schema.Dialect → *settingsCache
+
+func cacheFor(db bun.IDB) *settingsCache {
+	v, _ := settingsCaches.LoadOrStore(db.Dialect(), new(settingsCache))
+	return v.(*settingsCache)
+}
 
 // cacheOf returns the cache of db, or nil when db is a transaction or a
 // PostgreSQL database without a listener (read through).
@@ -45,8 +53,7 @@ func cacheOf(db bun.IDB) *settingsCache {
 	if !ok {
 		return nil
 	}
-	v, _ := settingsCaches.LoadOrStore(d, new(settingsCache))
-	c := v.(*settingsCache)
+	c := cacheFor(d)
 	if IsPostgres(d) && !c.listening.Load() {
 		return nil
 	}
@@ -57,11 +64,9 @@ func cacheOf(db bun.IDB) *settingsCache {
 // policies. It is called after a change commits; a second drop shortly after
 // covers a change made inside a transaction that commits later.
 func SettingsChanged(db bun.IDB) {
-	bump := func() {
-		settingsCaches.Range(func(_, v any) bool { v.(*settingsCache).gen.Add(1); return true })
-	}
-	bump()
-	time.AfterFunc(time.Second, bump)
+	c := cacheFor(db)
+	c.gen.Add(1)
+	time.AfterFunc(time.Second, func() { c.gen.Add(1) })
 }
 
 // CachedWorkspace is GetWorkspace through the per-process cache.
@@ -122,8 +127,7 @@ func ListenSettings(ctx context.Context, db *bun.DB, log *slog.Logger) {
 	if !IsPostgres(db) {
 		return
 	}
-	v, _ := settingsCaches.LoadOrStore(db, new(settingsCache))
-	c := v.(*settingsCache)
+	c := cacheFor(db)
 	for ctx.Err() == nil {
 		if err := listenSettingsOnce(ctx, db, c); err != nil && ctx.Err() == nil {
 			log.Warn("settings listener", "error", err)
