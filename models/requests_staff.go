@@ -75,7 +75,7 @@ func loadRequestDetail(ctx context.Context, db bun.IDB, id int64, audience strin
 		Relation("Actor", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name", "role") }).
 		Relation("Request", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("number", "title") }).
 		Where("activity_event.request_id = ?", id).
-		Where("activity_event.kind NOT IN (?)", bun.In([]string{EventMessagePosted, EventSLAChanged})) // the thread and timers show those
+		Where("activity_event.kind NOT IN (?)", bun.List([]string{EventMessagePosted, EventSLAChanged})) // the thread and timers show those
 	if !staff {
 		q = q.Where("activity_event.audience = ?", AudiencePublic)
 	} else {
@@ -113,7 +113,7 @@ func userNames(ctx context.Context, db bun.IDB, ids ...*int64) (map[int64]string
 		return out, nil
 	}
 	var us []User
-	if err := db.NewSelect().Model(&us).Column("id", "name").Where("id IN (?)", bun.In(want)).Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&us).Column("id", "name").Where("id IN (?)", bun.List(want)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: user names: %w", err)
 	}
 	for _, u := range us {
@@ -209,7 +209,7 @@ func ChangeRequestAssignee(ctx context.Context, db bun.IDB, id int64, actor *Use
 		if assigneeID != nil {
 			u := new(User)
 			if err := tx.NewSelect().Model(u).Where("id = ?", *assigneeID).
-				Where("role IN (?)", bun.In([]string{RoleAdmin, RoleAgent})).Where("disabled_at IS NULL").Scan(ctx); err != nil {
+				Where("role IN (?)", bun.List([]string{RoleAdmin, RoleAgent})).Where("disabled_at IS NULL").Scan(ctx); err != nil {
 				return notFound(err, fmt.Sprintf("load staff user %d", *assigneeID))
 			}
 			name = u.Name
@@ -228,7 +228,7 @@ func ChangeRequestAssignee(ctx context.Context, db bun.IDB, id int64, actor *Use
 func ListActiveStaff(ctx context.Context, db bun.IDB) ([]User, error) {
 	var us []User
 	if err := db.NewSelect().Model(&us).Column("id", "name", "role").
-		Where("role IN (?)", bun.In([]string{RoleAdmin, RoleAgent})).Where("disabled_at IS NULL").
+		Where("role IN (?)", bun.List([]string{RoleAdmin, RoleAgent})).Where("disabled_at IS NULL").
 		Order("name").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: list staff: %w", err)
 	}

@@ -125,7 +125,7 @@ func (s Scope) listRequests(ctx context.Context, f RequestFilter, statuses []str
 	var rs []Request
 	q := s.db.NewSelect().Model(&rs).
 		Where("request.client_id = ?", s.ClientID).
-		Where("request.status IN (?)", bun.In(statuses))
+		Where("request.status IN (?)", bun.List(statuses))
 	if f.Urgency != "" {
 		q = q.Where("request.urgency = ?", f.Urgency)
 	}

@@ -234,10 +234,10 @@ func LoadSLABook(ctx context.Context, db bun.IDB) (*SLABook, error) {
 	var cals []SLACalendar
 	var holidays []SLAHoliday
 	var targets []SLATarget
-	if err := db.NewSelect().Model(&cals).Where("id IN (?)", bun.In(calIDs)).Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&cals).Where("id IN (?)", bun.List(calIDs)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: load SLA calendars: %w", err)
 	}
-	if err := db.NewSelect().Model(&holidays).Where("calendar_id IN (?)", bun.In(calIDs)).Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&holidays).Where("calendar_id IN (?)", bun.List(calIDs)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: load SLA holidays: %w", err)
 	}
 	if err := db.NewSelect().Model(&targets).Scan(ctx); err != nil {
