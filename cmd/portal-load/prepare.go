@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/uptrace/bun"
 
+	"github.com/portal-msp/portal/loaddata"
 	"github.com/portal-msp/portal/models"
 )
 
@@ -67,10 +67,10 @@ func prepare(ctx context.Context, db *bun.DB, o options) (*world, error) {
 		return nil, err
 	}
 
-	if w.tokens, err = createSessions(ctx, db, userIDs); err != nil {
+	if w.tokens, err = loaddata.Sessions(ctx, db, userIDs); err != nil {
 		return nil, err
 	}
-	staff, err := createSessions(ctx, db, []int64{staffID})
+	staff, err := loaddata.Sessions(ctx, db, []int64{staffID})
 	if err != nil {
 		return nil, err
 	}
@@ -112,30 +112,6 @@ func ensureUser(ctx context.Context, db *bun.DB, clientID *int64, role, email, h
 		return 0, fmt.Errorf("create user %s: %w", email, err)
 	}
 	return u.ID, nil
-}
-
-// createSessions signs users in the way the portal does (a random token, its
-// hash stored), in bulk.
-func createSessions(ctx context.Context, db *bun.DB, userIDs []int64) ([]string, error) {
-	tokens := make([]string, len(userIDs))
-	rows := make([]models.Session, len(userIDs))
-	now := models.Now()
-	for i, id := range userIDs {
-		token, hash, err := models.NewToken()
-		if err != nil {
-			return nil, err
-		}
-		tokens[i] = token
-		rows[i] = models.Session{TokenHash: hash, UserID: id, IP: "127.0.0.1", UserAgent: "portal-load",
-			CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(24 * time.Hour)}
-	}
-	for start := 0; start < len(rows); start += 1000 {
-		batch := rows[start:min(start+1000, len(rows))]
-		if _, err := db.NewInsert().Model(&batch).Exec(ctx); err != nil {
-			return nil, fmt.Errorf("create sessions: %w", err)
-		}
-	}
-	return tokens, nil
 }
 
 func ensureRequest(ctx context.Context, db *bun.DB, client *models.Client, requester int64) (*models.Request, error) {
