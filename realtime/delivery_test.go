@@ -1,7 +1,6 @@
 package realtime_test
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -76,30 +74,15 @@ func (b *browser) once(ctx context.Context) {
 		return
 	}
 	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	var ev received
-	var data []string
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case line == "":
-			if len(data) > 0 {
-				ev.Data = strings.Join(data, "\n")
-				b.mu.Lock()
-				b.got = append(b.got, ev)
-				b.lastID = ev.ID // the browser's Last-Event-ID follows every id line
-				b.mu.Unlock()
-			}
-			ev, data = received{}, nil
-		case strings.HasPrefix(line, "id: "):
-			ev.ID = strings.TrimPrefix(line, "id: ")
-		case strings.HasPrefix(line, "event: "):
-			ev.Event = strings.TrimPrefix(line, "event: ")
-		case strings.HasPrefix(line, "data: "):
-			data = append(data, strings.TrimPrefix(line, "data: "))
+	readSSE(resp.Body, func(ev received) {
+		if ev.Event == "comment" || ev.Event == "GARBAGE" {
+			return
 		}
-	}
+		b.mu.Lock()
+		b.got = append(b.got, ev)
+		b.lastID = ev.ID // the browser's Last-Event-ID follows every id line
+		b.mu.Unlock()
+	})
 }
 
 func (b *browser) events() []received {

@@ -56,33 +56,40 @@ func open(t *testing.T, srv *httptest.Server, aud realtime.Audience, lastEventID
 	t.Cleanup(func() { resp.Body.Close() })
 	go func() {
 		defer close(s.events)
-		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-		var ev received
-		var data []string
-		for sc.Scan() {
-			line := sc.Text()
-			switch {
-			case line == "":
-				if len(data) > 0 {
-					ev.Data = strings.Join(data, "\n")
-					s.events <- ev
-				}
-				ev, data = received{}, nil
-			case strings.HasPrefix(line, "id: "):
-				ev.ID = strings.TrimPrefix(line, "id: ")
-			case strings.HasPrefix(line, "event: "):
-				ev.Event = strings.TrimPrefix(line, "event: ")
-			case strings.HasPrefix(line, "data: "):
-				data = append(data, strings.TrimPrefix(line, "data: "))
-			case strings.HasPrefix(line, ":"):
-				s.events <- received{Event: "comment", Data: line}
-			default:
-				s.events <- received{Event: "GARBAGE", Data: line}
-			}
-		}
+		readSSE(resp.Body, func(ev received) { s.events <- ev })
 	}()
 	return s
+}
+
+// readSSE parses an event stream as a browser does, handing on each event
+// with data, each comment (Event "comment") and any line that is neither
+// (Event "GARBAGE"), until the stream ends.
+func readSSE(body io.Reader, emit func(received)) {
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	var ev received
+	var data []string
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if len(data) > 0 {
+				ev.Data = strings.Join(data, "\n")
+				emit(ev)
+			}
+			ev, data = received{}, nil
+		case strings.HasPrefix(line, "id: "):
+			ev.ID = strings.TrimPrefix(line, "id: ")
+		case strings.HasPrefix(line, "event: "):
+			ev.Event = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			data = append(data, strings.TrimPrefix(line, "data: "))
+		case strings.HasPrefix(line, ":"):
+			emit(received{Event: "comment", Data: line})
+		default:
+			emit(received{Event: "GARBAGE", Data: line})
+		}
+	}
 }
 
 // next returns the next non-comment event, failing after a generous wait.
