@@ -1,0 +1,14 @@
+ALTER TABLE users DROP COLUMN notify_low_balance;
+ALTER TABLE summary_deliveries DROP COLUMN mail_round;
+ALTER TABLE monthly_summaries DROP COLUMN mail_round;
+ALTER TABLE monthly_summaries DROP COLUMN overage_rate;
+ALTER TABLE monthly_summaries DROP COLUMN open_questions;
+ALTER TABLE monthly_summaries DROP COLUMN not_charged_minutes;
+ALTER TABLE monthly_summaries DROP COLUMN bank_used_minutes;
+ALTER TABLE monthly_summaries DROP COLUMN bought_minutes;
+ALTER TABLE monthly_summaries DROP COLUMN brought_in_minutes;
+ALTER TABLE monthly_summaries DROP COLUMN rollover_in_minutes;
+ALTER TABLE monthly_summaries DROP COLUMN included_minutes;
+ALTER TABLE monthly_summaries DROP COLUMN bank_period_end;
+ALTER TABLE monthly_summaries DROP COLUMN bank_period_start;
+ALTER TABLE monthly_summaries DROP COLUMN has_bank;
