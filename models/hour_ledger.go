@@ -68,7 +68,7 @@ func clientHours(ctx context.Context, db bun.IDB, client *Client, now, at time.T
 	if err != nil {
 		return o, false, err
 	}
-	if o.Plan.IncludedMinutes == 0 && len(purchases) == 0 {
+	if !hasBank(o.Plan, purchases) {
 		return o, false, noPeriod(at)
 	}
 	current := o.Plan.PeriodAt(LocalDate(now, loadLocation(client.Timezone)))
@@ -76,11 +76,7 @@ func clientHours(ctx context.Context, db bun.IDB, client *Client, now, at time.T
 	if err != nil {
 		return o, false, err
 	}
-	blocks := make([]PurchaseBlock, len(purchases))
-	for i, p := range purchases {
-		blocks[i] = p.Block()
-	}
-	ledger := o.Plan.Ledger(blocks, usage, current)
+	ledger := ledgerTo(o.Plan, purchases, usage, current, current.End)
 	sel := len(ledger) - 1
 	if !at.IsZero() {
 		sel = -1
@@ -117,17 +113,54 @@ func clientHours(ctx context.Context, db bun.IDB, client *Client, now, at time.T
 	if o.Requests, err = periodHoursByRequest(ctx, db, client, per); err != nil {
 		return o, false, err
 	}
+	if o.NotCharged, err = notChargedMinutes(ctx, db, clientID, per.Start, per.End, staff); err != nil {
+		return o, false, err
+	}
+	return o, true, nil
+}
+
+// hasBank reports whether a client keeps an hour bank: a plan, and hours
+// included or some purchase (a voided one too: its period still shows).
+func hasBank(plan HourPlan, purchases []HourPurchase) bool {
+	return plan.Kind != PlanNone && (plan.IncludedMinutes > 0 || len(purchases) > 0)
+}
+
+// ledgerTo walks the bank up to and including period `to`, counting usage
+// and purchases dated before until only. The Hours page passes the end of
+// the current period (everything logged so far counts); a monthly summary
+// passes the end of its month, so its figures are those at the month's end
+// and a rebuild later gives the same ones. Both go through here, so the
+// summary's numbers are the Hours page's.
+func ledgerTo(plan HourPlan, purchases []HourPurchase, usage []DayUsage, to BankPeriod, until time.Time) []PeriodBalance {
+	blocks := make([]PurchaseBlock, 0, len(purchases))
+	for _, p := range purchases {
+		if p.PurchasedOn.Before(until) {
+			blocks = append(blocks, p.Block())
+		}
+	}
+	n := len(usage)
+	for n > 0 && !usage[n-1].Day.Before(until) { // usage is oldest first
+		n--
+	}
+	return plan.Ledger(blocks, usage[:n], to)
+}
+
+// notChargedMinutes sums the time logged in [start, end) that is not
+// charged: for a client the "not charged" entries only (hidden ones are not
+// theirs to see), for staff hidden ones too.
+func notChargedMinutes(ctx context.Context, db bun.IDB, clientID int64, start, end time.Time, staff bool) (int, error) {
+	var minutes int
 	q := db.NewSelect().Model((*TimeEntry)(nil)).ColumnExpr("coalesce(sum(minutes), 0)").
-		Where("client_id = ?", clientID).Where("work_date >= ?", per.Start).Where("work_date < ?", per.End)
+		Where("client_id = ?", clientID).Where("work_date >= ?", start).Where("work_date < ?", end)
 	if staff {
 		q = q.Where("billing <> ?", BillingBillable)
 	} else {
 		q = q.Where("billing = ?", BillingNotCharged)
 	}
-	if err := q.Scan(ctx, &o.NotCharged); err != nil {
-		return o, false, fmt.Errorf("models: time not charged to client %d: %w", clientID, err)
+	if err := q.Scan(ctx, &minutes); err != nil {
+		return 0, fmt.Errorf("models: time not charged to client %d: %w", clientID, err)
 	}
-	return o, true, nil
+	return minutes, nil
 }
 
 // noPeriod: a bank with no periods has none to show.

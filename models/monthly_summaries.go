@@ -22,6 +22,11 @@ type MonthlySummary struct {
 	SLADecided        int        `bun:"sla_decided"`
 	BuiltAt           time.Time  `bun:"built_at"`
 	EmailedAt         *time.Time `bun:"emailed_at"`
+	// MailRound numbers the sendings: a resend starts a new round, and a
+	// recipient has the summary when a delivery of this round is recorded.
+	MailRound int `bun:"mail_round"`
+
+	SummaryHours // the hour bank as at the month's end (summary_hours.go)
 }
 
 // MonthLabel names the month, e.g. "November 2026".
@@ -51,34 +56,11 @@ func MonthDate(t time.Time, loc *time.Location) time.Time {
 // built is loaded, not recomputed, and created reports whether this call
 // stored it. The summary_built event is written with the row, only once.
 func BuildMonthlySummary(ctx context.Context, db bun.IDB, clientID int64, month time.Time) (*MonthlySummary, bool, error) {
-	client, err := GetClient(ctx, db, clientID)
+	sum, err := computeSummary(ctx, db, clientID, month)
 	if err != nil {
 		return nil, false, err
 	}
-	month = time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
-	loc := loadLocation(client.Timezone)
-	start := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, loc)
-	end := start.AddDate(0, 1, 0)
-
-	sum := &MonthlySummary{ClientID: clientID, Month: month, BuiltAt: Now()}
-	if sum.RequestsSubmitted, err = db.NewSelect().Model((*Request)(nil)).Where("client_id = ?", clientID).
-		Where("created_at >= ?", start.UTC()).Where("created_at < ?", end.UTC()).Count(ctx); err != nil {
-		return nil, false, fmt.Errorf("models: requests submitted by client %d in %s: %w", clientID, MonthLabel(month), err)
-	}
-	if sum.RequestsResolved, err = db.NewSelect().Model((*Request)(nil)).Where("client_id = ?", clientID).
-		Where("completed_at >= ?", start.UTC()).Where("completed_at < ?", end.UTC()).Count(ctx); err != nil {
-		return nil, false, fmt.Errorf("models: requests resolved for client %d in %s: %w", clientID, MonthLabel(month), err)
-	}
-	if err := db.NewSelect().Model((*TimeEntry)(nil)).ColumnExpr("coalesce(sum(minutes), 0)").
-		Where("client_id = ?", clientID).Where("billing = ?", BillingBillable).
-		Where("work_date >= ?", month).Where("work_date < ?", month.AddDate(0, 1, 0)).
-		Scan(ctx, &sum.MinutesUsed); err != nil {
-		return nil, false, fmt.Errorf("models: minutes used by client %d in %s: %w", clientID, MonthLabel(month), err)
-	}
-	if sum.SLAMet, sum.SLADecided, err = slaFigures(ctx, db, clientID, start, end); err != nil {
-		return nil, false, err
-	}
-
+	month = sum.Month
 	created := false
 	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		// RETURNING nothing: with DO NOTHING a conflict returns no row.
@@ -90,8 +72,7 @@ func BuildMonthlySummary(ctx context.Context, db bun.IDB, clientID int64, month 
 			return fmt.Errorf("models: store summary of client %d: %w", clientID, err)
 		} else if n == 1 {
 			created = true
-			if err := RecordEvent(ctx, tx, &ActivityEvent{ClientID: clientID, Kind: EventSummaryBuilt,
-				Audience: AudiencePublic, Detail: MonthLabel(month), CreatedAt: sum.BuiltAt}); err != nil {
+			if err := recordSummaryBuilt(ctx, tx, sum); err != nil {
 				return err
 			}
 		}
@@ -105,6 +86,93 @@ func BuildMonthlySummary(ctx context.Context, db bun.IDB, clientID int64, month 
 		return nil, false, err
 	}
 	return sum, created, nil
+}
+
+// summaryFigures are the columns a rebuild replaces: everything computed,
+// nothing about its mailing.
+var summaryFigures = []string{"requests_submitted", "requests_resolved", "minutes_used", "sla_met", "sla_decided",
+	"built_at", "has_bank", "bank_period_start", "bank_period_end", "included_minutes", "rollover_in_minutes",
+	"brought_in_minutes", "bought_minutes", "bank_used_minutes", "not_charged_minutes", "open_questions", "overage_rate"}
+
+// RebuildMonthlySummary recomputes a client's month and replaces the stored
+// figures (the row keeps its id, so its deliveries stay with it), or stores
+// it when the month was never built. created reports the latter; only then
+// is summary_built recorded, as the month was not announced before.
+func RebuildMonthlySummary(ctx context.Context, db bun.IDB, clientID int64, month time.Time) (*MonthlySummary, bool, error) {
+	sum, err := computeSummary(ctx, db, clientID, month)
+	if err != nil {
+		return nil, false, err
+	}
+	month = sum.Month
+	created := false
+	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model(sum).Column(summaryFigures...).
+			Where("client_id = ?", clientID).Where("month = ?", month).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("models: replace summary of client %d for %s: %w", clientID, MonthLabel(month), err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("models: replace summary of client %d: %w", clientID, err)
+		} else if n == 0 {
+			if _, err := tx.NewInsert().Model(sum).Returning("NULL").Exec(ctx); err != nil {
+				return fmt.Errorf("models: store summary of client %d for %s: %w", clientID, MonthLabel(month), err)
+			}
+			created = true
+			if err := recordSummaryBuilt(ctx, tx, sum); err != nil {
+				return err
+			}
+		}
+		sum = new(MonthlySummary)
+		if err := tx.NewSelect().Model(sum).Where("client_id = ?", clientID).Where("month = ?", month).Scan(ctx); err != nil {
+			return notFound(err, fmt.Sprintf("load summary of client %d for %s", clientID, MonthLabel(month)))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return sum, created, nil
+}
+
+func recordSummaryBuilt(ctx context.Context, tx bun.IDB, sum *MonthlySummary) error {
+	return RecordEvent(ctx, tx, &ActivityEvent{ClientID: sum.ClientID, Kind: EventSummaryBuilt,
+		Audience: AudiencePublic, Detail: MonthLabel(sum.Month), CreatedAt: sum.BuiltAt})
+}
+
+// computeSummary works out a client's month without storing it: requests,
+// hours logged in the calendar month, SLA figures and the hour bank.
+func computeSummary(ctx context.Context, db bun.IDB, clientID int64, month time.Time) (*MonthlySummary, error) {
+	client, err := GetClient(ctx, db, clientID)
+	if err != nil {
+		return nil, err
+	}
+	month = time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
+	loc := loadLocation(client.Timezone)
+	start := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, loc)
+	end := start.AddDate(0, 1, 0)
+
+	sum := &MonthlySummary{ClientID: clientID, Month: month, BuiltAt: Now()}
+	if sum.RequestsSubmitted, err = db.NewSelect().Model((*Request)(nil)).Where("client_id = ?", clientID).
+		Where("created_at >= ?", start.UTC()).Where("created_at < ?", end.UTC()).Count(ctx); err != nil {
+		return nil, fmt.Errorf("models: requests submitted by client %d in %s: %w", clientID, MonthLabel(month), err)
+	}
+	if sum.RequestsResolved, err = db.NewSelect().Model((*Request)(nil)).Where("client_id = ?", clientID).
+		Where("completed_at >= ?", start.UTC()).Where("completed_at < ?", end.UTC()).Count(ctx); err != nil {
+		return nil, fmt.Errorf("models: requests resolved for client %d in %s: %w", clientID, MonthLabel(month), err)
+	}
+	if err := db.NewSelect().Model((*TimeEntry)(nil)).ColumnExpr("coalesce(sum(minutes), 0)").
+		Where("client_id = ?", clientID).Where("billing = ?", BillingBillable).
+		Where("work_date >= ?", month).Where("work_date < ?", month.AddDate(0, 1, 0)).
+		Scan(ctx, &sum.MinutesUsed); err != nil {
+		return nil, fmt.Errorf("models: minutes used by client %d in %s: %w", clientID, MonthLabel(month), err)
+	}
+	if sum.SLAMet, sum.SLADecided, err = slaFigures(ctx, db, clientID, start, end); err != nil {
+		return nil, err
+	}
+	if sum.SummaryHours, err = monthHours(ctx, db, client, month); err != nil {
+		return nil, err
+	}
+	return sum, nil
 }
 
 // SummarySpan is what is built of one client's summaries: how many months,
