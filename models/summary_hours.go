@@ -40,7 +40,9 @@ func (h SummaryHours) Remaining() int { return h.Purchased() - h.Used }
 func (h SummaryHours) Overage() int { return max(-h.Remaining(), 0) }
 
 // Bank is the period's balance for the meter.
-func (h SummaryHours) Bank() HourBank { return HourBank{PurchasedMinutes: h.Purchased(), UsedMinutes: h.Used} }
+func (h SummaryHours) Bank() HourBank {
+	return HourBank{PurchasedMinutes: h.Purchased(), UsedMinutes: h.Used}
+}
 
 // TopUps is what was added to the included hours: rollover, earlier blocks
 // and blocks bought in the period.
