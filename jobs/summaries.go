@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -176,72 +175,11 @@ func (s *Summaries) mailDue(ctx context.Context, now time.Time) error {
 		workspace = w.Name
 	}
 	for _, sum := range sums {
-		if err := s.mailSummary(ctx, workspace, sum); err != nil {
+		if _, err := s.deliver(ctx, workspace, &sum); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// mailSummary sends one summary to the recipients that do not have it yet.
-// A refused recipient is logged and left for the next run; only database
-// errors stop the round.
-func (s *Summaries) mailSummary(ctx context.Context, workspace string, sum models.MonthlySummary) error {
-	client, err := models.GetClient(ctx, s.DB, sum.ClientID)
-	if err != nil {
-		return err
-	}
-	to, err := models.SummaryRecipients(ctx, s.DB, client)
-	if err != nil {
-		return err
-	}
-	sent, err := models.SummaryDeliveredTo(ctx, s.DB, sum.ID)
-	if err != nil {
-		return err
-	}
-	data := SummaryMail{Workspace: workspace, Client: client.Name, Summary: sum, ReportsURL: s.BaseURL + "/reports"}
-	if data.Resolved, err = models.ResolvedInMonth(ctx, s.DB, client, sum.Month); err != nil {
-		return err
-	}
-	loc := location(client.Timezone)
-	start := time.Date(sum.Month.Year(), sum.Month.Month(), 1, 0, 0, 0, 0, loc)
-	if data.Satisfaction, err = models.SatisfactionOfClient(ctx, s.DB, client.ID, start.UTC(), start.AddDate(0, 1, 0).UTC()); err != nil {
-		return err
-	}
-	failed := false
-	for _, addr := range to {
-		if sent[models.NormalizeEmail(addr)] {
-			continue
-		}
-		if err := s.Mailer.Send(ctx, mail.Message{To: addr, Template: "summary", Data: data}); err != nil {
-			s.Log.ErrorContext(ctx, "summary mail not sent", "client", client.ID, "month", sum.MonthLabel(), "error", err)
-			failed = true
-			continue
-		}
-		if err := models.RecordSummaryDelivery(ctx, s.DB, sum.ID, addr, models.Now()); err != nil {
-			return err
-		}
-	}
-	if failed {
-		return nil
-	}
-	return models.MarkSummaryEmailed(ctx, s.DB, sum.ID, models.Now())
-}
-
-// SummaryMail is the data of the summary e-mail.
-type SummaryMail struct {
-	Workspace  string
-	Client     string
-	Summary    models.MonthlySummary
-	ReportsURL string
-	Resolved   []models.ResolvedRequest // the month's completed requests with their resolution
-	// Satisfaction is the month's ratings of completed requests.
-	Satisfaction models.Satisfaction
-}
-
-// Hours shows the month's minutes as hours, e.g. "1.5 h".
-func (m SummaryMail) Hours() string {
-	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", float64(m.Summary.MinutesUsed)/60), "0"), ".") + " h"
 }
 
 // location is a client's time zone, UTC if unknown.

@@ -271,9 +271,11 @@ func UnmailedSummaries(ctx context.Context, db bun.IDB, since time.Time) ([]Mont
 	return sums, nil
 }
 
-// MarkSummaryEmailed records that a summary went out.
-func MarkSummaryEmailed(ctx context.Context, db bun.IDB, id int64, at time.Time) error {
-	if _, err := db.NewUpdate().Model((*MonthlySummary)(nil)).Set("emailed_at = ?", at).Where("id = ?", id).Exec(ctx); err != nil {
+// MarkSummaryEmailed records that a summary's mail round `round` reached
+// every recipient; a round superseded meanwhile (a resend) is left open.
+func MarkSummaryEmailed(ctx context.Context, db bun.IDB, id int64, round int, at time.Time) error {
+	if _, err := db.NewUpdate().Model((*MonthlySummary)(nil)).Set("emailed_at = ?", at).
+		Where("id = ?", id).Where("mail_round = ?", round).Exec(ctx); err != nil {
 		return fmt.Errorf("models: mark summary %d e-mailed: %w", id, err)
 	}
 	return nil
