@@ -63,6 +63,11 @@ func (s *Server) account(c echo.Context) error {
 	return s.render(c, http.StatusOK, accountTemplate(u), View{Title: "Account", Nav: "account", Data: page})
 }
 
+// clientAccount is a client user's account page. What it shows is the
+// user's own (keyed by their id, not their client's), so it needs the
+// portal's gate but nothing of the Scope.
+func (s *Server) clientAccount(c echo.Context, _ models.Scope) error { return s.account(c) }
+
 func (s *Server) accountPage(c echo.Context) (*AccountPage, error) {
 	u := currentUser(c)
 	ids, err := models.ListIdentities(c.Request().Context(), s.db, u.ID)

@@ -18,9 +18,8 @@ type Dashboard struct {
 	Activity   []models.ActivityEvent
 }
 
-func (s *Server) dashboard(c echo.Context) error {
+func (s *Server) dashboard(c echo.Context, sc models.Scope) error {
 	ctx := c.Request().Context()
-	sc := scope(c)
 	client, err := sc.Client(ctx)
 	if err != nil {
 		return err

@@ -92,7 +92,7 @@ func (s *Server) streamAudience(r *http.Request) (realtime.Audience, bool) {
 		if err != nil {
 			return realtime.Audience{}, false
 		}
-		aud.ClientID = sc.ClientID
+		aud.ClientID = sc.ClientID()
 	}
 	zone, err := models.ViewerLocation(r.Context(), s.db, u)
 	if err != nil {

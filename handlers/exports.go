@@ -144,10 +144,6 @@ func (s *Server) summariesCSV(c echo.Context, sc models.Scope) error {
 	return writeCSV(c, client.Slug+"-monthly-summaries.csv", rows)
 }
 
-func (s *Server) exportTime(c echo.Context) error      { return s.timeEntriesCSV(c, scope(c)) }
-func (s *Server) exportActivity(c echo.Context) error  { return s.activityCSV(c, scope(c)) }
-func (s *Server) exportSummaries(c echo.Context) error { return s.summariesCSV(c, scope(c)) }
-
 // staffScope is the scope of the client in the path, for staff exports.
 func (s *Server) staffScope(c echo.Context) (models.Scope, error) {
 	client, err := s.clientParam(c)

@@ -61,19 +61,19 @@ func periodParam(c echo.Context) (time.Time, error) {
 	return d, nil
 }
 
-func (s *Server) hours(c echo.Context) error {
+func (s *Server) hours(c echo.Context, sc models.Scope) error {
 	at, err := periodParam(c)
 	if err != nil {
 		return err
 	}
-	o, ok, err := scope(c).Hours(c.Request().Context(), models.Now(), at)
+	o, ok, err := sc.Hours(c.Request().Context(), models.Now(), at)
 	if err != nil {
 		return err
 	}
 	var entries []models.ExportEntry
 	if ok {
 		per := models.BankPeriod{Start: o.Period.StartsOn, End: o.Period.EndsOn}
-		if entries, err = scope(c).PeriodTimeEntries(c.Request().Context(), per); err != nil {
+		if entries, err = sc.PeriodTimeEntries(c.Request().Context(), per); err != nil {
 			return err
 		}
 	}

@@ -22,9 +22,9 @@ type MessagesPage struct {
 	NextURL string
 }
 
-func (s *Server) messages(c echo.Context) error {
+func (s *Server) messages(c echo.Context, sc models.Scope) error {
 	n, _ := strconv.Atoi(c.QueryParam("page"))
-	p, err := scope(c).ListThreads(c.Request().Context(), n, models.DefaultPerPage)
+	p, err := sc.ListThreads(c.Request().Context(), n, models.DefaultPerPage)
 	if err != nil {
 		return err
 	}
@@ -36,8 +36,8 @@ func (s *Server) messages(c echo.Context) error {
 // unreadBadge is the navigation's unread counter alone; the layout's badge
 // fetches it on load and whenever the event stream says something changed.
 // It is always a fragment, whoever asks.
-func (s *Server) unreadBadge(c echo.Context) error {
-	n, err := scope(c).UnreadCount(c.Request().Context())
+func (s *Server) unreadBadge(c echo.Context, sc models.Scope) error {
+	n, err := sc.UnreadCount(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -50,27 +50,30 @@ func (s *Server) unreadBadge(c echo.Context) error {
 	return c.HTMLBlob(http.StatusOK, buf.Bytes())
 }
 
-// markRead records that the signed-in user has read the thread a request
-// page shows, up to its newest message there: public messages for a client
-// user (through the Scope), everything for staff. A failure is logged rather
-// than shown; the page matters more than the counter.
+// markRead records that the signed-in staff user has read the thread a
+// console request page shows, up to its newest message there (internal notes
+// included). A failure is logged rather than shown; the page matters more
+// than the counter.
 func (s *Server) markRead(c echo.Context, d *models.RequestDetail) {
 	ctx := c.Request().Context()
 	u := currentUser(c)
-	var err error
-	if u.IsStaff() {
-		var upTo int64
-		for _, m := range d.Messages {
-			upTo = max(upTo, m.ID)
-		}
-		if upTo == 0 {
-			return
-		}
-		err = models.MarkThreadRead(ctx, s.db, u.ID, d.ID, upTo)
-	} else {
-		err = scope(c).MarkReadUpTo(ctx, d) // only when the position moves
+	var upTo int64
+	for _, m := range d.Messages {
+		upTo = max(upTo, m.ID)
 	}
-	if err != nil {
+	if upTo == 0 {
+		return
+	}
+	if err := models.MarkThreadRead(ctx, s.db, u.ID, d.ID, upTo); err != nil {
 		s.log.ErrorContext(ctx, "mark thread read", "request", d.ID, "user", u.ID, "error", err)
+	}
+}
+
+// markClientRead is markRead for a client user's request page: public
+// messages only, through the Scope, written only when the position moves.
+func (s *Server) markClientRead(c echo.Context, sc models.Scope, d *models.RequestDetail) {
+	ctx := c.Request().Context()
+	if err := sc.MarkReadUpTo(ctx, d); err != nil {
+		s.log.ErrorContext(ctx, "mark thread read", "request", d.ID, "user", sc.UserID(), "error", err)
 	}
 }

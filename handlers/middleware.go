@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -16,7 +17,6 @@ import (
 const (
 	sessionCookie = "portal_session"
 	ctxUser       = "portal.user"
-	ctxScope      = "portal.scope"
 	ctxHTTPS      = "portal.https" // browsers reach the portal over TLS (secureHeaders)
 )
 
@@ -136,9 +136,15 @@ func (s *Server) requireSetUp(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// requireClient admits signed-in client users and gives them their Scope;
-// staff are sent to the console and visitors to sign in.
-func (s *Server) requireClient(next echo.HandlerFunc) echo.HandlerFunc {
+// clientPage is a portal handler. It is handed the signed-in client user's
+// Scope and reaches client data only through it: a portal handler that
+// needs the raw database is a tenancy bug (portal_scope_test.go checks).
+type clientPage func(c echo.Context, sc models.Scope) error
+
+// asClient admits signed-in client users and hands h their Scope, resolved
+// once from the session; staff are sent to the console and visitors to
+// sign in.
+func (s *Server) asClient(h clientPage) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		u := currentUser(c)
 		if u == nil {
@@ -150,18 +156,12 @@ func (s *Server) requireClient(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return echo.ErrNotFound
 		}
-		scope, err := models.ScopeFor(s.db, u)
+		sc, err := models.ScopeFor(s.db, u)
 		if err != nil {
-			return err
+			return fmt.Errorf("handlers: scope of user %d: %w", u.ID, err)
 		}
-		c.Set(ctxScope, scope)
-		return next(c)
+		return h(c, sc)
 	}
-}
-
-// scope is the signed-in client user's Scope: the only door to client data.
-func scope(c echo.Context) models.Scope {
-	return c.Get(ctxScope).(models.Scope)
 }
 
 // requireStaff admits staff; client users get 404 (the console does not

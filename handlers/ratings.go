@@ -59,7 +59,7 @@ func (s *Server) rateByLink(c echo.Context) error {
 
 // rateRequest records the client's rating (and comment) of a completed
 // request from its page.
-func (s *Server) rateRequest(c echo.Context) error {
+func (s *Server) rateRequest(c echo.Context, sc models.Scope) error {
 	n, err := requestNumber(c)
 	if err != nil {
 		return err
@@ -73,7 +73,7 @@ func (s *Server) rateRequest(c echo.Context) error {
 		errs["comment"] = "Comment is too long (at most 2000 characters)."
 	}
 	if !errs.Any() {
-		err = scope(c).Rate(c.Request().Context(), n, rating, comment)
+		err = sc.Rate(c.Request().Context(), n, rating, comment)
 		switch {
 		case errors.Is(err, models.ErrRatingClosed):
 			errs["rating"] = "This request can no longer be rated."
@@ -82,7 +82,7 @@ func (s *Server) rateRequest(c echo.Context) error {
 		}
 	}
 	if errs.Any() {
-		return s.requestDetailWith(c, n, http.StatusUnprocessableEntity, RequestPage{RatingErrors: errs,
+		return s.requestDetailWith(c, sc, n, http.StatusUnprocessableEntity, RequestPage{RatingErrors: errs,
 			RatingComment: comment, RatingChoice: rating})
 	}
 	setFlash(c, "success", "Thank you for your rating.")

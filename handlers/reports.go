@@ -41,9 +41,8 @@ type SummaryRow struct {
 // HoursMax is the hours bar's maximum (at least 1, so an idle year still draws).
 func (r SummaryRow) HoursMax() int { return max(r.MaxMinutes, 1) }
 
-func (s *Server) reports(c echo.Context) error {
+func (s *Server) reports(c echo.Context, sc models.Scope) error {
 	ctx := c.Request().Context()
-	sc := scope(c)
 	page, _ := strconv.Atoi(c.QueryParam("page"))
 	v := ReportsPage{From: strings.TrimSpace(c.QueryParam("from")), To: strings.TrimSpace(c.QueryParam("to")), Errors: FieldErrors{}}
 	from, to := v.dates()

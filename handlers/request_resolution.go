@@ -20,7 +20,7 @@ import (
 const reopenClosedMessage = "This request was completed too long ago to reopen. Start a follow-up request instead."
 
 // markFixed completes the client's open request with their optional note.
-func (s *Server) markFixed(c echo.Context) error {
+func (s *Server) markFixed(c echo.Context, sc models.Scope) error {
 	ctx := c.Request().Context()
 	n, err := requestNumber(c)
 	if err != nil {
@@ -33,7 +33,7 @@ func (s *Server) markFixed(c echo.Context) error {
 	}
 	errs.singleLine("note", note, "Note")
 	if !errs.Any() {
-		err = scope(c).MarkFixed(ctx, n, note, currentUser(c).Name)
+		err = sc.MarkFixed(ctx, n, note, currentUser(c).Name)
 		if errors.Is(err, models.ErrRequestNotOpen) {
 			errs["note"] = "This request is already completed."
 		} else if err != nil {
@@ -41,24 +41,24 @@ func (s *Server) markFixed(c echo.Context) error {
 		}
 	}
 	if errs.Any() {
-		return s.requestDetailWith(c, n, http.StatusUnprocessableEntity, RequestPage{FixedNote: note, FixedErrors: errs})
+		return s.requestDetailWith(c, sc, n, http.StatusUnprocessableEntity, RequestPage{FixedNote: note, FixedErrors: errs})
 	}
 	setFlash(c, "success", "Thank you. The request is marked as fixed.")
 	return redirect(c, "/requests/"+strconv.Itoa(n))
 }
 
 // reopenRequest puts the client's completed request back in progress.
-func (s *Server) reopenRequest(c echo.Context) error {
+func (s *Server) reopenRequest(c echo.Context, sc models.Scope) error {
 	n, err := requestNumber(c)
 	if err != nil {
 		return err
 	}
-	err = scope(c).Reopen(c.Request().Context(), n)
+	err = sc.Reopen(c.Request().Context(), n)
 	switch {
 	case errors.Is(err, models.ErrReopenWindowClosed):
-		return s.requestDetailWith(c, n, http.StatusUnprocessableEntity, RequestPage{ReopenError: reopenClosedMessage})
+		return s.requestDetailWith(c, sc, n, http.StatusUnprocessableEntity, RequestPage{ReopenError: reopenClosedMessage})
 	case errors.Is(err, models.ErrRequestNotClosed):
-		return s.requestDetailWith(c, n, http.StatusUnprocessableEntity, RequestPage{ReopenError: "This request is already open."})
+		return s.requestDetailWith(c, sc, n, http.StatusUnprocessableEntity, RequestPage{ReopenError: "This request is already open."})
 	case err != nil:
 		return err
 	}
@@ -68,7 +68,7 @@ func (s *Server) reopenRequest(c echo.Context) error {
 
 // followUp starts a new request linked to the client's completed request,
 // with the composer's message as its description.
-func (s *Server) followUp(c echo.Context) error {
+func (s *Server) followUp(c echo.Context, sc models.Scope) error {
 	ctx := c.Request().Context()
 	n, err := requestNumber(c)
 	if err != nil {
@@ -78,12 +78,12 @@ func (s *Server) followUp(c echo.Context) error {
 	errs := FieldErrors{}
 	errs.required("body", body, "Message", models.MaxDescriptionLength)
 	if errs.Any() {
-		return s.requestDetailWith(c, n, http.StatusUnprocessableEntity, RequestPage{Reply: body, Errors: errs})
+		return s.requestDetailWith(c, sc, n, http.StatusUnprocessableEntity, RequestPage{Reply: body, Errors: errs})
 	}
-	r, err := scope(c).FollowUp(ctx, n, body)
+	r, err := sc.FollowUp(ctx, n, body)
 	if errors.Is(err, models.ErrRequestNotClosed) {
 		errs["body"] = "This request is open: reply to it instead."
-		return s.requestDetailWith(c, n, http.StatusUnprocessableEntity, RequestPage{Reply: body, Errors: errs})
+		return s.requestDetailWith(c, sc, n, http.StatusUnprocessableEntity, RequestPage{Reply: body, Errors: errs})
 	}
 	if err != nil {
 		return err
@@ -94,13 +94,13 @@ func (s *Server) followUp(c echo.Context) error {
 
 // requestDetailWith renders the client's request page with the given form
 // state (errors, entered text) at status.
-func (s *Server) requestDetailWith(c echo.Context, n, status int, v RequestPage) error {
-	d, err := scope(c).RequestByNumber(c.Request().Context(), n, models.Now())
+func (s *Server) requestDetailWith(c echo.Context, sc models.Scope, n, status int, v RequestPage) error {
+	d, err := sc.RequestByNumber(c.Request().Context(), n, models.Now())
 	if err != nil {
 		return err
 	}
 	v.Request = d
-	if v.Following, err = scope(c).Follows(c.Request().Context(), d.ID); err != nil {
+	if v.Following, err = sc.Follows(c.Request().Context(), d.ID); err != nil {
 		return err
 	}
 	if v.Errors == nil {
@@ -113,13 +113,13 @@ func (s *Server) requestDetailWith(c echo.Context, n, status int, v RequestPage)
 }
 
 // followRequest starts or stops following the client's request (follow=on|off).
-func (s *Server) followRequest(c echo.Context) error {
+func (s *Server) followRequest(c echo.Context, sc models.Scope) error {
 	n, err := requestNumber(c)
 	if err != nil {
 		return err
 	}
 	on := c.FormValue("follow") == "on"
-	if err := scope(c).Follow(c.Request().Context(), n, on); err != nil {
+	if err := sc.Follow(c.Request().Context(), n, on); err != nil {
 		return err
 	}
 	if on {

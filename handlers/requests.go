@@ -45,8 +45,8 @@ type NewRequestForm struct {
 	Errors      FieldErrors
 }
 
-func (s *Server) newRequestForm(c echo.Context) error {
-	cats, err := models.ListCategories(c.Request().Context(), s.db)
+func (s *Server) newRequestForm(c echo.Context, sc models.Scope) error {
+	cats, err := sc.Categories(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -54,9 +54,9 @@ func (s *Server) newRequestForm(c echo.Context) error {
 	return s.render(c, http.StatusOK, tplRequestNew, View{Title: "New request", Nav: "new", Data: f})
 }
 
-func (s *Server) createRequest(c echo.Context) error {
+func (s *Server) createRequest(c echo.Context, sc models.Scope) error {
 	ctx := c.Request().Context()
-	cats, err := models.ListCategories(ctx, s.db)
+	cats, err := sc.Categories(ctx)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (s *Server) createRequest(c echo.Context) error {
 	if f.Errors.Any() {
 		return s.renderBlock(c, http.StatusUnprocessableEntity, tplRequestNew, "form", View{Title: "New request", Nav: "new", Data: f})
 	}
-	r, err := scope(c).CreateRequest(ctx, in)
+	r, err := sc.CreateRequest(ctx, in)
 	if err != nil {
 		return err
 	}
@@ -148,36 +148,28 @@ func pageLinks[T any](path string, q url.Values, p models.Page[T]) (prev, next s
 	return prev, next
 }
 
-func (s *Server) openRequests(c echo.Context) error {
-	return s.requestList(c, false)
+func (s *Server) openRequests(c echo.Context, sc models.Scope) error {
+	return s.requestList(c, sc, false)
 }
 
-func (s *Server) closedRequests(c echo.Context) error {
-	return s.requestList(c, true)
+func (s *Server) closedRequests(c echo.Context, sc models.Scope) error {
+	return s.requestList(c, sc, true)
 }
 
-func (s *Server) requestList(c echo.Context, closed bool) error {
+func (s *Server) requestList(c echo.Context, sc models.Scope, closed bool) error {
 	f := readFilter(c)
-	list := s.listOpen
+	list := sc.ListOpenRequests
 	title, nav, path := "Open requests", "open", "/requests"
 	if closed {
-		list, title, nav, path = s.listClosed, "Closed requests", "closed", "/requests/closed"
+		list, title, nav, path = sc.ListClosedRequests, "Closed requests", "closed", "/requests/closed"
 	}
-	p, err := list(c, f)
+	p, err := list(c.Request().Context(), f, models.Now())
 	if err != nil {
 		return err
 	}
 	v := RequestList{Closed: closed, Page: p, Filter: f, Urgencies: urgencyOptions(), Statuses: models.OpenStatuses}
 	v.PrevURL, v.NextURL = pageLinks(path, c.QueryParams(), p)
 	return s.renderBlock(c, http.StatusOK, tplRequestsOpen, "list", View{Title: title, Nav: nav, Data: v})
-}
-
-func (s *Server) listOpen(c echo.Context, f models.RequestFilter) (models.Page[models.RequestRow], error) {
-	return scope(c).ListOpenRequests(c.Request().Context(), f, models.Now())
-}
-
-func (s *Server) listClosed(c echo.Context, f models.RequestFilter) (models.Page[models.RequestRow], error) {
-	return scope(c).ListClosedRequests(c.Request().Context(), f, models.Now())
 }
 
 // RequestPage is the client's Request detail page.
@@ -206,17 +198,17 @@ func requestNumber(c echo.Context) (int, error) {
 	return n, nil
 }
 
-func (s *Server) requestDetail(c echo.Context) error {
+func (s *Server) requestDetail(c echo.Context, sc models.Scope) error {
 	n, err := requestNumber(c)
 	if err != nil {
 		return err
 	}
-	d, err := scope(c).RequestByNumber(c.Request().Context(), n, models.Now())
+	d, err := sc.RequestByNumber(c.Request().Context(), n, models.Now())
 	if err != nil {
 		return err
 	}
-	s.markRead(c, d)
-	following, err := scope(c).Follows(c.Request().Context(), d.ID)
+	s.markClientRead(c, sc, d)
+	following, err := sc.Follows(c.Request().Context(), d.ID)
 	if err != nil {
 		return err
 	}
@@ -224,13 +216,12 @@ func (s *Server) requestDetail(c echo.Context) error {
 		Data: RequestPage{Request: d, Errors: FieldErrors{}, FixedErrors: FieldErrors{}, Following: following}})
 }
 
-func (s *Server) replyToRequest(c echo.Context) error {
+func (s *Server) replyToRequest(c echo.Context, sc models.Scope) error {
 	ctx := c.Request().Context()
 	n, err := requestNumber(c)
 	if err != nil {
 		return err
 	}
-	sc := scope(c)
 	body := strings.TrimSpace(c.FormValue("body"))
 	errs := FieldErrors{}
 	errs.required("body", body, "Message", models.MaxMessageLength)

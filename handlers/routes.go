@@ -59,30 +59,29 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/account/totp/enable", s.totpEnable, append(app[:len(app):len(app)], s.requireUser)...)
 	e.POST("/account/totp/disable", s.totpDisable, append(app[:len(app):len(app)], s.requireUser)...)
 
-	// Portal: client users only, through their Scope.
-	portal := append(app[:len(app):len(app)], s.requireClient)
-	e.GET("/", s.dashboard, portal...)
-	e.GET("/account", s.account, portal...)
-	e.GET("/requests", s.openRequests, portal...)
-	e.GET("/requests/new", s.newRequestForm, portal...)
-	e.POST("/requests", s.createRequest, portal...)
-	e.GET("/requests/closed", s.closedRequests, portal...)
-	e.GET("/requests/:number", s.requestDetail, portal...)
-	e.POST("/requests/:number/reply", s.replyToRequest, portal...)
-	e.POST("/requests/:number/fixed", s.markFixed, portal...)
-	e.POST("/requests/:number/reopen", s.reopenRequest, portal...)
-	e.POST("/requests/:number/follow-up", s.followUp, portal...)
-	e.POST("/requests/:number/follow", s.followRequest, portal...)
-	e.POST("/requests/:number/rate", s.rateRequest, portal...)
-	e.GET("/messages", s.messages, portal...)
-	e.GET("/messages/unread", s.unreadBadge, portal...)
-	e.GET("/hours", s.hours, portal...)
-	e.GET("/hours/time.csv", s.exportTime, portal...)         // exports.go
-	e.GET("/hours/entries/:entry", s.timeQuestion, portal...) // time_questions.go
-	e.POST("/hours/entries/:entry", s.askTimeQuestion, portal...)
-	e.GET("/reports/activity.csv", s.exportActivity, portal...)
-	e.GET("/reports/summaries.csv", s.exportSummaries, portal...)
-	e.GET("/reports", s.reports, portal...)
+	// Portal: client users only, each handler handed their Scope (asClient).
+	e.GET("/", s.asClient(s.dashboard), app...)
+	e.GET("/account", s.asClient(s.clientAccount), app...)
+	e.GET("/requests", s.asClient(s.openRequests), app...)
+	e.GET("/requests/new", s.asClient(s.newRequestForm), app...)
+	e.POST("/requests", s.asClient(s.createRequest), app...)
+	e.GET("/requests/closed", s.asClient(s.closedRequests), app...)
+	e.GET("/requests/:number", s.asClient(s.requestDetail), app...)
+	e.POST("/requests/:number/reply", s.asClient(s.replyToRequest), app...)
+	e.POST("/requests/:number/fixed", s.asClient(s.markFixed), app...)
+	e.POST("/requests/:number/reopen", s.asClient(s.reopenRequest), app...)
+	e.POST("/requests/:number/follow-up", s.asClient(s.followUp), app...)
+	e.POST("/requests/:number/follow", s.asClient(s.followRequest), app...)
+	e.POST("/requests/:number/rate", s.asClient(s.rateRequest), app...)
+	e.GET("/messages", s.asClient(s.messages), app...)
+	e.GET("/messages/unread", s.asClient(s.unreadBadge), app...)
+	e.GET("/hours", s.asClient(s.hours), app...)
+	e.GET("/hours/time.csv", s.asClient(s.timeEntriesCSV), app...)     // exports.go
+	e.GET("/hours/entries/:entry", s.asClient(s.timeQuestion), app...) // time_questions.go
+	e.POST("/hours/entries/:entry", s.asClient(s.askTimeQuestion), app...)
+	e.GET("/reports/activity.csv", s.asClient(s.activityCSV), app...)
+	e.GET("/reports/summaries.csv", s.asClient(s.summariesCSV), app...)
+	e.GET("/reports", s.asClient(s.reports), app...)
 
 	// Console: staff only. Unknown /console paths are 404 for staff too.
 	console := e.Group("/console", append(app[:len(app):len(app)], s.requireStaff)...)

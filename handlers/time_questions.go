@@ -41,17 +41,16 @@ func questionBody(errs FieldErrors, field, label, body string) {
 	}
 }
 
-func (s *Server) timeQuestion(c echo.Context) error {
-	return s.renderTimeQuestion(c, http.StatusOK, TimeQuestionPage{Errors: FieldErrors{}})
+func (s *Server) timeQuestion(c echo.Context, sc models.Scope) error {
+	return s.renderTimeQuestion(c, sc, http.StatusOK, TimeQuestionPage{Errors: FieldErrors{}})
 }
 
-func (s *Server) renderTimeQuestion(c echo.Context, status int, p TimeQuestionPage) error {
+func (s *Server) renderTimeQuestion(c echo.Context, sc models.Scope, status int, p TimeQuestionPage) error {
 	ctx := c.Request().Context()
 	id, err := idParam(c, "entry")
 	if err != nil {
 		return err
 	}
-	sc := scope(c)
 	qe, err := sc.QuestionedEntry(ctx, id)
 	if err != nil {
 		return err
@@ -63,7 +62,7 @@ func (s *Server) renderTimeQuestion(c echo.Context, status int, p TimeQuestionPa
 	return s.render(c, status, tplTimeQuestion, View{Title: "Question on time", Nav: "hours", Data: p})
 }
 
-func (s *Server) askTimeQuestion(c echo.Context) error {
+func (s *Server) askTimeQuestion(c echo.Context, sc models.Scope) error {
 	id, err := idParam(c, "entry")
 	if err != nil {
 		return err
@@ -71,9 +70,9 @@ func (s *Server) askTimeQuestion(c echo.Context) error {
 	p := TimeQuestionPage{Body: strings.TrimSpace(c.FormValue("body")), Errors: FieldErrors{}}
 	questionBody(p.Errors, "body", "Your question", p.Body)
 	if p.Errors.Any() {
-		return s.renderTimeQuestion(c, http.StatusUnprocessableEntity, p)
+		return s.renderTimeQuestion(c, sc, http.StatusUnprocessableEntity, p)
 	}
-	if err := scope(c).AskAboutEntry(c.Request().Context(), id, p.Body); err != nil {
+	if err := sc.AskAboutEntry(c.Request().Context(), id, p.Body); err != nil {
 		return err
 	}
 	setFlash(c, "success", "Question sent. Your provider will answer here.")

@@ -30,6 +30,11 @@ func ListCategories(ctx context.Context, db bun.IDB) ([]Category, error) {
 	return cs, nil
 }
 
+// Categories are the categories the scope's client may choose from. They
+// are the MSP's, shared by every client; the method exists so that portal
+// handlers, which hold only a Scope, can offer them.
+func (s Scope) Categories(ctx context.Context) ([]Category, error) { return ListCategories(ctx, s.db) }
+
 // GetActiveCategory loads a category that is not archived.
 func GetActiveCategory(ctx context.Context, db bun.IDB, id int64) (*Category, error) {
 	c := new(Category)

@@ -10,7 +10,7 @@ import (
 
 // ScopeOfClient is a client's scope for staff, who may export any client's
 // data exactly as the client sees it.
-func ScopeOfClient(db bun.IDB, clientID int64) Scope { return Scope{db: db, ClientID: clientID} }
+func ScopeOfClient(db bun.IDB, clientID int64) Scope { return Scope{db: db, clientID: clientID} }
 
 // ExportEntry is one time entry as the client's export lists it.
 type ExportEntry struct {
@@ -31,7 +31,7 @@ func (s Scope) ExportPeriod(ctx context.Context, now, at time.Time) (BankPeriod,
 	if err != nil {
 		return BankPeriod{}, err
 	}
-	plan, err := LoadHourPlan(ctx, s.db, s.ClientID)
+	plan, err := LoadHourPlan(ctx, s.db, s.clientID)
 	if err != nil {
 		return BankPeriod{}, err
 	}
@@ -54,12 +54,12 @@ func (s Scope) PeriodTimeEntries(ctx context.Context, per BankPeriod) ([]ExportE
 		Join("LEFT JOIN time_questions AS question ON question.time_entry_id = time_entry.id").
 		ColumnExpr("time_entry.id, coalesce(question.status, '') AS question").
 		ColumnExpr("time_entry.work_date, request.number, request.title, time_entry.minutes, time_entry.billing, time_entry.note").
-		Where("time_entry.client_id = ?", s.ClientID).Where("request.client_id = ?", s.ClientID).
+		Where("time_entry.client_id = ?", s.clientID).Where("request.client_id = ?", s.clientID).
 		Where("time_entry.billing <> ?", BillingHidden).
 		Where("time_entry.work_date >= ?", per.Start).Where("time_entry.work_date < ?", per.End).
 		OrderExpr("time_entry.work_date, time_entry.id").Scan(ctx, &rows)
 	if err != nil {
-		return nil, fmt.Errorf("models: time entries of client %d: %w", s.ClientID, err)
+		return nil, fmt.Errorf("models: time entries of client %d: %w", s.clientID, err)
 	}
 	return rows, nil
 }
@@ -79,7 +79,7 @@ func (s Scope) ActivityForExport(ctx context.Context, f ActivityFilter) ([]Activ
 	q := s.db.NewSelect().Model(&es).
 		Relation("Actor", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name", "role") }).
 		Relation("Request", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("number", "title") }).
-		Where("activity_event.client_id = ?", s.ClientID).
+		Where("activity_event.client_id = ?", s.clientID).
 		Where("activity_event.audience = ?", AudiencePublic).
 		Where("activity_event.kind <> ?", EventSLAChanged)
 	if !f.From.IsZero() {
@@ -89,7 +89,7 @@ func (s Scope) ActivityForExport(ctx context.Context, f ActivityFilter) ([]Activ
 		q = q.Where("activity_event.created_at < ?", localMidnight(f.To.AddDate(0, 0, 1), loc))
 	}
 	if err := q.Order("activity_event.id ASC").Limit(MaxExportEvents).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("models: activity of client %d: %w", s.ClientID, err)
+		return nil, fmt.Errorf("models: activity of client %d: %w", s.clientID, err)
 	}
 	return es, nil
 }

@@ -33,12 +33,12 @@ func MarkThreadRead(ctx context.Context, db bun.IDB, userID, requestID, upTo int
 func (s Scope) MarkThreadRead(ctx context.Context, requestID, upTo int64) error {
 	var newest int64
 	err := s.db.NewSelect().Model((*Message)(nil)).ColumnExpr("coalesce(max(id), 0)").
-		Where("client_id = ?", s.ClientID).Where("request_id = ?", requestID).
+		Where("client_id = ?", s.clientID).Where("request_id = ?", requestID).
 		Where("internal = ?", false).Where("id <= ?", upTo).Scan(ctx, &newest)
 	if err != nil {
 		return fmt.Errorf("models: newest public message of request %d: %w", requestID, err)
 	}
-	return markRead(ctx, s.db, s.UserID, requestID, newest)
+	return markRead(ctx, s.db, s.userID, requestID, newest)
 }
 
 // MarkReadUpTo records that the scope's user has read d's thread up to its
@@ -52,10 +52,10 @@ func (s Scope) MarkReadUpTo(ctx context.Context, d *RequestDetail) error {
 			upTo = max(upTo, m.ID)
 		}
 	}
-	if upTo <= d.ReadUpTo || d.ClientID != s.ClientID {
+	if upTo <= d.ReadUpTo || d.ClientID != s.clientID {
 		return nil
 	}
-	return markRead(ctx, s.db, s.UserID, d.ID, upTo)
+	return markRead(ctx, s.db, s.userID, d.ID, upTo)
 }
 
 // markRead moves the user's read position forward to upTo; it never moves

@@ -44,10 +44,10 @@ func (s Scope) Follow(ctx context.Context, n int, on bool) error {
 		return err
 	}
 	if on {
-		return follow(ctx, s.db, id, s.UserID, Now())
+		return follow(ctx, s.db, id, s.userID, Now())
 	}
 	if _, err := s.db.NewDelete().Model((*RequestFollower)(nil)).Where("request_id = ?", id).
-		Where("user_id = ?", s.UserID).Exec(ctx); err != nil {
+		Where("user_id = ?", s.userID).Exec(ctx); err != nil {
 		return fmt.Errorf("models: unfollow request %d: %w", id, err)
 	}
 	return nil
@@ -56,7 +56,7 @@ func (s Scope) Follow(ctx context.Context, n int, on bool) error {
 // Follows reports whether the scope's user follows the request with id.
 func (s Scope) Follows(ctx context.Context, requestID int64) (bool, error) {
 	ok, err := s.db.NewSelect().Model((*RequestFollower)(nil)).Where("request_id = ?", requestID).
-		Where("user_id = ?", s.UserID).Exists(ctx)
+		Where("user_id = ?", s.userID).Exists(ctx)
 	if err != nil {
 		return false, fmt.Errorf("models: follows request %d: %w", requestID, err)
 	}

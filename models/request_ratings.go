@@ -98,10 +98,10 @@ func (s Scope) Rate(ctx context.Context, n int, rating, comment string) error {
 		if err != nil {
 			return err
 		}
-		if r.ClientID != s.ClientID {
-			return fmt.Errorf("models: request %d is not of client %d: %w", id, s.ClientID, ErrNotFound)
+		if r.ClientID != s.clientID {
+			return fmt.Errorf("models: request %d is not of client %d: %w", id, s.clientID, ErrNotFound)
 		}
-		return rate(ctx, tx, r, s.UserID, rating, comment, Now())
+		return rate(ctx, tx, r, s.userID, rating, comment, Now())
 	})
 }
 

@@ -157,13 +157,13 @@ func (s Scope) MarkFixed(ctx context.Context, n int, note, name string) error {
 		if err != nil {
 			return err
 		}
-		if r.ClientID != s.ClientID {
-			return fmt.Errorf("models: request %d is not of client %d: %w", id, s.ClientID, ErrNotFound)
+		if r.ClientID != s.clientID {
+			return fmt.Errorf("models: request %d is not of client %d: %w", id, s.clientID, ErrNotFound)
 		}
 		if r.Status == StatusCompleted {
 			return ErrRequestNotOpen
 		}
-		return completeRequest(ctx, tx, r, s.UserID, note, EventRequestMarkedFixed, Now())
+		return completeRequest(ctx, tx, r, s.userID, note, EventRequestMarkedFixed, Now())
 	})
 }
 
@@ -179,13 +179,13 @@ func (s Scope) Reopen(ctx context.Context, n int) error {
 		if err != nil {
 			return err
 		}
-		if r.ClientID != s.ClientID {
-			return fmt.Errorf("models: request %d is not of client %d: %w", id, s.ClientID, ErrNotFound)
+		if r.ClientID != s.clientID {
+			return fmt.Errorf("models: request %d is not of client %d: %w", id, s.clientID, ErrNotFound)
 		}
 		if r.Status != StatusCompleted {
 			return ErrRequestNotClosed
 		}
-		return reopenOnClientReply(ctx, tx, r, s.UserID, Now())
+		return reopenOnClientReply(ctx, tx, r, s.userID, Now())
 	})
 }
 
@@ -203,13 +203,13 @@ func (s Scope) FollowUp(ctx context.Context, n int, body string) (*Request, erro
 		if err != nil {
 			return err
 		}
-		if old.ClientID != s.ClientID {
-			return fmt.Errorf("models: request %d is not of client %d: %w", id, s.ClientID, ErrNotFound)
+		if old.ClientID != s.clientID {
+			return fmt.Errorf("models: request %d is not of client %d: %w", id, s.clientID, ErrNotFound)
 		}
 		if old.Status != StatusCompleted {
 			return ErrRequestNotClosed
 		}
-		client, err := GetClient(ctx, tx, s.ClientID)
+		client, err := GetClient(ctx, tx, s.clientID)
 		if err != nil {
 			return err
 		}
@@ -219,10 +219,10 @@ func (s Scope) FollowUp(ctx context.Context, n int, body string) (*Request, erro
 		}
 		in := NewRequest{Title: title, Description: body, Urgency: old.Urgency, CategoryID: old.CategoryID,
 			FollowUpOfID: &old.ID}
-		if out, err = createRequest(ctx, tx, s.ClientID, s.UserID, in); err != nil {
+		if out, err = createRequest(ctx, tx, s.clientID, s.userID, in); err != nil {
 			return err
 		}
-		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: s.ClientID, RequestID: &old.ID, ActorID: &s.UserID,
+		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: s.clientID, RequestID: &old.ID, ActorID: &s.userID,
 			Kind: EventFollowUpOpened, Detail: strconv.Itoa(out.Number), CreatedAt: out.CreatedAt})
 	})
 	if err != nil {

@@ -14,10 +14,19 @@ import (
 // user's client id, so an id belonging to another client is simply not found.
 type Scope struct {
 	db       bun.IDB
-	ClientID int64
-	UserID   int64
+	clientID int64
+	userID   int64   // zero for a staff export's scope (ScopeOfClient)
 	client   *Client // loaded with the session, when it was
 }
+
+// ClientID is the client every query of the scope is confined to. The
+// fields are unexported so that no caller can re-aim a scope at another
+// client once it has been built from a session.
+func (s Scope) ClientID() int64 { return s.clientID }
+
+// UserID is the signed-in client user the scope acts for (zero for the
+// staff-side export scope of ScopeOfClient).
+func (s Scope) UserID() int64 { return s.userID }
 
 // ErrNotClientUser is returned when a scope is asked for a staff user.
 var ErrNotClientUser = errors.New("models: user does not belong to a client")
@@ -27,7 +36,7 @@ func ScopeFor(db bun.IDB, u *User) (Scope, error) {
 	if u == nil || u.ClientID == nil {
 		return Scope{}, ErrNotClientUser
 	}
-	sc := Scope{db: db, ClientID: *u.ClientID, UserID: u.ID}
+	sc := Scope{db: db, clientID: *u.ClientID, userID: u.ID}
 	if u.Client != nil && u.Client.ID == *u.ClientID {
 		sc.client = u.Client
 	}
@@ -41,7 +50,7 @@ func (s Scope) Client(ctx context.Context) (*Client, error) {
 		c := *s.client
 		return &c, nil
 	}
-	return GetClient(ctx, s.db, s.ClientID)
+	return GetClient(ctx, s.db, s.clientID)
 }
 
 // DashboardStats are the headline figures on the client dashboard.
@@ -73,7 +82,7 @@ func (s Scope) Dashboard(ctx context.Context, now time.Time) (DashboardStats, er
 	monthStart := MonthStart(now, loc)
 	monthEnd := monthStart.AddDate(0, 1, 0)
 
-	if st.Open, st.Closed, st.SLAMet, st.SLADecided, err = dashboardFigures(ctx, s.db, s.ClientID, monthStart, monthEnd); err != nil {
+	if st.Open, st.Closed, st.SLAMet, st.SLADecided, err = dashboardFigures(ctx, s.db, s.clientID, monthStart, monthEnd); err != nil {
 		return st, err
 	}
 
@@ -102,12 +111,12 @@ func (s Scope) RecentActivity(ctx context.Context, limit int) ([]ActivityEvent, 
 	err := s.db.NewSelect().Model(&events).
 		Relation("Actor", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name", "role") }).
 		Relation("Request", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("number", "title") }).
-		Where("activity_event.client_id = ?", s.ClientID).
+		Where("activity_event.client_id = ?", s.clientID).
 		Where("activity_event.audience = ?", AudiencePublic).
 		Where("activity_event.kind <> ?", EventSLAChanged).
 		Order("activity_event.id DESC").Limit(limit).Scan(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("models: recent activity of client %d: %w", s.ClientID, err)
+		return nil, fmt.Errorf("models: recent activity of client %d: %w", s.clientID, err)
 	}
 	return events, nil
 }

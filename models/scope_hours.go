@@ -22,5 +22,5 @@ func (r RequestHours) Ref() string { return fmt.Sprintf("%s-%d", r.Prefix, r.Num
 // is summed from the same rows the page lists, so its Used figure always
 // equals the breakdown's total. Hidden time is left out.
 func (s Scope) Hours(ctx context.Context, now, at time.Time) (HoursOverview, bool, error) {
-	return ClientHours(ctx, s.db, s.ClientID, now, at, false)
+	return ClientHours(ctx, s.db, s.clientID, now, at, false)
 }

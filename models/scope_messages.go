@@ -73,11 +73,11 @@ func (s Scope) ListThreads(ctx context.Context, page, perPage int) (Page[Thread]
 		return p, err
 	}
 	total, err := s.db.NewSelect().TableExpr("requests AS r").
-		Where("r.client_id = ?", s.ClientID).
-		Where("EXISTS (SELECT 1 FROM messages AS m WHERE m.request_id = r.id AND m.client_id = ? AND m.internal = FALSE)", s.ClientID).
+		Where("r.client_id = ?", s.clientID).
+		Where("EXISTS (SELECT 1 FROM messages AS m WHERE m.request_id = r.id AND m.client_id = ? AND m.internal = FALSE)", s.clientID).
 		Count(ctx)
 	if err != nil {
-		return p, fmt.Errorf("models: count threads of client %d: %w", s.ClientID, err)
+		return p, fmt.Errorf("models: count threads of client %d: %w", s.clientID, err)
 	}
 	err = s.db.NewSelect().TableExpr("requests AS r").
 		ColumnExpr("r.id AS request_id, r.number, r.title, r.status").
@@ -85,16 +85,16 @@ func (s Scope) ListThreads(ctx context.Context, page, perPage int) (Page[Thread]
 		ColumnExpr("coalesce(u.name, '') AS author_name").
 		ColumnExpr("coalesce(u.role, '') AS author_role").
 		ColumnExpr("(SELECT count(*) FROM messages AS m LEFT JOIN message_reads AS mr ON mr.request_id = m.request_id AND mr.user_id = ? "+
-			"WHERE m.request_id = r.id AND m.client_id = ? AND "+unreadFor+") AS unread", s.UserID, s.ClientID, s.UserID).
+			"WHERE m.request_id = r.id AND m.client_id = ? AND "+unreadFor+") AS unread", s.userID, s.clientID, s.userID).
 		Join("JOIN messages AS lm ON lm.id = (SELECT max(m.id) FROM messages AS m "+
-			"WHERE m.request_id = r.id AND m.client_id = ? AND m.internal = FALSE)", s.ClientID).
+			"WHERE m.request_id = r.id AND m.client_id = ? AND m.internal = FALSE)", s.clientID).
 		Join("LEFT JOIN users AS u ON u.id = lm.author_id").
-		Where("r.client_id = ?", s.ClientID).
+		Where("r.client_id = ?", s.clientID).
 		OrderExpr("lm.id DESC").
 		Limit(perPage).Offset(offset(page, perPage)).
 		Scan(ctx, &p.Items)
 	if err != nil {
-		return p, fmt.Errorf("models: list threads of client %d: %w", s.ClientID, err)
+		return p, fmt.Errorf("models: list threads of client %d: %w", s.clientID, err)
 	}
 	for i := range p.Items {
 		p.Items[i].Prefix = client.RequestPrefix
@@ -107,12 +107,12 @@ func (s Scope) ListThreads(ctx context.Context, page, perPage int) (Page[Thread]
 // has not read, over every request.
 func (s Scope) UnreadCount(ctx context.Context) (int, error) {
 	n, err := s.db.NewSelect().TableExpr("messages AS m").
-		Join("LEFT JOIN message_reads AS mr ON mr.request_id = m.request_id AND mr.user_id = ?", s.UserID).
-		Where("m.client_id = ?", s.ClientID).
-		Where(unreadFor, s.UserID).
+		Join("LEFT JOIN message_reads AS mr ON mr.request_id = m.request_id AND mr.user_id = ?", s.userID).
+		Where("m.client_id = ?", s.clientID).
+		Where(unreadFor, s.userID).
 		Count(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("models: unread messages of user %d: %w", s.UserID, err)
+		return 0, fmt.Errorf("models: unread messages of user %d: %w", s.userID, err)
 	}
 	return n, nil
 }

@@ -35,7 +35,7 @@ func (s Scope) ActivityHistory(ctx context.Context, f ActivityFilter) (Page[Acti
 	}
 	loc := loadLocation(client.Timezone)
 	filter := func(q *bun.SelectQuery) *bun.SelectQuery {
-		q = q.Where("activity_event.client_id = ?", s.ClientID).
+		q = q.Where("activity_event.client_id = ?", s.clientID).
 			Where("activity_event.audience = ?", AudiencePublic).
 			Where("activity_event.kind <> ?", EventSLAChanged)
 		if !f.From.IsZero() {
@@ -47,7 +47,7 @@ func (s Scope) ActivityHistory(ctx context.Context, f ActivityFilter) (Page[Acti
 		return q
 	}
 	if p.Total, err = s.db.NewSelect().Model((*ActivityEvent)(nil)).Apply(filter).Count(ctx); err != nil {
-		return p, fmt.Errorf("models: count activity of client %d: %w", s.ClientID, err)
+		return p, fmt.Errorf("models: count activity of client %d: %w", s.clientID, err)
 	}
 	err = s.db.NewSelect().Model(&p.Items).
 		Relation("Actor", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name", "role") }).
@@ -55,7 +55,7 @@ func (s Scope) ActivityHistory(ctx context.Context, f ActivityFilter) (Page[Acti
 		Apply(filter).
 		Order("activity_event.id DESC").Limit(f.PerPage).Offset(offset(f.Page, f.PerPage)).Scan(ctx)
 	if err != nil {
-		return p, fmt.Errorf("models: activity history of client %d: %w", s.ClientID, err)
+		return p, fmt.Errorf("models: activity history of client %d: %w", s.clientID, err)
 	}
 	return p, nil
 }
@@ -63,9 +63,9 @@ func (s Scope) ActivityHistory(ctx context.Context, f ActivityFilter) (Page[Acti
 // MonthlySummaries returns the client's latest monthly summaries, newest first.
 func (s Scope) MonthlySummaries(ctx context.Context, limit int) ([]MonthlySummary, error) {
 	var sums []MonthlySummary
-	if err := s.db.NewSelect().Model(&sums).Where("client_id = ?", s.ClientID).
+	if err := s.db.NewSelect().Model(&sums).Where("client_id = ?", s.clientID).
 		Order("month DESC").Limit(limit).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("models: monthly summaries of client %d: %w", s.ClientID, err)
+		return nil, fmt.Errorf("models: monthly summaries of client %d: %w", s.clientID, err)
 	}
 	return sums, nil
 }

@@ -124,7 +124,7 @@ func (s Scope) listRequests(ctx context.Context, f RequestFilter, statuses []str
 	}
 	var rs []Request
 	q := s.db.NewSelect().Model(&rs).
-		Where("request.client_id = ?", s.ClientID).
+		Where("request.client_id = ?", s.clientID).
 		Where("request.status IN (?)", bun.List(statuses))
 	if f.Urgency != "" {
 		q = q.Where("request.urgency = ?", f.Urgency)
@@ -132,7 +132,7 @@ func (s Scope) listRequests(ctx context.Context, f RequestFilter, statuses []str
 	q = applySearch(q, f.Q, client.RequestPrefix)
 	total, err := applySort(q, f.Sort).Limit(f.PerPage).Offset(offset(f.Page, f.PerPage)).ScanAndCount(ctx)
 	if err != nil {
-		return page, fmt.Errorf("models: list requests of client %d: %w", s.ClientID, err)
+		return page, fmt.Errorf("models: list requests of client %d: %w", s.clientID, err)
 	}
 	ids := make([]int64, len(rs))
 	for i, r := range rs {
@@ -159,16 +159,16 @@ func (s Scope) CreateRequest(ctx context.Context, in NewRequest) (*Request, erro
 			return nil, err
 		}
 	}
-	return createRequest(ctx, s.db, s.ClientID, s.UserID, in)
+	return createRequest(ctx, s.db, s.clientID, s.userID, in)
 }
 
 // requestIDByNumber finds the id of the client's request number n.
 func (s Scope) requestIDByNumber(ctx context.Context, n int) (int64, error) {
 	var id int64
 	err := s.db.NewSelect().Model((*Request)(nil)).Column("id").
-		Where("client_id = ?", s.ClientID).Where("number = ?", n).Scan(ctx, &id)
+		Where("client_id = ?", s.clientID).Where("number = ?", n).Scan(ctx, &id)
 	if err != nil {
-		return 0, notFound(err, fmt.Sprintf("find request %d of client %d", n, s.ClientID))
+		return 0, notFound(err, fmt.Sprintf("find request %d of client %d", n, s.clientID))
 	}
 	return id, nil
 }
@@ -184,10 +184,10 @@ func (s Scope) RequestByNumber(ctx context.Context, n int, now time.Time) (*Requ
 		ReadUpTo int64 `bun:"read_up_to"`
 	}
 	err := s.db.NewSelect().Model((*Request)(nil)).Column("request.id").
-		ColumnExpr("coalesce((SELECT last_read_message_id FROM message_reads AS mr WHERE mr.user_id = ? AND mr.request_id = request.id), 0) AS read_up_to", s.UserID).
-		Where("request.client_id = ?", s.ClientID).Where("request.number = ?", n).Scan(ctx, &found)
+		ColumnExpr("coalesce((SELECT last_read_message_id FROM message_reads AS mr WHERE mr.user_id = ? AND mr.request_id = request.id), 0) AS read_up_to", s.userID).
+		Where("request.client_id = ?", s.clientID).Where("request.number = ?", n).Scan(ctx, &found)
 	if err != nil {
-		return nil, notFound(err, fmt.Sprintf("find request %d of client %d", n, s.ClientID))
+		return nil, notFound(err, fmt.Sprintf("find request %d of client %d", n, s.clientID))
 	}
 	d, err := loadRequestDetail(ctx, s.db, found.ID, AudiencePublic, now)
 	if err != nil {
@@ -204,7 +204,7 @@ func (s Scope) Reply(ctx context.Context, n int, body string) (*Message, error) 
 	if err != nil {
 		return nil, err
 	}
-	return PostMessage(ctx, s.db, PostMessageInput{ClientID: s.ClientID, RequestID: id, AuthorID: s.UserID,
+	return PostMessage(ctx, s.db, PostMessageInput{ClientID: s.clientID, RequestID: id, AuthorID: s.userID,
 		ByStaff: false, Body: body})
 }
 
@@ -215,6 +215,6 @@ func (s Scope) ReplyOnce(ctx context.Context, n int, body, key string) (m *Messa
 	if err != nil {
 		return nil, false, err
 	}
-	return PostMessageOnce(ctx, s.db, PostMessageInput{ClientID: s.ClientID, RequestID: id, AuthorID: s.UserID,
+	return PostMessageOnce(ctx, s.db, PostMessageInput{ClientID: s.clientID, RequestID: id, AuthorID: s.userID,
 		Body: body, IdempotencyKey: key})
 }

@@ -104,21 +104,21 @@ func loadQuestionedEntry(ctx context.Context, db bun.IDB, clientID, entryID int6
 
 // QuestionedEntry is one of the scope's time entries with its question.
 func (s Scope) QuestionedEntry(ctx context.Context, entryID int64) (*QuestionedEntry, error) {
-	return loadQuestionedEntry(ctx, s.db, s.ClientID, entryID, false)
+	return loadQuestionedEntry(ctx, s.db, s.clientID, entryID, false)
 }
 
 // AskAboutEntry opens (or adds to) the question thread on one of the
 // scope's time entries; a message on a closed question reopens it.
 func (s Scope) AskAboutEntry(ctx context.Context, entryID int64, body string) error {
 	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		qe, err := loadQuestionedEntry(ctx, tx, s.ClientID, entryID, false)
+		qe, err := loadQuestionedEntry(ctx, tx, s.clientID, entryID, false)
 		if err != nil {
 			return err
 		}
 		now := Now()
 		q := qe.Question
 		if q == nil {
-			q = &TimeQuestion{ClientID: s.ClientID, TimeEntryID: entryID, OpenedBy: s.UserID, Status: QuestionOpen, CreatedAt: now}
+			q = &TimeQuestion{ClientID: s.clientID, TimeEntryID: entryID, OpenedBy: s.userID, Status: QuestionOpen, CreatedAt: now}
 			if _, err := tx.NewInsert().Model(q).Exec(ctx); err != nil {
 				return fmt.Errorf("models: open question on time entry %d: %w", entryID, err)
 			}
@@ -127,11 +127,11 @@ func (s Scope) AskAboutEntry(ctx context.Context, entryID int64, body string) er
 				return fmt.Errorf("models: reopen question %d: %w", q.ID, err)
 			}
 		}
-		m := &TimeQuestionMessage{QuestionID: q.ID, ClientID: s.ClientID, AuthorID: s.UserID, Body: body, CreatedAt: now}
+		m := &TimeQuestionMessage{QuestionID: q.ID, ClientID: s.clientID, AuthorID: s.userID, Body: body, CreatedAt: now}
 		if _, err := tx.NewInsert().Model(m).Exec(ctx); err != nil {
 			return fmt.Errorf("models: question message on time entry %d: %w", entryID, err)
 		}
-		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: s.ClientID, RequestID: &qe.Entry.RequestID, ActorID: &s.UserID,
+		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: s.clientID, RequestID: &qe.Entry.RequestID, ActorID: &s.userID,
 			Kind: EventTimeQuestioned, Detail: HoursText(qe.Entry.Minutes) + " on " + qe.Entry.WorkDate.Format("2 Jan 2006")})
 	})
 }
