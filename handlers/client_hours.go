@@ -33,6 +33,9 @@ type ClientHoursPage struct {
 	Thresholds ThresholdsForm
 	Following  bool
 	Alerts     []models.HourAlert
+	// Summaries are the client's stored monthly summaries, newest first,
+	// each with Preview and Resend.
+	Summaries []models.MonthlySummary
 }
 
 // PeriodText shows the selected period's dates.
@@ -283,6 +286,9 @@ func (s *Server) clientHoursPage(c echo.Context, client *models.Client) (ClientH
 			}
 		}
 	}
+	if p.Summaries, err = models.ListMonthlySummaries(ctx, s.db, client.ID, summariesShown); err != nil {
+		return p, err
+	}
 	return p, nil
 }
 
@@ -444,6 +450,11 @@ func hourEventText(e models.ActivityEvent, actor string) (string, bool) {
 		return actor + " questioned " + e.Detail + " of time", true
 	case models.EventTimeQuestionAnswer:
 		return actor + " answered a question on " + e.Detail, true
+	case models.EventSummaryResent:
+		if e.Actor == nil {
+			return "The monthly summary for " + e.Detail + " was resent from the command line", true
+		}
+		return actor + " resent the monthly summary for " + e.Detail, true
 	}
 	return "", false
 }

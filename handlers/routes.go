@@ -82,6 +82,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/reports/activity.csv", s.asClient(s.activityCSV), app...)
 	e.GET("/reports/summaries.csv", s.asClient(s.summariesCSV), app...)
 	e.GET("/reports", s.asClient(s.reports), app...)
+	e.GET("/reports/summaries/:month", s.asClient(s.monthlySummary), app...) // summaries.go
 
 	// Console: staff only. Unknown /console paths are 404 for staff too.
 	console := e.Group("/console", append(app[:len(app):len(app)], s.requireStaff)...)
@@ -112,6 +113,9 @@ func (s *Server) routes(e *echo.Echo) {
 	console.GET("/clients/:id/time.csv", s.consoleExportTime)
 	console.GET("/clients/:id/activity.csv", s.consoleExportActivity)
 	console.GET("/clients/:id/summaries.csv", s.consoleExportSummaries)
+	console.GET("/clients/:id/summaries/:month", s.summaryPreview) // summaries.go
+	console.GET("/clients/:id/summaries/:month/resend", s.confirmSummaryResend)
+	console.POST("/clients/:id/summaries/:month/resend", s.summaryResend)
 	console.POST("/clients/:id/hours/plan", s.clientPlanSave)
 	console.POST("/clients/:id/hours/alerts", s.clientThresholdsSave) // hour_alerts.go
 	console.POST("/clients/:id/hours/follow", s.clientFollow)

@@ -56,9 +56,10 @@ func RecordSummaryDelivery(ctx context.Context, db bun.IDB, summaryID int64, rou
 const EventSummaryResent = "summary_resent"
 
 // StartSummaryResend opens a new mail round of a summary on actor's word
-// and records who asked. A summary whose round is still unfinished (some
-// recipient refused) keeps that round, so asking again reaches only those
-// still missing it instead of mailing everyone twice.
+// and records who asked (actor nil: the operator's command line). A summary
+// whose round is still unfinished (some recipient refused) keeps that
+// round, so asking again reaches only those still missing it instead of
+// mailing everyone twice.
 func StartSummaryResend(ctx context.Context, db bun.IDB, actor *User, clientID int64, month time.Time) (*MonthlySummary, error) {
 	var sum *MonthlySummary
 	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
@@ -75,8 +76,11 @@ func StartSummaryResend(ctx context.Context, db bun.IDB, actor *User, clientID i
 				return err
 			}
 		}
-		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: clientID, ActorID: &actor.ID, Kind: EventSummaryResent,
-			Audience: AudienceStaff, Detail: sum.MonthLabel()})
+		ev := &ActivityEvent{ClientID: clientID, Kind: EventSummaryResent, Audience: AudienceStaff, Detail: sum.MonthLabel()}
+		if actor != nil {
+			ev.ActorID = &actor.ID
+		}
+		return RecordEvent(ctx, tx, ev)
 	})
 	if err != nil {
 		return nil, err

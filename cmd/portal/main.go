@@ -4,6 +4,7 @@
 //	portal [serve] [--demo]     run the server (the default)
 //	portal migrate up|down|status
 //	portal demo                 load demo data and print the sign-ins
+//	portal summaries run        rebuild (and optionally send) a month's summaries
 package main
 
 import (
@@ -37,6 +38,8 @@ commands:
                      password, prints a link to choose one
   client create      --name --slug [--timezone] [--contact-email] [--monthly-hours]
   link create        --client <slug> [--days 7|30|90|365] [--label]; prints the URL
+  summaries run      --month 2026-10 [--client <slug>] [--send]; rebuilds that
+                     month's summary (replacing the stored one), --send e-mails it
 
 Configuration comes from environment variables; see README.md.
 `
@@ -66,6 +69,8 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout io.Wri
 		return clientCmd(ctx, args, getenv, stdout)
 	case "link":
 		return linkCmd(ctx, args, getenv, stdout)
+	case "summaries":
+		return summariesCmd(ctx, args, getenv, stdout)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
