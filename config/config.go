@@ -36,6 +36,11 @@ type Config struct {
 	ReadTimeout  time.Duration // PORTAL_READ_TIMEOUT: time a request's headers and body have to arrive
 	DrainPeriod  time.Duration // PORTAL_DRAIN_PERIOD: /readyz is red this long before shutdown begins
 
+	// AttachmentsURL is where attached files are kept (PORTAL_ATTACHMENTS_URL):
+	// file:///folder, or s3://bucket?region=... for object storage that several
+	// processes share. Empty: the attachments folder in DataDir.
+	AttachmentsURL string
+
 	// Outgoing mail. With no SMTPHost, mail goes to the log and DataDir/outbox.
 	SMTPHost     string // PORTAL_SMTP_HOST
 	SMTPPort     int    // PORTAL_SMTP_PORT (default by TLS mode: 25, 587 or 465)
@@ -154,6 +159,7 @@ func Load(getenv Getenv, args []string) (Config, error) {
 	loadMail(&cfg, get, bad)
 	loadDebug(&cfg, get, bad)
 	loadLimits(&cfg, get, bad)
+	loadAttachments(&cfg, get, bad)
 	loadProviders(&cfg, get, bad)
 	if cfg.SessionMax < cfg.SessionIdle {
 		bad("PORTAL_SESSION_MAX", cfg.SessionMax.String(), "must not be shorter than PORTAL_SESSION_IDLE")
