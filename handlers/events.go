@@ -114,14 +114,14 @@ type ActivityItem struct {
 //   - "changed": a bare signal for lists and counters to refresh themselves;
 //   - "request-<id>": the same signal for one request's page.
 //
-// Client users are only ever handed public events (realtime.Audience), and
-// what they re-fetch goes through their Scope again.
-func (s *Server) renderEvent(ctx context.Context, ev *models.ActivityEvent, staff bool, zone *time.Location) ([]realtime.Frame, error) {
+// The hub hands it only events v sees (models.Viewer), and what a client
+// user re-fetches goes through their Scope again.
+func (s *Server) renderEvent(ctx context.Context, ev *models.ActivityEvent, v models.Viewer, zone *time.Location) ([]realtime.Frame, error) {
 	views := s.views.In(zone)
 	var frames []realtime.Frame
 	if timelineKinds[ev.Kind] {
 		item := ActivityItem{Event: ev}
-		if staff {
+		if v.Staff() {
 			if cl, err := models.GetClient(ctx, s.db, ev.ClientID); err == nil {
 				item.ClientName = cl.Name
 			}
@@ -133,7 +133,7 @@ func (s *Server) renderEvent(ctx context.Context, ev *models.ActivityEvent, staf
 		frames = append(frames, realtime.Frame{Name: "activity", Data: buf.String()})
 	}
 	if ev.Kind == models.EventMessagePosted || ev.Kind == models.EventInternalNote {
-		f, err := s.messageFrame(ctx, views, ev, staff)
+		f, err := s.messageFrame(ctx, views, ev, v)
 		if err != nil {
 			return nil, err
 		}
@@ -162,9 +162,10 @@ var timelineKinds = map[string]bool{
 }
 
 // messageFrame renders the message an event announced. A message that is
-// gone (or an event from before messages were linked) sends nothing; an
-// internal note is never rendered for a client, whatever the audience said.
-func (s *Server) messageFrame(ctx context.Context, views *templates.Set, ev *models.ActivityEvent, staff bool) (*realtime.Frame, error) {
+// gone (or an event from before messages were linked) sends nothing; a
+// message v does not see (an internal note, for a client) is never
+// rendered, whatever the event's audience said.
+func (s *Server) messageFrame(ctx context.Context, views *templates.Set, ev *models.ActivityEvent, v models.Viewer) (*realtime.Frame, error) {
 	m, err := models.MessageOfEvent(ctx, s.db, ev)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, nil
@@ -172,7 +173,7 @@ func (s *Server) messageFrame(ctx context.Context, views *templates.Set, ev *mod
 	if err != nil {
 		return nil, err
 	}
-	if m.Internal && !staff {
+	if !v.SeesMessage(m) {
 		return nil, nil
 	}
 	var buf bytes.Buffer

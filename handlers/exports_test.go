@@ -56,11 +56,11 @@ func TestCSVExports(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, e := range []*models.ActivityEvent{
-			{ClientID: s.client.ID, RequestID: &r1.ID, ActorID: &s.admin.ID, Kind: models.EventMessagePosted, CreatedAt: at("2026-10-25T00:30:00Z")},
-			{ClientID: s.client.ID, Kind: models.EventSummaryBuilt, Detail: "October 2026", CreatedAt: at("2026-10-25T01:30:00Z")},
+			{ClientID: s.client.ID, RequestID: &r1.ID, ActorID: &s.admin.ID, Kind: models.EventMessagePosted, Audience: models.AudiencePublic, CreatedAt: at("2026-10-25T00:30:00Z")},
+			{ClientID: s.client.ID, Kind: models.EventSummaryBuilt, Audience: models.AudiencePublic, Detail: "October 2026", CreatedAt: at("2026-10-25T01:30:00Z")},
 			{ClientID: s.client.ID, RequestID: &r1.ID, ActorID: &s.admin.ID, Kind: models.EventInternalNote, Audience: models.AudienceStaff, CreatedAt: at("2026-10-25T10:00:00Z")},
-			{ClientID: s.client.ID, RequestID: &r2.ID, ActorID: &s.clientUser.ID, Kind: models.EventRequestSubmitted, CreatedAt: at("2026-10-25T22:30:00Z")},
-			{ClientID: s.client.ID, RequestID: &r2.ID, ActorID: &s.clientUser.ID, Kind: models.EventRequestSubmitted, CreatedAt: at("2026-10-25T23:30:00Z")},
+			{ClientID: s.client.ID, RequestID: &r2.ID, ActorID: &s.clientUser.ID, Kind: models.EventRequestSubmitted, Audience: models.AudiencePublic, CreatedAt: at("2026-10-25T22:30:00Z")},
+			{ClientID: s.client.ID, RequestID: &r2.ID, ActorID: &s.clientUser.ID, Kind: models.EventRequestSubmitted, Audience: models.AudiencePublic, CreatedAt: at("2026-10-25T23:30:00Z")},
 		} {
 			if err := models.RecordEvent(ctx, db, e); err != nil {
 				t.Fatal(err)

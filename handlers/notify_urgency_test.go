@@ -90,7 +90,7 @@ func TestUrgentRequestsMailStaffAtOnceAndOthersWaitForTheDigest(t *testing.T) {
 		tick(t, n, models.Now().Add(n.Settle+time.Second)) // its new-request mail
 		before := smtp.Count(agent.Email)
 		if err := models.RecordEvent(t.Context(), db, &models.ActivityEvent{ClientID: s.client.ID, RequestID: &high.ID,
-			Kind: models.EventSLAChanged, Detail: "yellow green"}); err != nil {
+			Kind: models.EventSLAChanged, Audience: models.AudiencePublic, Detail: "yellow green"}); err != nil {
 			t.Fatal(err)
 		}
 		tick(t, n, models.Now().Add(n.Settle+time.Second))
@@ -100,7 +100,7 @@ func TestUrgentRequestsMailStaffAtOnceAndOthersWaitForTheDigest(t *testing.T) {
 		// …but not on a Low request.
 		low := submitUrgent(t, db, s.clientUser, "Toner", models.UrgencyLow)
 		if err := models.RecordEvent(t.Context(), db, &models.ActivityEvent{ClientID: s.client.ID, RequestID: &low.ID,
-			Kind: models.EventSLAChanged, Detail: "yellow green"}); err != nil {
+			Kind: models.EventSLAChanged, Audience: models.AudiencePublic, Detail: "yellow green"}); err != nil {
 			t.Fatal(err)
 		}
 		tick(t, n, models.Now().Add(10*time.Minute))

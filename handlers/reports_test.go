@@ -37,9 +37,9 @@ func TestReportsShowOwnSummariesAndActivity(t *testing.T) {
 		other := seedOtherClient(t, db)
 		r := submitAs(t, db, s.clientUser, "Printer jam")
 		post(t, db, r, s.admin, "Checking the tray.", true) // internal note: staff only
-		reportEvent(t, db, models.ActivityEvent{ClientID: s.client.ID, RequestID: &r.ID, Kind: models.EventSLAChanged, Detail: "yellow green"})
+		reportEvent(t, db, models.ActivityEvent{ClientID: s.client.ID, RequestID: &r.ID, Kind: models.EventSLAChanged, Audience: models.AudiencePublic, Detail: "yellow green"})
 		reportEvent(t, db, models.ActivityEvent{ClientID: other.client.ID, RequestID: &other.request.ID, ActorID: &other.user.ID,
-			Kind: models.EventRequestSubmitted})
+			Kind: models.EventRequestSubmitted, Audience: models.AudiencePublic})
 
 		storeSummary(t, db, models.MonthlySummary{ClientID: s.client.ID, Month: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC),
 			RequestsSubmitted: 3, RequestsResolved: 2, MinutesUsed: 90, SLAMet: 1, SLADecided: 2})
@@ -148,7 +148,7 @@ func TestReportsActivityIsPaginatedNewestFirst(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
 		s := seedWorkspace(t, db)
 		for m := 1; m <= models.DefaultPerPage+5; m++ {
-			reportEvent(t, db, models.ActivityEvent{ClientID: s.client.ID, Kind: models.EventSummaryBuilt,
+			reportEvent(t, db, models.ActivityEvent{ClientID: s.client.ID, Kind: models.EventSummaryBuilt, Audience: models.AudiencePublic,
 				Detail: time.Date(2024, time.Month(m), 1, 0, 0, 0, 0, time.UTC).Format("January 2006")})
 		}
 		a := newApp(t, db)

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -49,23 +50,20 @@ type ActivityEvent struct {
 // Position is where the event stands in delivery order.
 func (e *ActivityEvent) Position() Position { return Position{Tx: e.TxID, ID: e.ID} }
 
-// Visible is the one rule for who sees an event, failing closed: staff see
-// every event; a client user sees only their own client's public events,
-// and nothing whose audience is unknown.
-func (e *ActivityEvent) Visible(staff bool, clientID int64) bool {
-	if staff {
-		return true
-	}
-	return clientID > 0 && e.ClientID == clientID && e.Audience == AudiencePublic
-}
+// ErrNoAudience is returned for an event written without a known audience.
+// Who sees an event is decided when it is written, by the code that knows
+// what it is about; an event of no audience is never taken to be public.
+var ErrNoAudience = errors.New("models: activity event without an audience")
 
-// RecordEvent writes an activity event; call it in the transaction of the change.
+// RecordEvent writes an activity event; call it in the transaction of the
+// change. Who sees it (Viewer.SeesEvent) follows from its Audience, which
+// must be AudiencePublic or AudienceStaff.
 func RecordEvent(ctx context.Context, db bun.IDB, e *ActivityEvent) error {
+	if e.Audience != AudiencePublic && e.Audience != AudienceStaff {
+		return fmt.Errorf("models: record %s event (audience %q): %w", e.Kind, e.Audience, ErrNoAudience)
+	}
 	if e.CreatedAt.IsZero() {
 		e.CreatedAt = Now()
-	}
-	if e.Audience == "" {
-		e.Audience = AudiencePublic
 	}
 	if _, err := db.NewInsert().Model(e).ExcludeColumn("tx_id").Exec(ctx); err != nil {
 		return fmt.Errorf("models: record %s event: %w", e.Kind, err)

@@ -85,19 +85,17 @@ func settled(db bun.IDB) string {
 	return "1 = 1"
 }
 
-// EventsAfter loads up to limit settled events after pos, in position order.
-// With clientID > 0 only what that client's users may see is returned
-// (Visible decides the same for live delivery); with clientID == 0 every
-// event (staff).
-func EventsAfter(ctx context.Context, db bun.IDB, pos Position, clientID int64, limit int) ([]ActivityEvent, error) {
+// EventsAfter loads up to limit settled events after pos that v sees, in
+// position order: the replay of what a stream missed reads through the same
+// rule (Viewer) that live delivery applies. The feed, which fans every event
+// out, reads as StaffViewer.
+func EventsAfter(ctx context.Context, db bun.IDB, pos Position, v Viewer, limit int) ([]ActivityEvent, error) {
 	var events []ActivityEvent
 	q := feedQuery(db, &events).
 		Where("(activity_event.tx_id > ? OR (activity_event.tx_id = ? AND activity_event.id > ?))", pos.Tx, pos.Tx, pos.ID).
 		Where(settled(db)).
 		Limit(limit)
-	if clientID > 0 {
-		q = q.Where("activity_event.client_id = ?", clientID).Where("activity_event.audience = ?", AudiencePublic)
-	}
+	q = v.whereSeesEvents(q, "activity_event")
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: load events after %s: %w", pos, err)
 	}

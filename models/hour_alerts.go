@@ -216,7 +216,7 @@ func CheckHourAlerts(ctx context.Context, db bun.IDB, clientID int64, now time.T
 				a.ID = 0
 				return nil
 			}
-			return RecordEvent(ctx, tx, &ActivityEvent{ClientID: clientID, Kind: EventHoursAlert, Detail: a.Text()})
+			return RecordEvent(ctx, tx, &ActivityEvent{ClientID: clientID, Kind: EventHoursAlert, Audience: AudiencePublic, Detail: a.Text()})
 		})
 		if err != nil {
 			return sent, err

@@ -79,9 +79,8 @@ func (s Scope) ActivityForExport(ctx context.Context, f ActivityFilter) ([]Activ
 	q := s.db.NewSelect().Model(&es).
 		Relation("Actor", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name", "role") }).
 		Relation("Request", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("number", "title") }).
-		Where("activity_event.client_id = ?", s.clientID).
-		Where("activity_event.audience = ?", AudiencePublic).
 		Where("activity_event.kind <> ?", EventSLAChanged)
+	q = s.Viewer().whereSeesEvents(q, "activity_event")
 	if !f.From.IsZero() {
 		q = q.Where("activity_event.created_at >= ?", localMidnight(f.From, loc))
 	}

@@ -116,7 +116,7 @@ func AddPurchase(ctx context.Context, db bun.IDB, actor *User, clientID int64, i
 			return fmt.Errorf("models: add hour purchase for client %d: %w", clientID, err)
 		}
 		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: clientID, ActorID: &actor.ID,
-			Kind: EventHoursPurchased, Detail: purchaseDetail(in.Minutes, in.On, in.Reference)})
+			Kind: EventHoursPurchased, Audience: AudiencePublic, Detail: purchaseDetail(in.Minutes, in.On, in.Reference)})
 	})
 	if err != nil {
 		return nil, err
@@ -159,7 +159,7 @@ func UpdatePurchase(ctx context.Context, db bun.IDB, actor *User, clientID, id i
 			return fmt.Errorf("models: update hour purchase %d: %w", id, err)
 		}
 		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: clientID, ActorID: &actor.ID, Kind: EventHourPurchaseEdit,
-			Detail: was + " → " + purchaseDetail(in.Minutes, in.On, in.Reference)})
+			Audience: AudiencePublic, Detail: was + " → " + purchaseDetail(in.Minutes, in.On, in.Reference)})
 	})
 }
 
@@ -177,7 +177,7 @@ func VoidPurchase(ctx context.Context, db bun.IDB, actor *User, clientID, id int
 			return fmt.Errorf("models: void hour purchase %d: %w", id, err)
 		}
 		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: clientID, ActorID: &actor.ID, Kind: EventHourPurchaseVoid,
-			Detail: purchaseDetail(p.Minutes, p.PurchasedOn, p.Reference) + " voided: " + reason})
+			Audience: AudiencePublic, Detail: purchaseDetail(p.Minutes, p.PurchasedOn, p.Reference) + " voided: " + reason})
 	})
 }
 

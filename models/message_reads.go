@@ -32,9 +32,9 @@ func MarkThreadRead(ctx context.Context, db bun.IDB, userID, requestID, upTo int
 // beyond the newest public message at or below it.
 func (s Scope) MarkThreadRead(ctx context.Context, requestID, upTo int64) error {
 	var newest int64
-	err := s.db.NewSelect().Model((*Message)(nil)).ColumnExpr("coalesce(max(id), 0)").
-		Where("client_id = ?", s.clientID).Where("request_id = ?", requestID).
-		Where("internal = ?", false).Where("id <= ?", upTo).Scan(ctx, &newest)
+	q := s.db.NewSelect().Model((*Message)(nil)).ColumnExpr("coalesce(max(id), 0)").
+		Where("request_id = ?", requestID).Where("id <= ?", upTo)
+	err := s.Viewer().whereSeesMessages(q, "message").Scan(ctx, &newest)
 	if err != nil {
 		return fmt.Errorf("models: newest public message of request %d: %w", requestID, err)
 	}
@@ -47,9 +47,10 @@ func (s Scope) MarkThreadRead(ctx context.Context, requestID, upTo int64) error 
 // ReadUpTo is where the user stood. A view with nothing new writes nothing.
 func (s Scope) MarkReadUpTo(ctx context.Context, d *RequestDetail) error {
 	var upTo int64
-	for _, m := range d.Messages {
-		if !m.Internal {
-			upTo = max(upTo, m.ID)
+	v := s.Viewer()
+	for i := range d.Messages {
+		if v.SeesMessage(&d.Messages[i]) {
+			upTo = max(upTo, d.Messages[i].ID)
 		}
 	}
 	if upTo <= d.ReadUpTo || d.ClientID != s.clientID {

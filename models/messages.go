@@ -101,7 +101,7 @@ func PostMessageOnce(ctx context.Context, db bun.IDB, in PostMessageInput) (m *M
 				Kind: EventInternalNote, Audience: AudienceStaff, Detail: strconv.FormatInt(m.ID, 10), CreatedAt: now})
 		}
 		if err := RecordEvent(ctx, tx, &ActivityEvent{ClientID: r.ClientID, RequestID: &r.ID, ActorID: &author,
-			Kind: EventMessagePosted, Detail: strconv.FormatInt(m.ID, 10), CreatedAt: now}); err != nil {
+			Kind: EventMessagePosted, Audience: AudiencePublic, Detail: strconv.FormatInt(m.ID, 10), CreatedAt: now}); err != nil {
 			return err
 		}
 		if err := setAwaitingMSP(ctx, tx, r, !in.ByStaff); err != nil {
@@ -139,16 +139,14 @@ func messageByKey(ctx context.Context, db bun.IDB, authorID int64, key string) (
 	return m, nil
 }
 
-// requestMessages returns a request's thread, oldest first; internal notes
-// only when withInternal.
-func requestMessages(ctx context.Context, db bun.IDB, requestID int64, withInternal bool) ([]Message, error) {
+// requestMessages returns the messages of a request's thread that v sees,
+// oldest first.
+func requestMessages(ctx context.Context, db bun.IDB, requestID int64, v Viewer) ([]Message, error) {
 	var ms []Message
 	q := db.NewSelect().Model(&ms).
 		Relation("Author", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name", "role") }).
 		Where("message.request_id = ?", requestID)
-	if !withInternal {
-		q = q.Where("message.internal = ?", false)
-	}
+	q = v.whereSeesMessages(q, "message")
 	if err := q.Order("message.id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: messages of request %d: %w", requestID, err)
 	}

@@ -308,10 +308,9 @@ func loadBatch(ctx context.Context, db bun.IDB, userID int64, lines []PendingNot
 	}
 	for i := range events {
 		ev := events[i]
-		if ev.Audience != AudiencePublic || ev.Request == nil {
-			continue
-		}
-		if !u.IsStaff() && (u.ClientID == nil || *u.ClientID != ev.ClientID) {
+		// Mail tells of public events only, and each reader of them
+		// only what they see.
+		if ev.Audience != AudiencePublic || ev.Request == nil || !ViewerOf(u).SeesEvent(&ev) {
 			continue
 		}
 		item := NotificationItem{Event: ev, Request: ev.Request}

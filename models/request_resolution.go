@@ -223,7 +223,7 @@ func (s Scope) FollowUp(ctx context.Context, n int, body string) (*Request, erro
 			return err
 		}
 		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: s.clientID, RequestID: &old.ID, ActorID: &s.userID,
-			Kind: EventFollowUpOpened, Detail: strconv.Itoa(out.Number), CreatedAt: out.CreatedAt})
+			Kind: EventFollowUpOpened, Audience: AudiencePublic, Detail: strconv.Itoa(out.Number), CreatedAt: out.CreatedAt})
 	})
 	if err != nil {
 		return nil, err

@@ -203,7 +203,7 @@ func createRequestAt(ctx context.Context, db bun.IDB, clientID, requesterID, act
 			return err
 		}
 		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: clientID, RequestID: &r.ID, ActorID: &actorID,
-			Kind: EventRequestSubmitted, Detail: in.Urgency, CreatedAt: now})
+			Kind: EventRequestSubmitted, Audience: AudiencePublic, Detail: in.Urgency, CreatedAt: now})
 	})
 	if err != nil {
 		return nil, err
@@ -264,7 +264,7 @@ func changeStatusAs(ctx context.Context, tx bun.IDB, r *Request, actorID int64, 
 		return err
 	}
 	return RecordEvent(ctx, tx, &ActivityEvent{ClientID: r.ClientID, RequestID: &r.ID, ActorID: &actorID,
-		Kind: kind, Detail: status, CreatedAt: at})
+		Kind: kind, Audience: AudiencePublic, Detail: status, CreatedAt: at})
 }
 
 // RequestRow is a request in a list with what the list shows beside it.

@@ -32,10 +32,10 @@ type RequestDetail struct {
 	Rating        *RequestRating // the client's satisfaction, once completed
 }
 
-// loadRequestDetail loads what a request page shows. For AudiencePublic the
-// thread has no internal notes, the history no staff-only events and no time
-// entry rows (only the total): nothing staff-only is even read.
-func loadRequestDetail(ctx context.Context, db bun.IDB, id int64, audience string, now time.Time) (*RequestDetail, error) {
+// loadRequestDetail loads what a request page shows to v. For a client's
+// viewer the thread has no internal notes, the history no staff-only events
+// and no time entry rows (only the total): nothing staff-only is even read.
+func loadRequestDetail(ctx context.Context, db bun.IDB, id int64, v Viewer, now time.Time) (*RequestDetail, error) {
 	r := new(Request)
 	if err := db.NewSelect().Model(r).Relation("Client").Where("request.id = ?", id).Scan(ctx); err != nil {
 		return nil, notFound(err, fmt.Sprintf("load request %d", id))
@@ -51,7 +51,7 @@ func loadRequestDetail(ctx context.Context, db bun.IDB, id int64, audience strin
 	}
 	d := &RequestDetail{RequestRow: newRow(*r, policy, now), Client: client, Policy: policy}
 	d.Prefix, d.ClientName = client.RequestPrefix, client.Name
-	staff := audience == AudienceStaff
+	staff := v.Staff()
 
 	if r.CategoryID != nil {
 		if err := db.NewSelect().Model((*Category)(nil)).Column("name").Where("id = ?", *r.CategoryID).Scan(ctx, &d.CategoryName); err != nil {
@@ -68,7 +68,7 @@ func loadRequestDetail(ctx context.Context, db bun.IDB, id int64, audience strin
 	if r.AssigneeID != nil {
 		d.AssigneeName = names[*r.AssigneeID]
 	}
-	if d.Messages, err = requestMessages(ctx, db, id, staff); err != nil {
+	if d.Messages, err = requestMessages(ctx, db, id, v); err != nil {
 		return nil, err
 	}
 	q := db.NewSelect().Model(&d.History).
@@ -76,10 +76,9 @@ func loadRequestDetail(ctx context.Context, db bun.IDB, id int64, audience strin
 		Relation("Request", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("number", "title") }).
 		Where("activity_event.request_id = ?", id).
 		Where("activity_event.kind NOT IN (?)", bun.List([]string{EventMessagePosted, EventSLAChanged})) // the thread and timers show those
-	if !staff {
-		q = q.Where("activity_event.audience = ?", AudiencePublic)
-	} else {
-		q = q.Where("activity_event.kind <> ?", EventInternalNote)
+	q = v.whereSeesEvents(q, "activity_event")
+	if staff {
+		q = q.Where("activity_event.kind <> ?", EventInternalNote) // the thread shows those
 	}
 	if err := q.Order("activity_event.id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: history of request %d: %w", id, err)
@@ -125,7 +124,7 @@ func userNames(ctx context.Context, db bun.IDB, ids ...*int64) (map[int64]string
 // GetRequestForStaff is the console's view of a request: everything,
 // internal notes included.
 func GetRequestForStaff(ctx context.Context, db bun.IDB, id int64, now time.Time) (*RequestDetail, error) {
-	return loadRequestDetail(ctx, db, id, AudienceStaff, now)
+	return loadRequestDetail(ctx, db, id, StaffViewer(), now)
 }
 
 // ChangeRequestStatus sets a request's status (moving its clocks) with a
@@ -169,7 +168,7 @@ func ChangeRequestUrgency(ctx context.Context, db bun.IDB, id int64, actor *User
 			return err
 		}
 		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: r.ClientID, RequestID: &r.ID, ActorID: &actor.ID,
-			Kind: EventUrgencyChanged, Detail: urgency, CreatedAt: now})
+			Kind: EventUrgencyChanged, Audience: AudiencePublic, Detail: urgency, CreatedAt: now})
 	})
 }
 

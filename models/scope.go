@@ -108,12 +108,11 @@ func (s Scope) CurrentHourBank(ctx context.Context, now time.Time) (HourBank, bo
 // RecentActivity returns the client's latest public activity, newest first.
 func (s Scope) RecentActivity(ctx context.Context, limit int) ([]ActivityEvent, error) {
 	var events []ActivityEvent
-	err := s.db.NewSelect().Model(&events).
+	q := s.db.NewSelect().Model(&events).
 		Relation("Actor", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name", "role") }).
 		Relation("Request", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("number", "title") }).
-		Where("activity_event.client_id = ?", s.clientID).
-		Where("activity_event.audience = ?", AudiencePublic).
-		Where("activity_event.kind <> ?", EventSLAChanged).
+		Where("activity_event.kind <> ?", EventSLAChanged)
+	err := s.Viewer().whereSeesEvents(q, "activity_event").
 		Order("activity_event.id DESC").Limit(limit).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("models: recent activity of client %d: %w", s.clientID, err)

@@ -35,8 +35,7 @@ func (s Scope) ActivityHistory(ctx context.Context, f ActivityFilter) (Page[Acti
 	}
 	loc := loadLocation(client.Timezone)
 	filter := func(q *bun.SelectQuery) *bun.SelectQuery {
-		q = q.Where("activity_event.client_id = ?", s.clientID).
-			Where("activity_event.audience = ?", AudiencePublic).
+		q = s.Viewer().whereSeesEvents(q, "activity_event").
 			Where("activity_event.kind <> ?", EventSLAChanged)
 		if !f.From.IsZero() {
 			q = q.Where("activity_event.created_at >= ?", localMidnight(f.From, loc))

@@ -189,7 +189,7 @@ func (s Scope) RequestByNumber(ctx context.Context, n int, now time.Time) (*Requ
 	if err != nil {
 		return nil, notFound(err, fmt.Sprintf("find request %d of client %d", n, s.clientID))
 	}
-	d, err := loadRequestDetail(ctx, s.db, found.ID, AudiencePublic, now)
+	d, err := loadRequestDetail(ctx, s.db, found.ID, s.Viewer(), now)
 	if err != nil {
 		return nil, err
 	}

@@ -132,7 +132,7 @@ func (s Scope) AskAboutEntry(ctx context.Context, entryID int64, body string) er
 			return fmt.Errorf("models: question message on time entry %d: %w", entryID, err)
 		}
 		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: s.clientID, RequestID: &qe.Entry.RequestID, ActorID: &s.userID,
-			Kind: EventTimeQuestioned, Detail: HoursText(qe.Entry.Minutes) + " on " + qe.Entry.WorkDate.Format("2 Jan 2006")})
+			Kind: EventTimeQuestioned, Audience: AudiencePublic, Detail: HoursText(qe.Entry.Minutes) + " on " + qe.Entry.WorkDate.Format("2 Jan 2006")})
 	})
 }
 
@@ -191,7 +191,7 @@ func AnswerQuestion(ctx context.Context, db bun.IDB, actor *User, clientID, entr
 			return fmt.Errorf("models: answer on time entry %d: %w", entryID, err)
 		}
 		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: clientID, RequestID: &e.RequestID, ActorID: &actor.ID,
-			Kind: EventTimeQuestionAnswer, Detail: detail + ": " + a.Reason})
+			Kind: EventTimeQuestionAnswer, Audience: AudiencePublic, Detail: detail + ": " + a.Reason})
 	})
 }
 

@@ -392,7 +392,7 @@ func TestFeedLosesNothingWhenItsConnectionsDie(t *testing.T) {
 func TestAnEventIDIsSentOnlyAfterTheWholeEvent(t *testing.T) {
 	db := dbtest.New(t, dbtest.SQLite)
 	f := newFixture(t, db, realtime.Options{})
-	f.hub.SetRenderer(func(_ context.Context, ev *models.ActivityEvent, _ bool, _ *time.Location) ([]realtime.Frame, error) {
+	f.hub.SetRenderer(func(_ context.Context, ev *models.ActivityEvent, _ models.Viewer, _ *time.Location) ([]realtime.Frame, error) {
 		return []realtime.Frame{{Name: "one", Data: ev.Detail}, {Name: "two", Data: ev.Detail}, {Name: "three", Data: ev.Detail}}, nil
 	})
 	first := f.record(t, f.clients[0], "k", models.AudiencePublic, "first")

@@ -106,7 +106,8 @@ func (f *Feed) start(ctx context.Context) (models.Position, error) {
 // from there.
 func (f *Feed) drain(ctx context.Context, cursor models.Position) models.Position {
 	for ctx.Err() == nil {
-		events, err := models.EventsAfter(ctx, f.db, cursor, 0, f.PageSize)
+		// Every event: each connection's Viewer picks its own in Dispatch.
+		events, err := models.EventsAfter(ctx, f.db, cursor, models.StaffViewer(), f.PageSize)
 		if err != nil {
 			if ctx.Err() == nil {
 				f.log.Warn("realtime: read events; retrying from the last one delivered", "after", cursor.String(), "error", err)

@@ -88,7 +88,7 @@ func TestEventsCrossProcesses(t *testing.T) {
 		// Rolled back: nobody hears of it.
 		errRollback := errors.New("rollback")
 		err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			ev := &models.ActivityEvent{ClientID: f.clients[0], Kind: models.EventMessagePosted, Detail: "never"}
+			ev := &models.ActivityEvent{ClientID: f.clients[0], Kind: models.EventMessagePosted, Audience: models.AudiencePublic, Detail: "never"}
 			if err := models.RecordEvent(ctx, tx, ev); err != nil {
 				return err
 			}
@@ -99,7 +99,7 @@ func TestEventsCrossProcesses(t *testing.T) {
 		}
 		// Committed through the first process's pool: every process delivers it.
 		err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			return models.RecordEvent(ctx, tx, &models.ActivityEvent{ClientID: f.clients[0], Kind: models.EventMessagePosted, Detail: "committed"})
+			return models.RecordEvent(ctx, tx, &models.ActivityEvent{ClientID: f.clients[0], Kind: models.EventMessagePosted, Audience: models.AudiencePublic, Detail: "committed"})
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -71,15 +71,13 @@ func (a Audience) zone() *time.Location {
 	return a.Zone
 }
 
-// sees is the visibility rule, the same one the replay query applies.
-func (a Audience) sees(ev *models.ActivityEvent) bool { return ev.Visible(a.Staff, a.ClientID) }
-
-// replayClient is the client whose events a replay reads; 0 means all (staff).
-func (a Audience) replayClient() int64 {
+// Viewer is who the audience is to the one visibility rule (models.Viewer),
+// which decides live delivery, the replay query and the rendering alike.
+func (a Audience) Viewer() models.Viewer {
 	if a.Staff {
-		return 0
+		return models.StaffViewer()
 	}
-	return a.ClientID
+	return models.ClientViewer(a.ClientID)
 }
 
 // Frame is one SSE event for the browser: htmx's SSE extension swaps Data
@@ -89,9 +87,9 @@ type Frame struct {
 	Data string
 }
 
-// Renderer turns an activity event into frames for staff or for a client
-// user, with times shown in zone. Returning no frames sends nothing.
-type Renderer func(ctx context.Context, ev *models.ActivityEvent, staff bool, zone *time.Location) ([]Frame, error)
+// Renderer turns an activity event into frames for a viewer (who sees the
+// event), with times shown in zone. Returning no frames sends nothing.
+type Renderer func(ctx context.Context, ev *models.ActivityEvent, v models.Viewer, zone *time.Location) ([]Frame, error)
 
 // Options tune a Hub; zero values take the defaults.
 type Options struct {
@@ -464,7 +462,7 @@ func (h *Hub) replayPage(c *conn) (int, error) {
 	var events []models.ActivityEvent
 	err := retry(c.ctx, func() error {
 		var err error
-		events, err = models.EventsAfter(c.ctx, h.db, c.written, c.aud.replayClient(), h.opts.PageSize)
+		events, err = models.EventsAfter(c.ctx, h.db, c.written, c.aud.Viewer(), h.opts.PageSize)
 		return err
 	})
 	if err != nil {
@@ -472,13 +470,15 @@ func (h *Hub) replayPage(c *conn) (int, error) {
 	}
 	for i := range events {
 		ev := &events[i]
-		if !c.aud.sees(ev) {
+		// The query read only what the viewer sees; asking again costs
+		// nothing and keeps the replay safe if the query ever changes.
+		if !c.aud.Viewer().SeesEvent(ev) {
 			continue
 		}
 		var frames []Frame
 		err := retry(c.ctx, func() error {
 			var err error
-			frames, err = h.render(c.ctx, ev, c.aud.Staff, c.aud.zone())
+			frames, err = h.render(c.ctx, ev, c.aud.Viewer(), c.aud.zone())
 			return err
 		})
 		if err != nil {
@@ -540,8 +540,8 @@ func (h *Hub) Dispatch(ctx context.Context, events []models.ActivityEvent) {
 		h.mu.Unlock()
 		// Rendered once per audience and zone, however many streams share them.
 		type key struct {
-			staff bool
-			zone  string
+			viewer models.Viewer
+			zone   string
 		}
 		type result struct {
 			frames []Frame
@@ -549,14 +549,15 @@ func (h *Hub) Dispatch(ctx context.Context, events []models.ActivityEvent) {
 		}
 		rendered := map[key]*result{}
 		for _, c := range targets {
-			if !c.aud.sees(ev) || !c.wantsLive(pos) {
+			v := c.aud.Viewer()
+			if !v.SeesEvent(ev) || !c.wantsLive(pos) {
 				continue
 			}
-			k := key{c.aud.Staff, c.aud.zone().String()}
+			k := key{v, c.aud.zone().String()}
 			r := rendered[k]
 			if r == nil {
 				r = &result{}
-				r.frames, r.err = h.render(ctx, ev, c.aud.Staff, c.aud.zone())
+				r.frames, r.err = h.render(ctx, ev, v, c.aud.zone())
 				rendered[k] = r
 				if r.err != nil {
 					h.log.Warn("realtime: render live event; its streams catch up from the database", "event_id", ev.ID, "error", r.err)

@@ -138,9 +138,9 @@ type fixture struct {
 }
 
 // render shows which audience an event was rendered for, so tests can check it.
-func render(_ context.Context, ev *models.ActivityEvent, staff bool, _ *time.Location) ([]realtime.Frame, error) {
+func render(_ context.Context, ev *models.ActivityEvent, v models.Viewer, _ *time.Location) ([]realtime.Frame, error) {
 	who := "client"
-	if staff {
+	if v.Staff() {
 		who = "staff"
 	}
 	return []realtime.Frame{{Name: ev.Kind, Data: who + ":" + ev.Detail}}, nil
