@@ -125,7 +125,15 @@ func (s *Server) consoleRequestCreate(c echo.Context) error {
 		in.CategoryID = id
 	}
 	if !f.Errors.Any() {
+		if in.Attachments, f.Errors[attachmentField], err = s.receiveUploads(c); err != nil {
+			return err
+		}
+	}
+	if !f.Errors.refusedFiles(c) {
 		r, err := models.CreateRequestOnBehalf(ctx, s.db, currentUser(c), in)
+		if err != nil {
+			s.discardUploads(ctx, in.Attachments)
+		}
 		switch {
 		case errors.Is(err, models.ErrNotClientsUser):
 			f.Errors["requester_id"] = "Choose one of this client's users."

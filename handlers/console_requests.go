@@ -120,7 +120,13 @@ func (s *Server) consoleReply(c echo.Context) error {
 	internal := c.FormValue("kind") == "note"
 	errs := FieldErrors{}
 	errs.required("body", body, "Message", models.MaxMessageLength)
-	if errs.Any() {
+	var files []models.NewAttachment
+	if !errs.Any() {
+		if files, errs[attachmentField], err = s.receiveUploads(c); err != nil {
+			return err
+		}
+	}
+	if errs.refusedFiles(c) {
 		p, err := s.consoleRequestPage(c, id)
 		if err != nil {
 			return err
@@ -133,7 +139,10 @@ func (s *Server) consoleReply(c echo.Context) error {
 		return err
 	}
 	posted, duplicate, err := models.PostMessageOnce(ctx, s.db, models.PostMessageInput{ClientID: r.ClientID, RequestID: id,
-		AuthorID: currentUser(c).ID, ByStaff: true, Internal: internal, Body: body, IdempotencyKey: key})
+		AuthorID: currentUser(c).ID, ByStaff: true, Internal: internal, Body: body, IdempotencyKey: key, Attachments: files})
+	if err != nil || duplicate {
+		s.discardUploads(ctx, files) // nothing was written, or the first post has its own
+	}
 	if err != nil {
 		return err
 	}

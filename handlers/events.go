@@ -176,6 +176,11 @@ func (s *Server) messageFrame(ctx context.Context, views *templates.Set, ev *mod
 	if !v.SeesMessage(m) {
 		return nil, nil
 	}
+	// Its files, linked for this audience (a client's never include an
+	// internal note's: see LoadAttachments).
+	if err := models.LoadAttachments(ctx, s.db, m, v.Staff()); err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	if err := views.ExecutePartial(&buf, "thread-message", m); err != nil {
 		return nil, err

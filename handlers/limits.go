@@ -11,12 +11,6 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// uploadLimits gives routes whose bodies may be larger than
-// PORTAL_MAX_BODY_BYTES their own limit, keyed "METHOD /route/:pattern" as in
-// routes.go. Attachment uploads, when they come, are listed here; every other
-// route keeps the form limit.
-var uploadLimits = map[string]int64{}
-
 // limitRequests bounds what a request may send and how long it may take to
 // send it, before anything reads the body: a declared length over the limit
 // is refused at once, a chunked body is cut off at the limit, and the body
@@ -27,9 +21,12 @@ var uploadLimits = map[string]int64{}
 func (s *Server) limitRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		limit := s.cfg.MaxBodyBytes
-		if n, ok := uploadLimits[r.Method+" "+c.Path()]; ok {
-			limit = n
+		limit, refuse := s.cfg.MaxBodyBytes, tooLarge
+		// Attachment forms may send the workspace's files on top of the form
+		// (attachment_uploads.go), but only with a session: a visitor cannot
+		// make the server spool files it will refuse anyway.
+		if uploadRoutes[r.Method+" "+c.Path()] && hasCookie(r, sessionCookie) {
+			limit, refuse = s.uploadBodyLimit(r.Context()), uploadTooLarge
 		}
 		if s.cfg.ReadTimeout > 0 {
 			// Not every ResponseWriter has a connection (tests' recorders); those
@@ -37,18 +34,25 @@ func (s *Server) limitRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			_ = http.NewResponseController(c.Response().Writer).SetReadDeadline(time.Now().Add(s.cfg.ReadTimeout))
 		}
 		if r.ContentLength > limit {
-			return tooLarge(limit)
+			return refuse(limit)
 		}
 		if r.Body == nil || r.Body == http.NoBody {
 			return next(c)
 		}
 		r.Body = http.MaxBytesReader(c.Response().Writer, r.Body, limit)
-		if err := parseFormBody(r, limit); err != nil {
+		// Files beyond the form limit are spooled to temporary files, which
+		// go when the request ends, whatever the handler did.
+		defer func() {
+			if r.MultipartForm != nil {
+				r.MultipartForm.RemoveAll() //nolint:errcheck // best effort; the OS cleans its temp folder too
+			}
+		}()
+		if err := parseFormBody(r, s.cfg.MaxBodyBytes); err != nil {
 			var tooBig *http.MaxBytesError
 			var ne net.Error
 			switch {
 			case errors.As(err, &tooBig):
-				return tooLarge(limit)
+				return refuse(limit)
 			case errors.As(err, &ne) && ne.Timeout():
 				return echo.NewHTTPError(http.StatusRequestTimeout,
 					"The form took too long to arrive. Check your connection and send it again.").SetInternal(err)
@@ -60,15 +64,15 @@ func (s *Server) limitRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// parseFormBody reads a form body now, holding at most limit bytes in
-// memory so nothing is spooled to disk.
-func parseFormBody(r *http.Request, limit int64) error {
+// parseFormBody reads a form body now, holding at most memory bytes of
+// files in memory (the rest goes to temporary files).
+func parseFormBody(r *http.Request, memory int64) error {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch ct {
 	case "application/x-www-form-urlencoded":
 		return r.ParseForm()
 	case "multipart/form-data":
-		return r.ParseMultipartForm(limit)
+		return r.ParseMultipartForm(memory)
 	}
 	return nil
 }
@@ -87,4 +91,10 @@ func byteSize(n int64) string {
 		return fmt.Sprintf("%d KB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// hasCookie reports whether the request carries a non-empty cookie name.
+func hasCookie(r *http.Request, name string) bool {
+	ck, err := r.Cookie(name)
+	return err == nil && ck.Value != ""
 }

@@ -196,5 +196,7 @@ func ipExtractor(cfg config.Config) echo.IPExtractor {
 
 // skipGzip leaves event streams uncompressed so each event is flushed at once.
 func skipGzip(c echo.Context) bool {
-	return strings.HasPrefix(c.Request().URL.Path, "/events")
+	p := c.Request().URL.Path
+	// Attachments are mostly compressed already, and are served with ranges.
+	return strings.HasPrefix(p, "/events") || strings.HasPrefix(p, "/attachments/") || strings.HasPrefix(p, "/console/attachments/")
 }

@@ -82,11 +82,17 @@ func (s *Server) createRequest(c echo.Context, sc models.Scope) error {
 		}
 		in.CategoryID = id
 	}
-	if f.Errors.Any() {
+	if !f.Errors.Any() {
+		if in.Attachments, f.Errors[attachmentField], err = s.receiveUploads(c); err != nil {
+			return err
+		}
+	}
+	if f.Errors.refusedFiles(c) {
 		return s.renderBlock(c, http.StatusUnprocessableEntity, tplRequestNew, "form", View{Title: "New request", Nav: "new", Data: f})
 	}
 	r, err := sc.CreateRequest(ctx, in)
 	if err != nil {
+		s.discardUploads(ctx, in.Attachments)
 		return err
 	}
 	setFlash(c, "success", "Your request has been submitted. We will reply here.")
@@ -225,7 +231,13 @@ func (s *Server) replyToRequest(c echo.Context, sc models.Scope) error {
 	body := strings.TrimSpace(c.FormValue("body"))
 	errs := FieldErrors{}
 	errs.required("body", body, "Message", models.MaxMessageLength)
-	if errs.Any() {
+	var files []models.NewAttachment
+	if !errs.Any() {
+		if files, errs[attachmentField], err = s.receiveUploads(c); err != nil {
+			return err
+		}
+	}
+	if errs.refusedFiles(c) {
 		d, err := sc.RequestByNumber(ctx, n, models.Now())
 		if err != nil {
 			return err
@@ -237,7 +249,10 @@ func (s *Server) replyToRequest(c echo.Context, sc models.Scope) error {
 	if err != nil {
 		return err
 	}
-	posted, duplicate, err := sc.ReplyOnce(ctx, n, body, key)
+	posted, duplicate, err := sc.ReplyWithAttachments(ctx, n, body, key, files)
+	if err != nil || duplicate {
+		s.discardUploads(ctx, files) // nothing was written, or the first post has its own
+	}
 	if errors.Is(err, models.ErrReopenWindowClosed) {
 		// The window closed while the page was open: the composer now
 		// offers a follow-up, keeping what was written.

@@ -83,6 +83,8 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/reports/summaries.csv", s.asClient(s.summariesCSV), app...)
 	e.GET("/reports", s.asClient(s.reports), app...)
 	e.GET("/reports/summaries/:month", s.asClient(s.monthlySummary), app...) // summaries.go
+	e.GET("/attachments/:id", s.asClient(s.attachmentFile), app...)          // attachments.go
+	e.GET("/attachments/:id/thumb", s.asClient(s.attachmentThumb), app...)
 
 	// Console: staff only. Unknown /console paths are 404 for staff too.
 	console := e.Group("/console", append(app[:len(app):len(app)], s.requireStaff)...)
@@ -144,6 +146,8 @@ func (s *Server) routes(e *echo.Echo) {
 	console.POST("/requests/:id/saved-reply", s.insertSavedReply)
 	console.POST("/requests", s.consoleRequestCreate)
 	console.GET("/requests/:id", s.consoleRequest)
+	console.GET("/attachments/:id", s.consoleAttachmentFile) // attachments.go
+	console.GET("/attachments/:id/thumb", s.consoleAttachmentThumb)
 	console.POST("/requests/:id/assign-me", s.assignToMe)
 	console.POST("/requests/:id/reply", s.consoleReply)
 	console.POST("/requests/:id/properties", s.consoleRequestProperties)

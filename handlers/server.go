@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/uptrace/bun"
 
+	"github.com/portal-msp/portal/attachments"
 	"github.com/portal-msp/portal/config"
 	"github.com/portal-msp/portal/mail"
 	"github.com/portal-msp/portal/models"
@@ -43,6 +44,7 @@ type Server struct {
 	providers  *oauthProviders               // optional Google/Microsoft/OIDC sign-in (handlers/oauth.go)
 	frameCache atomic.Pointer[cachedOrigins] // framing origins (handlers/settings.go)
 	hub        *realtime.Hub                 // live updates over SSE (handlers/events.go); nil disables them
+	files      *attachments.Store            // attachment storage (handlers/attachments.go)
 }
 
 // New builds the Echo application with every route and middleware.
@@ -63,6 +65,15 @@ func New(cfg config.Config, db *bun.DB, log *slog.Logger, opts ...Option) (*App,
 	}
 	for _, opt := range opts {
 		opt(s)
+	}
+	if s.files == nil {
+		// Opened on first use, so a process that never sees an attachment
+		// never creates the folder.
+		u := cfg.AttachmentsURL
+		if u == "" {
+			u = attachments.DefaultURL(cfg.DataDir)
+		}
+		s.files = attachments.New(u)
 	}
 	if s.cfg.CountStatements {
 		models.AddStatementCounter(db)
@@ -101,6 +112,8 @@ func (s *Server) funcs() template.FuncMap {
 		"signupLabel":     signupLabel,
 		"providerButtons": s.providerButtons,
 		"providerLabel":   providerLabel,
-		"formKey":         newFormKey, // form_keys.go
+		"formKey":         newFormKey,       // form_keys.go
+		"attachLimits":    s.templateLimits, // attachments.go
+		"byteSize":        models.ByteSizeText,
 	}
 }

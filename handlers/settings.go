@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/portal-msp/portal/attachments"
 	"github.com/portal-msp/portal/models"
 	"github.com/portal-msp/portal/templates"
 )
@@ -25,8 +26,23 @@ type SettingsForm struct {
 	// ReopenWindowDays is how long a client reply reopens a completed request.
 	ReopenWindowDays string
 	EnvOrigins       []string // from PORTAL_FRAME_ANCESTORS, always allowed
-	Errors           FieldErrors
+	// Attachment limits (attachment_uploads.go), as typed.
+	AttachMaxMB    string
+	AttachMaxFiles string
+	AttachBlocked  string
+	Errors         FieldErrors
 }
+
+// Bounds of the attachment limits admins may set: a message's body may be
+// up to files × size, so both stay within what one request should carry.
+const (
+	maxAttachMB    = 500
+	maxAttachFiles = 50
+)
+
+// AttachMaxMBLimit and AttachMaxFilesLimit are the inputs' maxima.
+func (SettingsForm) AttachMaxMBLimit() int    { return maxAttachMB }
+func (SettingsForm) AttachMaxFilesLimit() int { return maxAttachFiles }
 
 func (s *Server) settingsForm(c echo.Context) error {
 	ws, err := models.GetWorkspace(c.Request().Context(), s.db)
@@ -35,6 +51,9 @@ func (s *Server) settingsForm(c echo.Context) error {
 	}
 	f := SettingsForm{Name: ws.Name, FrameOrigins: ws.FrameOrigins, StaffDomains: ws.StaffDomains,
 		RequireTOTP: ws.RequireStaffTOTP, EnvOrigins: s.cfg.FrameAncestors, ReopenWindowDays: strconv.Itoa(ws.ReopenDays())}
+	lim := s.attachmentLimits(c.Request().Context())
+	f.AttachMaxMB, f.AttachMaxFiles = strconv.FormatInt(max(1, lim.MaxFileBytes>>20), 10), strconv.Itoa(lim.MaxFiles)
+	f.AttachBlocked = strings.Join(lim.Blocked, " ")
 	return s.render(c, http.StatusOK, tplSettings, View{Title: "Settings", Nav: "settings", Data: f})
 }
 
@@ -63,12 +82,39 @@ func (s *Server) settingsSubmit(c echo.Context) error {
 		}
 		days = n
 	}
+	f.AttachMaxMB, f.AttachMaxFiles = strings.TrimSpace(c.FormValue("attach_max_mb")), strings.TrimSpace(c.FormValue("attach_max_files"))
+	var attachBytes int64
+	var attachFiles int
+	if f.AttachMaxMB != "" {
+		n, err := strconv.Atoi(f.AttachMaxMB)
+		if err != nil || n < 1 || n > maxAttachMB {
+			f.Errors["attach_max_mb"] = "Enter a number of megabytes between 1 and " + strconv.Itoa(maxAttachMB) + "."
+		}
+		attachBytes = int64(n) << 20
+	}
+	if f.AttachMaxFiles != "" {
+		n, err := strconv.Atoi(f.AttachMaxFiles)
+		if err != nil || n < 1 || n > maxAttachFiles {
+			f.Errors["attach_max_files"] = "Enter a number of files between 1 and " + strconv.Itoa(maxAttachFiles) + "."
+		}
+		attachFiles = n
+	}
+	blocked, badExt := attachments.ParseBlocked(c.FormValue("attach_blocked"))
+	f.AttachBlocked = strings.Join(blocked, " ")
+	if badExt != "" {
+		f.AttachBlocked = c.FormValue("attach_blocked")
+		f.Errors["attach_blocked"] = "“" + badExt + "” is not a file extension. Enter extensions such as exe msi bat, separated by spaces."
+	}
 	if f.Errors.Any() {
 		return s.renderBlock(c, http.StatusUnprocessableEntity, tplSettings, "form", View{Title: "Settings", Nav: "settings", Data: f})
 	}
+	var blockedList *string // a form without the field keeps the list
+	if c.Request().PostForm.Has("attach_blocked") {
+		blockedList = &f.AttachBlocked
+	}
 	if err := models.UpdateWorkspace(c.Request().Context(), s.db, models.WorkspaceSettings{
 		Name: f.Name, FrameOrigins: f.FrameOrigins, StaffDomains: f.StaffDomains, RequireStaffTOTP: f.RequireTOTP,
-		ReopenWindowDays: days}); err != nil {
+		ReopenWindowDays: days, AttachMaxFileBytes: attachBytes, AttachMaxFiles: attachFiles, AttachBlocked: blockedList}); err != nil {
 		return err
 	}
 	s.workspace.Store(nil)

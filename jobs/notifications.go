@@ -134,6 +134,12 @@ type NotifyItem struct {
 	When                    string
 	Body                    string
 	URL                     string
+	Files                   []NotifyFile // links to the attachments, never the files
+}
+
+// NotifyFile is one attachment linked from a mail.
+type NotifyFile struct {
+	Name, Size, URL string
 }
 
 // bodyLimit keeps a long message from filling the mail; the link has it all.
@@ -186,6 +192,9 @@ func (n *Notifier) send(ctx context.Context, workspace string, b models.Notifica
 			item.URL = n.base + "/console/requests/" + strconv.FormatInt(it.Request.ID, 10)
 		} else {
 			item.URL = n.base + "/requests/" + strconv.Itoa(it.Request.Number)
+		}
+		for _, f := range it.Files {
+			item.Files = append(item.Files, NotifyFile{Name: f.Name, Size: f.SizeText(), URL: n.base + f.URL()})
 		}
 		data.Items = append(data.Items, item)
 	}

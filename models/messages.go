@@ -26,8 +26,11 @@ type Message struct {
 	// IdempotencyKey is the random key of the form that posted it, unique
 	// per author: a second post of the same form finds this message.
 	IdempotencyKey *string `bun:"idempotency_key"`
+	// AttachmentCount is how many files it has (written with it).
+	AttachmentCount int `bun:"attachments"`
 
-	Author *User `bun:"rel:belongs-to,join:author_id=id"`
+	Author      *User        `bun:"rel:belongs-to,join:author_id=id"`
+	Attachments []Attachment `bun:"-"` // loaded for the page's audience
 }
 
 // PostMessageInput is a message to add to a request's thread.
@@ -42,6 +45,9 @@ type PostMessageInput struct {
 	// IdempotencyKey, when set, makes the post happen once: posting again
 	// with the same author and key returns the first message (see PostMessageOnce).
 	IdempotencyKey string
+
+	// Attachments are files already in storage, recorded with the message.
+	Attachments []NewAttachment
 }
 
 // ErrInternalByClient is returned when a client user tries to write an internal note.
@@ -95,6 +101,9 @@ func PostMessageOnce(ctx context.Context, db bun.IDB, in PostMessageInput) (m *M
 		}
 		if _, err := tx.NewInsert().Model(m).Exec(ctx); err != nil {
 			return fmt.Errorf("models: post message on request %d: %w", r.ID, err)
+		}
+		if err := insertAttachments(ctx, tx, r, m, author, in.Attachments, now); err != nil {
+			return err
 		}
 		if in.Internal {
 			return RecordEvent(ctx, tx, &ActivityEvent{ClientID: r.ClientID, RequestID: &r.ID, ActorID: &author,

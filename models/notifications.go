@@ -206,6 +206,9 @@ type NotificationItem struct {
 	Request *Request
 	Client  *Client
 	Message *Message // the message of a message event; never an internal note
+	// Files are the attachments the mail links to (of the message, or of
+	// a new request), linked for the recipient; never the files themselves.
+	Files []Attachment
 }
 
 // DueNotifications gathers the pending lines of every user whose batch is
@@ -325,7 +328,22 @@ func loadBatch(ctx context.Context, db bun.IDB, userID int64, lines []PendingNot
 			if m.Internal {
 				continue
 			}
-			item.Message = m
+			if err := LoadAttachments(ctx, db, m, u.IsStaff()); err != nil {
+				return b, err
+			}
+			item.Message, item.Files = m, m.Attachments
+		}
+		if ev.Kind == EventRequestSubmitted && ev.Request.AttachmentCount > 0 {
+			files, err := requestAttachments(ctx, db, ev.Request.ID, u.IsStaff())
+			if err != nil {
+				return b, err
+			}
+			for _, f := range files {
+				if f.MessageID == nil { // the request's own, not a later message's
+					f.Console = u.IsStaff()
+					item.Files = append(item.Files, f)
+				}
+			}
 		}
 		c, ok := clients[ev.ClientID]
 		if !ok {

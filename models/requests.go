@@ -69,9 +69,12 @@ type Request struct {
 	// AwaitingMSP: new and unanswered, or the last public message is the client's.
 	AwaitingMSP bool `bun:"awaiting_msp"`
 	// Channel is how the request reached the MSP: portal, phone, email, walk-in.
-	Channel   string    `bun:"channel"`
-	CreatedAt time.Time `bun:"created_at"`
-	UpdatedAt time.Time `bun:"updated_at"`
+	Channel string `bun:"channel"`
+	// AttachmentCount is how many files the request and its messages have,
+	// internal notes' included; a page reads attachments only when it is not 0.
+	AttachmentCount int       `bun:"attachments"`
+	CreatedAt       time.Time `bun:"created_at"`
+	UpdatedAt       time.Time `bun:"updated_at"`
 
 	Client   *Client `bun:"rel:belongs-to,join:client_id=id"`
 	Assignee *User   `bun:"rel:belongs-to,join:assignee_id=id"`
@@ -157,6 +160,8 @@ type NewRequest struct {
 	// FollowUpOfID links a follow-up to the completed request it continues.
 	FollowUpOfID *int64
 	Channel      string // "" is the portal
+	// Attachments are files already in storage, recorded with the request.
+	Attachments []NewAttachment
 }
 
 // createRequest numbers and stores a request with its clocks started and a
@@ -198,6 +203,9 @@ func createRequestAt(ctx context.Context, db bun.IDB, clientID, requesterID, act
 			Apply(policy.Cal(), policy.WarningPercent(), ClockEvent{Kind: ClockTick, At: now}))
 		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
 			return fmt.Errorf("models: create request of client %d: %w", clientID, err)
+		}
+		if err := insertAttachments(ctx, tx, r, nil, actorID, in.Attachments, now); err != nil {
+			return err
 		}
 		if err := follow(ctx, tx, r.ID, requesterID, now); err != nil {
 			return err

@@ -21,6 +21,7 @@ type RequestDetail struct {
 	CategoryName  string
 	RequesterName string
 	Messages      []Message
+	Attachments   []Attachment    // the files sent with the request itself
 	History       []ActivityEvent // oldest first
 	TimeEntries   []TimeEntry     // empty for the client view
 	Policy        *SLAPolicyBundle
@@ -70,6 +71,13 @@ func loadRequestDetail(ctx context.Context, db bun.IDB, id int64, v Viewer, now 
 	}
 	if d.Messages, err = requestMessages(ctx, db, id, v); err != nil {
 		return nil, err
+	}
+	if r.AttachmentCount > 0 {
+		as, err := requestAttachments(ctx, db, id, v.Staff())
+		if err != nil {
+			return nil, err
+		}
+		d.attachTo(as)
 	}
 	q := db.NewSelect().Model(&d.History).
 		Relation("Actor", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name", "role") }).

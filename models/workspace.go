@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/portal-msp/portal/attachments"
 )
 
 // Workspace is the MSP running this portal: one row, made by the setup page.
@@ -24,9 +26,14 @@ type Workspace struct {
 	RequireStaffTOTP bool `bun:"require_staff_totp"`
 	// ReopenWindowDays is how long after completion a client reply reopens
 	// a request; later replies start a follow-up request.
-	ReopenWindowDays int       `bun:"reopen_window_days"`
-	CreatedAt        time.Time `bun:"created_at"`
-	UpdatedAt        time.Time `bun:"updated_at"`
+	ReopenWindowDays int `bun:"reopen_window_days"`
+	// Attachment limits (Settings): largest file, most files on one
+	// message, and the refused file types (extensions, space-separated).
+	AttachMaxFileBytes int64     `bun:"attach_max_file_bytes"`
+	AttachMaxFiles     int       `bun:"attach_max_files"`
+	AttachBlocked      string    `bun:"attach_blocked"`
+	CreatedAt          time.Time `bun:"created_at"`
+	UpdatedAt          time.Time `bun:"updated_at"`
 }
 
 // GetWorkspace loads the MSP's settings; ErrNotFound before setup has run.
@@ -67,7 +74,8 @@ func Setup(ctx context.Context, db *bun.DB, in SetupInput) (*User, error) {
 		}
 		now := Now()
 		w := &Workspace{ID: 1, Name: in.WorkspaceName, BrandColor: "#2563eb", ReopenWindowDays: DefaultReopenWindowDays,
-			CreatedAt: now, UpdatedAt: now}
+			AttachMaxFileBytes: attachments.DefaultMaxFileBytes, AttachMaxFiles: attachments.DefaultMaxFiles,
+			AttachBlocked: attachments.DefaultBlocked, CreatedAt: now, UpdatedAt: now}
 		if _, err := tx.NewInsert().Model(w).Exec(ctx); err != nil {
 			return fmt.Errorf("models: create workspace: %w", err)
 		}
@@ -97,6 +105,11 @@ type WorkspaceSettings struct {
 	RequireStaffTOTP bool
 	// ReopenWindowDays: see Workspace; 0 keeps the default.
 	ReopenWindowDays int
+	// Attachment limits: see Workspace. Zero sizes and a nil list keep
+	// what is stored (callers that change other settings leave them be).
+	AttachMaxFileBytes int64
+	AttachMaxFiles     int
+	AttachBlocked      *string
 }
 
 // UpdateWorkspace saves the settings.
@@ -105,6 +118,9 @@ func UpdateWorkspace(ctx context.Context, db bun.IDB, in WorkspaceSettings) erro
 		Set("frame_origins = ?", in.FrameOrigins).Set("staff_domains = ?", in.StaffDomains).
 		Set("require_staff_totp = ?", in.RequireStaffTOTP).
 		Set("reopen_window_days = ?", reopenDays(in.ReopenWindowDays)).
+		Set("attach_blocked = coalesce(?, attach_blocked)", in.AttachBlocked).
+		Set("attach_max_file_bytes = CASE WHEN ? > 0 THEN ? ELSE attach_max_file_bytes END", in.AttachMaxFileBytes, in.AttachMaxFileBytes).
+		Set("attach_max_files = CASE WHEN ? > 0 THEN ? ELSE attach_max_files END", in.AttachMaxFiles, in.AttachMaxFiles).
 		Set("updated_at = ?", Now()).Where("id = 1").Exec(ctx); err != nil {
 		return fmt.Errorf("models: update workspace: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/portal-msp/portal/attachments"
 	"github.com/portal-msp/portal/config"
 	"github.com/portal-msp/portal/handlers"
 	"github.com/portal-msp/portal/jobs"
@@ -63,7 +64,16 @@ func serve(ctx context.Context, args []string, getenv config.Getenv, stdout io.W
 	hub := realtime.NewHub(db, nil, log, realtime.Options{})
 	defer hub.Close()
 
-	app, err := handlers.New(cfg, db, log, handlers.WithHub(hub))
+	// Attached files: a folder under the data directory, or object storage
+	// that every process shares (PORTAL_ATTACHMENTS_URL).
+	filesURL := cfg.AttachmentsURL
+	if filesURL == "" {
+		filesURL = attachments.DefaultURL(cfg.DataDir)
+	}
+	files := attachments.New(filesURL)
+	defer files.Close()
+
+	app, err := handlers.New(cfg, db, log, handlers.WithHub(hub), handlers.WithAttachments(files))
 	if err != nil {
 		return err
 	}
@@ -81,6 +91,8 @@ func serve(ctx context.Context, args []string, getenv config.Getenv, stdout io.W
 	go (&jobs.SLATicker{DB: db, Log: log}).Run(feedCtx)
 	jobs.NewSummaries(cfg, db, log).Start(feedCtx) // monthly summaries: at start-up, then 00:05 UTC on the 1st
 	go jobs.NewNotifier(cfg, db, log).Run(ctx)     // batched e-mail notifications
+	// Files whose upload never reached the database: hourly, one process.
+	go (&jobs.OrphanSweeper{DB: db, Store: files, Log: log}).Run(feedCtx)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on PORTAL_ADDR=%s: %w", cfg.Addr, err)
