@@ -45,7 +45,7 @@ func seedClientUser(t *testing.T, db *bun.DB, c *models.Client, name, email stri
 	}
 	now := models.Now()
 	u := &models.User{ClientID: &c.ID, Role: models.RoleClient, Email: email, Name: name, PasswordHash: &hash,
-		SignupMethod: "invite", NotifyEmail: true, CreatedAt: now, UpdatedAt: now}
+		SignupMethod: "invite", NotifyEmail: true, NotifyLowBalance: true, CreatedAt: now, UpdatedAt: now}
 	if _, err := db.NewInsert().Model(u).Exec(context.Background()); err != nil {
 		t.Fatal(err)
 	}

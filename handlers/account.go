@@ -24,6 +24,8 @@ type AccountPage struct {
 	Name        string
 	Email       string
 	NotifyEmail bool
+	// NotifyLowBalance: hour bank alerts by e-mail (client users only).
+	NotifyLowBalance bool
 	NotifyScope string // client users: "following" or "all"
 	IsClient    bool
 	HasPassword bool
@@ -74,7 +76,7 @@ func (s *Server) accountPage(c echo.Context) (*AccountPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	page := &AccountPage{Name: u.Name, Email: u.Email, NotifyEmail: u.NotifyEmail, NotifyScope: u.NotifyScope,
+	page := &AccountPage{Name: u.Name, Email: u.Email, NotifyEmail: u.NotifyEmail, NotifyLowBalance: u.NotifyLowBalance, NotifyScope: u.NotifyScope,
 		IsClient: !u.IsStaff(), HasPassword: u.PasswordHash != nil,
 		Identities: ids, Providers: s.providerButtons(), Errors: FieldErrors{}, TOTPEnabled: u.TOTPEnabled()}
 	if page.TOTPEnabled {
@@ -100,6 +102,7 @@ func (s *Server) accountProfile(c echo.Context) error {
 	}
 	page.Name = strings.TrimSpace(c.FormValue("name"))
 	page.NotifyEmail = c.FormValue("notify_email") == "on"
+	page.NotifyLowBalance = c.FormValue("notify_low_balance") == "on"
 	page.Errors.line("name", page.Name, "Name", 100)
 	if page.IsClient {
 		if v := c.FormValue("notify_scope"); v != "" || page.NotifyScope == "" {
@@ -120,6 +123,9 @@ func (s *Server) accountProfile(c echo.Context) error {
 			return err
 		}
 		if page.IsClient {
+			if err := models.SetLowBalanceAlerts(ctx, tx, u.ID, page.NotifyLowBalance); err != nil {
+				return err
+			}
 			return models.SetNotifyScope(ctx, tx, u.ID, page.NotifyScope)
 		}
 		return nil

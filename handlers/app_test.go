@@ -161,7 +161,7 @@ func seedWorkspace(t *testing.T, db *bun.DB) seed {
 		t.Fatal(err)
 	}
 	cu := &models.User{ClientID: &client.ID, Role: models.RoleClient, Email: "carol@acme.test", Name: "Carol Client",
-		PasswordHash: &hash, SignupMethod: "invite", NotifyEmail: true, CreatedAt: now, UpdatedAt: now}
+		PasswordHash: &hash, SignupMethod: "invite", NotifyEmail: true, NotifyLowBalance: true, CreatedAt: now, UpdatedAt: now}
 	if _, err := db.NewInsert().Model(cu).Exec(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -458,3 +458,24 @@ func hourEventText(e models.ActivityEvent, actor string) (string, bool) {
 	}
 	return "", false
 }
+
+// planKind is a client's hour plan kind, for forms that name its period.
+func (s *Server) planKind(c echo.Context, clientID int64) (string, error) {
+	p, err := models.LoadHourPlan(c.Request().Context(), s.db, clientID)
+	return p.Kind, err
+}
+
+// IncludedHoursLabel names the client form's included hours after the
+// plan's period: the figure is per month, quarter or year as the plan says
+// (a new client starts on a monthly plan).
+func (f ClientForm) IncludedHoursLabel() string {
+	switch f.PlanKind {
+	case models.PlanQuarterly:
+		return "Included hours per quarter"
+	case models.PlanYearly:
+		return "Included hours per year"
+	case models.PlanNone, models.PlanPrepaid:
+		return "Included hours per period (no retainer: set a plan on the Hours page)"
+	}
+	return "Included hours per month"
+}

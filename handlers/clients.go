@@ -48,6 +48,7 @@ type ClientForm struct {
 	Timezone     string
 	ContactEmail string
 	MonthlyHours string
+	PlanKind     string // the hour plan, which names the included hours' period
 	Errors       FieldErrors
 }
 
@@ -114,6 +115,9 @@ func (s *Server) clientEdit(c echo.Context) error {
 	}
 	f := ClientForm{ID: client.ID, Name: client.Name, Slug: client.Slug, Timezone: client.Timezone,
 		ContactEmail: client.ContactEmail, MonthlyHours: strconv.FormatFloat(float64(client.MonthlyIncludedMinutes)/60, 'f', -1, 64)}
+	if f.PlanKind, err = s.planKind(c, client.ID); err != nil {
+		return err
+	}
 	return s.render(c, http.StatusOK, tplClientForm, View{Title: "Edit " + client.Name, Nav: "clients", Data: f})
 }
 
@@ -124,6 +128,9 @@ func (s *Server) clientUpdate(c echo.Context) error {
 	}
 	f := ClientForm{ID: client.ID}
 	in := f.bind(c)
+	if f.PlanKind, err = s.planKind(c, client.ID); err != nil {
+		return err
+	}
 	if !f.Errors.Any() {
 		err := models.UpdateClient(c.Request().Context(), s.db, client.ID, in)
 		switch {

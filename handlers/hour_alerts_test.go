@@ -25,8 +25,16 @@ func TestHourAlertsMailAndOverview(t *testing.T) {
 		now := models.Now()
 		quiet := &models.User{ClientID: &s.client.ID, Role: models.RoleClient, Email: "quiet@acme.test", Name: "Quiet",
 			NotifyEmail: false, CreatedAt: now, UpdatedAt: now}
-		if _, err := db.NewInsert().Model(quiet).Exec(t.Context()); err != nil {
-			t.Fatal(err)
+		// The alert opt-in is its own: updates without alerts, and alerts
+		// without updates.
+		updatesOnly := &models.User{ClientID: &s.client.ID, Role: models.RoleClient, Email: "updates@acme.test", Name: "Updates",
+			NotifyEmail: true, NotifyLowBalance: false, CreatedAt: now, UpdatedAt: now}
+		alertsOnly := &models.User{ClientID: &s.client.ID, Role: models.RoleClient, Email: "alerts@acme.test", Name: "Alerts",
+			NotifyEmail: false, NotifyLowBalance: true, CreatedAt: now, UpdatedAt: now}
+		for _, u := range []*models.User{quiet, updatesOnly, alertsOnly} {
+			if _, err := db.NewInsert().Model(u).Exec(t.Context()); err != nil {
+				t.Fatal(err)
+			}
 		}
 		r := newRequest(t, db, s.clientUser, "Server move")
 		staff := newAuthApp(t, db, nil)
@@ -72,6 +80,12 @@ func TestHourAlertsMailAndOverview(t *testing.T) {
 		}
 		if n := staff.smtp.Count(quiet.Email); n != 0 {
 			t.Errorf("user without e-mail got %d", n)
+		}
+		if n := staff.smtp.Count(updatesOnly.Email); n != 0 {
+			t.Errorf("user who takes updates but not alerts got %d alert mails", n)
+		}
+		if n := staff.smtp.Count(alertsOnly.Email); n != 3 {
+			t.Errorf("user who takes alerts only got %d alert mails, want 3", n)
 		}
 
 		_, body = staff.get("/console/hours")

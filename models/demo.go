@@ -918,7 +918,7 @@ func (l *demoLoader) freeSlug(ctx context.Context, slug string) (string, error) 
 func (l *demoLoader) newUser(role string, clientID *int64, name, email, method string, since time.Time) User {
 	hash := l.hash
 	return User{ClientID: clientID, Role: role, Email: NormalizeEmail(email), Name: name,
-		PasswordHash: &hash, SignupMethod: method, NotifyEmail: true, CreatedAt: since, UpdatedAt: since}
+		PasswordHash: &hash, SignupMethod: method, NotifyEmail: true, NotifyLowBalance: true, CreatedAt: since, UpdatedAt: since}
 }
 
 // demoAge is how long ago a request was submitted.

@@ -243,14 +243,15 @@ func PeriodAlerts(ctx context.Context, db bun.IDB, since time.Time) (map[int64][
 }
 
 // AlertRecipients are who an hour alert of a client goes to: its users who
-// take e-mail (users.notify_email, their opt-in) and the staff following
-// the client, active ones only, by e-mail.
+// asked for low-balance alerts (users.notify_low_balance, an opt-in of its
+// own, apart from updates and the summary) and the staff following the
+// client, active ones only, by e-mail.
 func AlertRecipients(ctx context.Context, db bun.IDB, clientID int64) ([]User, error) {
 	var us []User
 	err := db.NewSelect().Model(&us).Column("id", "email", "name", "role", "client_id").
 		Where("disabled_at IS NULL").
 		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where("client_id = ? AND notify_email", clientID).
+			return q.Where("client_id = ? AND notify_low_balance", clientID).
 				WhereOr("client_id IS NULL AND id IN (SELECT user_id FROM client_followers WHERE client_id = ?)", clientID)
 		}).Order("email").Scan(ctx)
 	if err != nil {

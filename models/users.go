@@ -29,6 +29,10 @@ type User struct {
 	PasswordHash *string `bun:"password_hash"`
 	SignupMethod string  `bun:"signup_method"`
 	NotifyEmail  bool    `bun:"notify_email"`
+	// NotifyLowBalance is a client user's opt-in to hour bank alerts, apart
+	// from NotifyEmail (updates and the monthly summary): the person who
+	// pays attention to the bank is often not the one filing requests.
+	NotifyLowBalance bool `bun:"notify_low_balance"`
 	// NotifyScope is what a client user is mailed about: "following" (or
 	// empty) or "all" of their company's requests.
 	NotifyScope       string     `bun:"notify_scope"`
@@ -151,7 +155,7 @@ func CreateUser(ctx context.Context, db bun.IDB, in NewUser) (*User, error) {
 	}
 	now := Now()
 	u := &User{ClientID: in.ClientID, Role: in.Role, Email: NormalizeEmail(in.Email), Name: in.Name,
-		PasswordHash: hash, SignupMethod: in.SignupMethod, SignupPending: in.Pending, NotifyEmail: true, CreatedAt: now, UpdatedAt: now}
+		PasswordHash: hash, SignupMethod: in.SignupMethod, SignupPending: in.Pending, NotifyEmail: true, NotifyLowBalance: true, CreatedAt: now, UpdatedAt: now}
 	if hash != nil {
 		u.PasswordChangedAt = &now
 	}
@@ -265,6 +269,16 @@ func VerifyPassword(ctx context.Context, u *User, password string) bool {
 		return false
 	}
 	return comparePassword(ctx, password, *u.PasswordHash)
+}
+
+// SetLowBalanceAlerts records whether a user wants the hour bank's
+// low-balance and overage alerts by e-mail.
+func SetLowBalanceAlerts(ctx context.Context, db bun.IDB, userID int64, on bool) error {
+	if _, err := db.NewUpdate().Model((*User)(nil)).Set("notify_low_balance = ?", on).
+		Set("updated_at = ?", Now()).Where("id = ?", userID).Exec(ctx); err != nil {
+		return fmt.Errorf("models: low-balance alert preference of user %d: %w", userID, err)
+	}
+	return nil
 }
 
 // UpdateProfile changes a user's name and e-mail preference.
