@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"log/slog"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -98,6 +99,10 @@ func (s *Summaries) RunDue(ctx context.Context, now time.Time) (int, error) {
 		if err != nil {
 			return err
 		}
+		// Which clients miss which month: built a month at a time, in
+		// batches of clients, rather than a client at a time.
+		missing := map[time.Time][]models.Client{}
+		var months []time.Time
 		locs := map[string]*time.Location{} // loading a zone reads tzdata: once per zone, not per client
 		for _, c := range clients {
 			loc, ok := locs[c.Timezone]
@@ -105,7 +110,20 @@ func (s *Summaries) RunDue(ctx context.Context, now time.Time) (int, error) {
 				loc = location(c.Timezone)
 				locs[c.Timezone] = loc
 			}
-			n, err := s.buildMissing(ctx, c, dueMonths(c, loc, now), spans[c.ID])
+			todo, err := s.missingMonths(ctx, c, dueMonths(c, loc, now), spans[c.ID])
+			if err != nil {
+				return err
+			}
+			for _, m := range todo {
+				if _, seen := missing[m]; !seen {
+					months = append(months, m)
+				}
+				missing[m] = append(missing[m], c)
+			}
+		}
+		sort.Slice(months, func(i, j int) bool { return months[i].Before(months[j]) })
+		for _, m := range months {
+			n, err := models.BuildMonthlySummaries(ctx, s.DB, missing[m], m)
 			built += n
 			if err != nil {
 				return err
@@ -127,31 +145,27 @@ func dueMonths(c models.Client, loc *time.Location, now time.Time) []time.Time {
 	return months
 }
 
-// buildMissing builds the client's due months that are not built yet. A
-// client whose span already covers them costs nothing more; otherwise its
-// built months are read in one query and only the others are computed.
-func (s *Summaries) buildMissing(ctx context.Context, c models.Client, due []time.Time, span models.SummarySpan) (int, error) {
+// missingMonths are the client's due months that are not built yet. A
+// client whose span already covers them costs nothing more, nor does one
+// with nothing built; otherwise its built months are read in one query.
+func (s *Summaries) missingMonths(ctx context.Context, c models.Client, due []time.Time, span models.SummarySpan) ([]time.Time, error) {
 	if len(due) == 0 || span.Covers(due[0], due[len(due)-1], len(due)) {
-		return 0, nil
+		return nil, nil
+	}
+	if span.Months == 0 {
+		return due, nil
 	}
 	done, err := models.SummaryMonths(ctx, s.DB, c.ID)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	built := 0
+	var todo []time.Time
 	for _, m := range due {
-		if models.HasMonth(done, m) {
-			continue
-		}
-		_, created, err := models.BuildMonthlySummary(ctx, s.DB, c.ID, m)
-		if err != nil {
-			return built, err
-		}
-		if created {
-			built++
+		if !models.HasMonth(done, m) {
+			todo = append(todo, m)
 		}
 	}
-	return built, nil
+	return todo, nil
 }
 
 // mailDue mails every recent summary not mailed yet. Each accepted

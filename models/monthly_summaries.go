@@ -139,40 +139,18 @@ func recordSummaryBuilt(ctx context.Context, tx bun.IDB, sum *MonthlySummary) er
 		Audience: AudiencePublic, Detail: MonthLabel(sum.Month), CreatedAt: sum.BuiltAt})
 }
 
-// computeSummary works out a client's month without storing it: requests,
-// hours logged in the calendar month, SLA figures and the hour bank.
+// computeSummary works out a client's month without storing it, through
+// the same batch code as the monthly run (summary_batch.go).
 func computeSummary(ctx context.Context, db bun.IDB, clientID int64, month time.Time) (*MonthlySummary, error) {
 	client, err := GetClient(ctx, db, clientID)
 	if err != nil {
 		return nil, err
 	}
-	month = time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
-	loc := loadLocation(client.Timezone)
-	start := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, loc)
-	end := start.AddDate(0, 1, 0)
-
-	sum := &MonthlySummary{ClientID: clientID, Month: month, BuiltAt: Now()}
-	if sum.RequestsSubmitted, err = db.NewSelect().Model((*Request)(nil)).Where("client_id = ?", clientID).
-		Where("created_at >= ?", start.UTC()).Where("created_at < ?", end.UTC()).Count(ctx); err != nil {
-		return nil, fmt.Errorf("models: requests submitted by client %d in %s: %w", clientID, MonthLabel(month), err)
-	}
-	if sum.RequestsResolved, err = db.NewSelect().Model((*Request)(nil)).Where("client_id = ?", clientID).
-		Where("completed_at >= ?", start.UTC()).Where("completed_at < ?", end.UTC()).Count(ctx); err != nil {
-		return nil, fmt.Errorf("models: requests resolved for client %d in %s: %w", clientID, MonthLabel(month), err)
-	}
-	if err := db.NewSelect().Model((*TimeEntry)(nil)).ColumnExpr("coalesce(sum(minutes), 0)").
-		Where("client_id = ?", clientID).Where("billing = ?", BillingBillable).
-		Where("work_date >= ?", month).Where("work_date < ?", month.AddDate(0, 1, 0)).
-		Scan(ctx, &sum.MinutesUsed); err != nil {
-		return nil, fmt.Errorf("models: minutes used by client %d in %s: %w", clientID, MonthLabel(month), err)
-	}
-	if sum.SLAMet, sum.SLADecided, err = slaFigures(ctx, db, clientID, start, end); err != nil {
+	sums, err := computeSummaries(ctx, db, []Client{*client}, month)
+	if err != nil {
 		return nil, err
 	}
-	if sum.SummaryHours, err = monthHours(ctx, db, client, month); err != nil {
-		return nil, err
-	}
-	return sum, nil
+	return &sums[0], nil
 }
 
 // SummarySpan is what is built of one client's summaries: how many months,
@@ -227,37 +205,41 @@ func SummaryMonths(ctx context.Context, db bun.IDB, clientID int64) (map[string]
 // HasMonth reports whether set (from SummaryMonths) holds the month date.
 func HasMonth(set map[string]bool, month time.Time) bool { return set[monthKey(month)] }
 
-// slaFigures counts a client's SLA targets decided in [start, end) and how
-// many of them were met: a response target is decided at the first staff
-// reply, a resolution target at completion. A target already past due on a
-// request still open counts too, as breached: the figure must not say 100 %
-// beside an overdue request. It counts in the period it is looked at (the
-// current month, or the month a summary covers), until it is decided.
-func slaFigures(ctx context.Context, db bun.IDB, clientID int64, start, end time.Time) (met, decided int, err error) {
+// slaCounts are the SLA targets decided in a period, and met, by kind. A
+// response target is decided at the first staff reply, a resolution target
+// at completion. A target already past due on a request still open counts
+// too, as breached: the figure must not say 100 % beside an overdue
+// request. It counts in the period it is looked at (the month a summary
+// covers), until it is decided.
+type slaCounts struct {
+	RespDecided int `bun:"resp_decided"`
+	RespMet     int `bun:"resp_met"`
+	ResDecided  int `bun:"res_decided"`
+	ResMet      int `bun:"res_met"`
+	RespOverdue int `bun:"resp_overdue"`
+	ResOverdue  int `bun:"res_overdue"`
+}
+
+// figures is (met, decided).
+func (c slaCounts) figures() (int, int) {
+	return c.RespMet + c.ResMet, c.RespDecided + c.ResDecided + c.RespOverdue + c.ResOverdue
+}
+
+// slaColumns adds slaCounts' columns for [start, end) to a select of
+// requests; the caller filters and groups.
+func slaColumns(q *bun.SelectQuery, start, end time.Time) *bun.SelectQuery {
 	start, end = start.UTC(), end.UTC()
 	cutoff := end
 	if now := Now(); now.Before(cutoff) {
 		cutoff = now
 	}
-	var sla struct {
-		RespDecided int `bun:"resp_decided"`
-		RespMet     int `bun:"resp_met"`
-		ResDecided  int `bun:"res_decided"`
-		ResMet      int `bun:"res_met"`
-		RespOverdue int `bun:"resp_overdue"`
-		ResOverdue  int `bun:"res_overdue"`
-	}
-	if err := db.NewSelect().Model((*Request)(nil)).
+	return q.
 		ColumnExpr("count(CASE WHEN first_response_at >= ? AND first_response_at < ? THEN 1 END) AS resp_decided", start, end).
 		ColumnExpr("count(CASE WHEN first_response_at >= ? AND first_response_at < ? AND response_used_secs <= response_target_secs THEN 1 END) AS resp_met", start, end).
 		ColumnExpr("count(CASE WHEN completed_at >= ? AND completed_at < ? THEN 1 END) AS res_decided", start, end).
 		ColumnExpr("count(CASE WHEN completed_at >= ? AND completed_at < ? AND resolution_used_secs <= resolution_target_secs THEN 1 END) AS res_met", start, end).
 		ColumnExpr("count(CASE WHEN (first_response_at IS NULL OR first_response_at >= ?) AND completed_at IS NULL AND created_at < ? AND response_target_secs > 0 AND (response_used_secs > response_target_secs OR response_due_at < ?) THEN 1 END) AS resp_overdue", end, cutoff, cutoff).
-		ColumnExpr("count(CASE WHEN completed_at IS NULL AND created_at < ? AND resolution_target_secs > 0 AND (resolution_used_secs > resolution_target_secs OR resolution_due_at < ?) THEN 1 END) AS res_overdue", cutoff, cutoff).
-		Where("client_id = ?", clientID).Scan(ctx, &sla); err != nil {
-		return 0, 0, fmt.Errorf("models: SLA figures of client %d: %w", clientID, err)
-	}
-	return sla.RespMet + sla.ResMet, sla.RespDecided + sla.ResDecided + sla.RespOverdue + sla.ResOverdue, nil
+		ColumnExpr("count(CASE WHEN completed_at IS NULL AND created_at < ? AND resolution_target_secs > 0 AND (resolution_used_secs > resolution_target_secs OR resolution_due_at < ?) THEN 1 END) AS res_overdue", cutoff, cutoff)
 }
 
 // UnmailedSummaries lists the summaries of months from since on that have

@@ -1,12 +1,6 @@
 package models
 
-import (
-	"context"
-	"fmt"
-	"time"
-
-	"github.com/uptrace/bun"
-)
+import "time"
 
 // SummaryHours is a monthly summary's hour bank: the bank period that
 // contains the month's last day, as it stood at the month's end. It is
@@ -66,26 +60,14 @@ func (h SummaryHours) PeriodText() string {
 	return first.Format("2 Jan 2006") + " – " + last.Format("2 Jan 2006")
 }
 
-// monthHours is a client's hour bank for the summary of month: plan,
-// purchases and daily usage read as the Hours page reads them, the ledger
-// walked to the period holding the month's last day with nothing dated
-// after the month counted.
-func monthHours(ctx context.Context, db bun.IDB, client *Client, month time.Time) (SummaryHours, error) {
-	var h SummaryHours
-	plan, err := LoadHourPlan(ctx, db, client.ID)
-	if err != nil {
-		return h, err
-	}
-	h.OverageRate = plan.OverageRate
-	if plan.Kind == PlanNone {
-		return h, nil
-	}
-	purchases, err := ListPurchases(ctx, db, client.ID)
-	if err != nil {
-		return h, err
-	}
+// monthBank is a client's hour bank for the summary of month, from its
+// plan, purchases and daily time (oldest first, up to the month's end): the
+// ledger walked to the period holding the month's last day with nothing
+// dated after the month counted.
+func monthBank(plan HourPlan, purchases []HourPurchase, days []dayTime, month time.Time) SummaryHours {
+	h := SummaryHours{OverageRate: plan.OverageRate}
 	if !hasBank(plan, purchases) {
-		return h, nil
+		return h
 	}
 	monthEnd := month.AddDate(0, 1, 0)
 	per := plan.PeriodAt(monthEnd.AddDate(0, 0, -1))
@@ -93,18 +75,17 @@ func monthHours(ctx context.Context, db bun.IDB, client *Client, month time.Time
 	if monthEnd.Before(until) {
 		until = monthEnd
 	}
-	usage, err := dailyUsage(ctx, db, client.ID, until)
-	if err != nil {
-		return h, err
-	}
-	if h.NotCharged, err = notChargedMinutes(ctx, db, client.ID, per.Start, until, false); err != nil {
-		return h, err
-	}
-	if h.OpenQuestions, err = openQuestionsAt(ctx, db, client, monthEnd); err != nil {
-		return h, err
+	usage := make([]DayUsage, 0, len(days))
+	for _, d := range days {
+		if d.Billable > 0 { // as dailyUsage: days with billable time
+			usage = append(usage, DayUsage{Day: d.Day, Minutes: d.Billable})
+		}
+		if !d.Day.Before(per.Start) && d.Day.Before(until) {
+			h.NotCharged += d.NotCharged
+		}
 	}
 	h.fill(ledgerTo(plan, purchases, usage, per, until))
-	return h, nil
+	return h
 }
 
 // fill takes the last period of a ledger.
@@ -116,19 +97,4 @@ func (h *SummaryHours) fill(ledger []PeriodBalance) {
 	start, end := b.Start, b.End
 	h.HasBank, h.PeriodStart, h.PeriodEnd = true, &start, &end
 	h.Included, h.RolloverIn, h.BroughtIn, h.Bought, h.Used = b.Included, b.RolloverIn, b.BroughtIn, b.Bought, b.Used
-}
-
-// openQuestionsAt counts the client's questions on time entries open at
-// the start of date `at` in its zone: asked before, not closed before.
-func openQuestionsAt(ctx context.Context, db bun.IDB, client *Client, at time.Time) (int, error) {
-	instant := localMidnight(at, loadLocation(client.Timezone))
-	n, err := db.NewSelect().Model((*TimeQuestion)(nil)).Where("client_id = ?", client.ID).
-		Where("created_at < ?", instant).
-		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where("closed_at IS NULL").WhereOr("closed_at >= ?", instant)
-		}).Count(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("models: open questions of client %d: %w", client.ID, err)
-	}
-	return n, nil
 }
