@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -71,6 +72,14 @@ func startDemo(t *testing.T) (*demoSite, *browser) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A year of monthly summaries, so the summary pages draw a full trend.
+	thisMonth := models.MonthDate(models.Now(), time.UTC)
+	for m := thisMonth.AddDate(-1, 0, 0); m.Before(thisMonth); m = m.AddDate(0, 1, 0) {
+		if _, _, err := models.BuildMonthlySummary(ctx, p.db, d.clientID, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lastMonth := thisMonth.AddDate(0, -1, 0).Format("2006-01")
 	d.visitor = []mainPage{
 		{"signin", "/signin", "form[action='/signin']"},
 		{"forgot", "/forgot", "form[action='/forgot']"},
@@ -86,6 +95,7 @@ func startDemo(t *testing.T) (*demoSite, *browser) {
 		{"portal-messages", "/messages", "#threads"},
 		{"portal-hours", "/hours", "#hours"},
 		{"portal-reports", "/reports", "main h1"},
+		{"portal-summary", "/reports/summaries/" + lastMonth, "#summary-trend"},
 		{"portal-account", "/account", "#profile-form"},
 	}
 	d.staff = []mainPage{
@@ -96,6 +106,9 @@ func startDemo(t *testing.T) (*demoSite, *browser) {
 		{"console-clients", "/console/clients", "main h1"},
 		{"console-client", fmt.Sprintf("/console/clients/%d", d.clientID), "main h1"},
 		{"console-client-edit", fmt.Sprintf("/console/clients/%d/edit", d.clientID), "#client-form"},
+		{"console-client-hours", fmt.Sprintf("/console/clients/%d/hours", d.clientID), "#summaries"},
+		{"console-summary-preview", fmt.Sprintf("/console/clients/%d/summaries/%s", d.clientID, lastMonth), "#summary-trend"},
+		{"console-summary-resend", fmt.Sprintf("/console/clients/%d/summaries/%s/resend", d.clientID, lastMonth), "#confirm"},
 		{"console-settings", "/console/settings", "#settings-form"},
 		{"console-categories", "/console/categories", "main h1"},
 		{"console-sla-policies", "/console/sla-policies", "main h1"},
