@@ -26,12 +26,12 @@ type AccountPage struct {
 	NotifyEmail bool
 	// NotifyLowBalance: hour bank alerts by e-mail (client users only).
 	NotifyLowBalance bool
-	NotifyScope string // client users: "following" or "all"
-	IsClient    bool
-	HasPassword bool
-	Identities  []models.OAuthIdentity
-	Providers   []providerButton
-	Errors      FieldErrors
+	NotifyScope      string // client users: "following" or "all"
+	IsClient         bool
+	HasPassword      bool
+	Identities       []models.OAuthIdentity
+	Providers        []providerButton
+	Errors           FieldErrors
 
 	// Two-factor sign-in (two_factor.go).
 	TOTPEnabled   bool
