@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -44,9 +43,9 @@ func (s *Server) addCategory(c echo.Context) error {
 }
 
 func (s *Server) archiveCategory(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := idParam(c, "id")
 	if err != nil {
-		return echo.ErrNotFound
+		return err
 	}
 	if err := models.ArchiveCategory(c.Request().Context(), s.db, id); err != nil {
 		return err

@@ -259,10 +259,7 @@ func (s *Server) clientHoursPage(c echo.Context, client *models.Client) (ClientH
 		return p, err
 	}
 	p.Plan = planFormOf(plan)
-	loc, _ := time.LoadLocation(client.Timezone)
-	if loc == nil {
-		loc = time.UTC
-	}
+	loc := models.LoadLocation(client.Timezone)
 	p.Purchase = PurchaseForm{On: models.LocalDate(models.Now(), loc).Format(time.DateOnly)}
 	if p.Purchases, err = models.ListPurchases(ctx, s.db, client.ID); err != nil {
 		return p, err

@@ -66,7 +66,7 @@ func (f *ClientForm) bind(c echo.Context) models.ClientInput {
 	if f.Timezone == "" {
 		f.Timezone = "UTC"
 	}
-	if _, err := time.LoadLocation(f.Timezone); err != nil || strings.EqualFold(f.Timezone, "local") {
+	if !models.ValidTimezone(f.Timezone) {
 		f.Errors["timezone"] = "Enter a time zone name such as Europe/Paris or America/New_York."
 	}
 	if f.ContactEmail != "" {
@@ -232,15 +232,6 @@ func (s *Server) clientParam(c echo.Context) (*models.Client, error) {
 		return nil, err
 	}
 	return models.GetClient(c.Request().Context(), s.db, id)
-}
-
-// idParam reads a positive integer path parameter; anything else is a 404.
-func idParam(c echo.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, echo.ErrNotFound
-	}
-	return id, nil
 }
 
 func clientPath(id int64) string { return "/console/clients/" + strconv.FormatInt(id, 10) }

@@ -3,7 +3,6 @@ package handlers
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -131,7 +130,7 @@ func (s *Server) confirmTimeEntryDelete(c echo.Context) error {
 		return s.confirm(c, ConfirmPage{Title: "Delete " + formatMinutes(e.Minutes) + " logged on " + e.WorkDate.Format("2 Jan 2006") + "?",
 			Consequence: formatMinutes(e.Minutes) + " on " + d.Ref() + " is removed, and the client's hour bank gets it back.",
 			Undo:        "This cannot be undone; you can log the time again.",
-			Button:      "Delete time entry", Cancel: "/console/requests/" + strconv.FormatInt(id, 10)})
+			Button:      "Delete time entry", Cancel: models.ConsoleRequestPath(id)})
 	}
 	return echo.ErrNotFound
 }

@@ -143,7 +143,7 @@ func (s *Server) consoleRequestCreate(c echo.Context) error {
 			return err
 		default:
 			setFlash(c, "success", "Request opened for the client.")
-			return redirect(c, "/console/requests/"+strconv.FormatInt(r.ID, 10))
+			return redirect(c, models.ConsoleRequestPath(r.ID))
 		}
 	}
 	return s.renderBlock(c, http.StatusUnprocessableEntity, tplConsoleRequestNew, "content",

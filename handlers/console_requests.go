@@ -53,15 +53,6 @@ func (p ConsoleRequest) CanEdit(e models.TimeEntry) bool {
 	return p.Me != nil && (p.Me.IsAdmin() || p.Me.ID == e.StaffID)
 }
 
-// requestID reads the :id path parameter; anything else is 404.
-func requestID(c echo.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, echo.ErrNotFound
-	}
-	return id, nil
-}
-
 // consoleRequestPage loads everything the staff request page shows.
 func (s *Server) consoleRequestPage(c echo.Context, id int64) (ConsoleRequest, error) {
 	ctx := c.Request().Context()
@@ -82,7 +73,7 @@ func (s *Server) consoleRequestPage(c echo.Context, id int64) (ConsoleRequest, e
 	if p.SavedReplies, err = models.ListSavedReplies(ctx, s.db, p.Me); err != nil {
 		return p, err
 	}
-	p.Time = TimeForm{Action: "/console/requests/" + strconv.FormatInt(id, 10) + "/time",
+	p.Time = TimeForm{Action: models.ConsoleRequestPath(id) + "/time",
 		Date: models.Now().Format("2006-01-02"), Errors: FieldErrors{}}
 	return p, nil
 }
@@ -93,7 +84,7 @@ func (s *Server) renderConsoleRequest(c echo.Context, status int, block string, 
 }
 
 func (s *Server) consoleRequest(c echo.Context) error {
-	id, err := requestID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
@@ -108,7 +99,7 @@ func (s *Server) consoleRequest(c echo.Context) error {
 // consoleReply posts a public reply or, with kind=note, an internal note.
 func (s *Server) consoleReply(c echo.Context) error {
 	ctx := c.Request().Context()
-	id, err := requestID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
@@ -146,7 +137,7 @@ func (s *Server) consoleReply(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page := "/console/requests/" + strconv.FormatInt(id, 10)
+	page := models.ConsoleRequestPath(id)
 	p, err := s.consoleRequestPage(c, id)
 	if err != nil {
 		return s.afterCommit(c, err, "Your message was sent.", page)
@@ -162,7 +153,7 @@ func (s *Server) consoleReply(c echo.Context) error {
 // assignee form: every change with its event, all in one transaction.
 func (s *Server) consoleRequestProperties(c echo.Context) error {
 	ctx := c.Request().Context()
-	id, err := requestID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
@@ -239,7 +230,7 @@ func (s *Server) consoleRequestProperties(c echo.Context) error {
 		return err
 	}
 	setFlash(c, "success", "Request updated.")
-	return redirect(c, "/console/requests/"+strconv.FormatInt(id, 10))
+	return redirect(c, models.ConsoleRequestPath(id))
 }
 
 // optionalID reads a select's value: "" is none.
@@ -263,5 +254,5 @@ func sameID(a, b *int64) bool {
 
 // PageURL is the request's console page, which its live parts re-fetch.
 func (p ConsoleRequest) PageURL() string {
-	return "/console/requests/" + strconv.FormatInt(p.Request.ID, 10)
+	return models.ConsoleRequestPath(p.Request.ID)
 }

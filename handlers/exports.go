@@ -102,10 +102,7 @@ func (s *Server) activityCSV(c echo.Context, sc models.Scope) error {
 	if err != nil {
 		return err
 	}
-	loc, err := time.LoadLocation(client.Timezone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := models.LoadLocation(client.Timezone)
 	es, err := sc.ActivityForExport(ctx, models.ActivityFilter{From: from, To: to})
 	if err != nil {
 		return err

@@ -107,9 +107,9 @@ func eventLink(e models.ActivityEvent, staff bool) string {
 	case e.Request == nil:
 		return ""
 	case staff:
-		return fmt.Sprintf("/console/requests/%d", e.Request.ID)
+		return e.Request.ConsolePath()
 	}
-	return fmt.Sprintf("/requests/%d", e.Request.Number)
+	return e.Request.PortalPath()
 }
 
 // eventText is the sentence an activity list shows for an event.

@@ -23,8 +23,7 @@ type MessagesPage struct {
 }
 
 func (s *Server) messages(c echo.Context, sc models.Scope) error {
-	n, _ := strconv.Atoi(c.QueryParam("page"))
-	p, err := sc.ListThreads(c.Request().Context(), n, models.DefaultPerPage)
+	p, err := sc.ListThreads(c.Request().Context(), pageParam(c), models.DefaultPerPage)
 	if err != nil {
 		return err
 	}

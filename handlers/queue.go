@@ -107,7 +107,7 @@ func (q Queue) CurrentURL() string { return q.SortURL(q.Filter.Sort) }
 // assignToMe assigns a request to the signed-in staff member and goes back
 // to the page it was asked from (a console page), or the request.
 func (s *Server) assignToMe(c echo.Context) error {
-	id, err := requestID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func (s *Server) assignToMe(c echo.Context) error {
 	}
 	back := c.FormValue("back")
 	if !strings.HasPrefix(back, "/console") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
-		back = "/console/requests/" + strconv.FormatInt(id, 10)
+		back = models.ConsoleRequestPath(id)
 	}
 	setFlash(c, "success", "Assigned to you.")
 	return redirect(c, back)

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -86,7 +85,7 @@ func (s *Server) rateRequest(c echo.Context, sc models.Scope) error {
 			RatingComment: comment, RatingChoice: rating})
 	}
 	setFlash(c, "success", "Thank you for your rating.")
-	return redirect(c, "/requests/"+strconv.Itoa(n))
+	return redirect(c, models.PortalRequestPath(n))
 }
 
 // SatisfactionPage is the console's satisfaction figures for a month.

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -43,7 +42,6 @@ func (r SummaryRow) HoursMax() int { return max(r.MaxMinutes, 1) }
 
 func (s *Server) reports(c echo.Context, sc models.Scope) error {
 	ctx := c.Request().Context()
-	page, _ := strconv.Atoi(c.QueryParam("page"))
 	v := ReportsPage{From: strings.TrimSpace(c.QueryParam("from")), To: strings.TrimSpace(c.QueryParam("to")), Errors: FieldErrors{}}
 	from, to := v.dates()
 
@@ -63,7 +61,7 @@ func (s *Server) reports(c echo.Context, sc models.Scope) error {
 	if v.Errors.Any() {
 		return s.render(c, http.StatusUnprocessableEntity, tplReports, view)
 	}
-	if v.Activity, err = sc.ActivityHistory(ctx, models.ActivityFilter{From: from, To: to, Page: page}); err != nil {
+	if v.Activity, err = sc.ActivityHistory(ctx, models.ActivityFilter{From: from, To: to, Page: pageParam(c)}); err != nil {
 		return err
 	}
 	v.PrevURL, v.NextURL = pageLinks("/reports", c.QueryParams(), v.Activity)

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -44,7 +43,7 @@ func (s *Server) markFixed(c echo.Context, sc models.Scope) error {
 		return s.requestDetailWith(c, sc, n, http.StatusUnprocessableEntity, RequestPage{FixedNote: note, FixedErrors: errs})
 	}
 	setFlash(c, "success", "Thank you. The request is marked as fixed.")
-	return redirect(c, "/requests/"+strconv.Itoa(n))
+	return redirect(c, models.PortalRequestPath(n))
 }
 
 // reopenRequest puts the client's completed request back in progress.
@@ -63,7 +62,7 @@ func (s *Server) reopenRequest(c echo.Context, sc models.Scope) error {
 		return err
 	}
 	setFlash(c, "success", "The request is open again. We will pick it up.")
-	return redirect(c, "/requests/"+strconv.Itoa(n))
+	return redirect(c, models.PortalRequestPath(n))
 }
 
 // followUp starts a new request linked to the client's completed request,
@@ -89,7 +88,7 @@ func (s *Server) followUp(c echo.Context, sc models.Scope) error {
 		return err
 	}
 	setFlash(c, "success", "Your follow-up request has been submitted. We will reply here.")
-	return redirect(c, "/requests/"+strconv.Itoa(r.Number))
+	return redirect(c, models.PortalRequestPath(r.Number))
 }
 
 // requestDetailWith renders the client's request page with the given form
@@ -127,5 +126,5 @@ func (s *Server) followRequest(c echo.Context, sc models.Scope) error {
 	} else {
 		setFlash(c, "success", "You will no longer be e-mailed about this request.")
 	}
-	return redirect(c, "/requests/"+strconv.Itoa(n))
+	return redirect(c, models.PortalRequestPath(n))
 }

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -96,7 +95,7 @@ func (s *Server) createRequest(c echo.Context, sc models.Scope) error {
 		return err
 	}
 	setFlash(c, "success", "Your request has been submitted. We will reply here.")
-	return redirect(c, "/requests/"+strconv.Itoa(r.Number))
+	return redirect(c, models.PortalRequestPath(r.Number))
 }
 
 // categoryIn finds a submitted category id among the active ones.
@@ -126,32 +125,10 @@ type RequestList struct {
 
 // readFilter reads a list's filter from the query string.
 func readFilter(c echo.Context) models.RequestFilter {
-	page, _ := strconv.Atoi(c.QueryParam("page"))
 	return models.RequestFilter{
 		Status: c.QueryParam("status"), Urgency: c.QueryParam("urgency"),
-		Q: strings.TrimSpace(c.QueryParam("q")), Sort: c.QueryParam("sort"), Page: page,
+		Q: strings.TrimSpace(c.QueryParam("q")), Sort: c.QueryParam("sort"), Page: pageParam(c),
 	}
-}
-
-// pageLinks builds the pager's previous and next links, keeping the filter.
-func pageLinks[T any](path string, q url.Values, p models.Page[T]) (prev, next string) {
-	link := func(n int) string {
-		v := url.Values{}
-		for k, vs := range q {
-			if k != "page" && len(vs) > 0 && vs[0] != "" {
-				v.Set(k, vs[0])
-			}
-		}
-		v.Set("page", strconv.Itoa(n))
-		return path + "?" + v.Encode()
-	}
-	if p.HasPrev() {
-		prev = link(p.PrevPage())
-	}
-	if p.HasNext() {
-		next = link(p.NextPage())
-	}
-	return prev, next
 }
 
 func (s *Server) openRequests(c echo.Context, sc models.Scope) error {
@@ -193,15 +170,6 @@ type RequestPage struct {
 	RatingChoice  string // the rating form, re-shown after an error
 	RatingComment string
 	RatingErrors  FieldErrors
-}
-
-// requestNumber reads the :number path parameter; anything else is 404.
-func requestNumber(c echo.Context) (int, error) {
-	n, err := strconv.Atoi(c.Param("number"))
-	if err != nil || n <= 0 {
-		return 0, echo.ErrNotFound
-	}
-	return n, nil
 }
 
 func (s *Server) requestDetail(c echo.Context, sc models.Scope) error {
@@ -267,7 +235,7 @@ func (s *Server) replyToRequest(c echo.Context, sc models.Scope) error {
 	if err != nil {
 		return err
 	}
-	page := "/requests/" + strconv.Itoa(n)
+	page := models.PortalRequestPath(n)
 	d, err := sc.RequestByNumber(ctx, n, models.Now())
 	if err != nil {
 		return s.afterCommit(c, err, "Your message was sent.", page)
@@ -281,4 +249,4 @@ func (s *Server) replyToRequest(c echo.Context, sc models.Scope) error {
 }
 
 // PageURL is the request's page, which its live parts re-fetch.
-func (p RequestPage) PageURL() string { return "/requests/" + strconv.Itoa(p.Request.Number) }
+func (p RequestPage) PageURL() string { return models.PortalRequestPath(p.Request.Number) }

@@ -67,7 +67,7 @@ func (s *Server) savedReplyCreate(c echo.Context) error {
 }
 
 func (s *Server) savedReplyDelete(c echo.Context) error {
-	id, err := requestID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func (s *Server) savedReplyDelete(c echo.Context) error {
 // saved reply, its placeholders filled, added to what was already typed.
 // It posts nothing: without JavaScript it is the Insert button's own submit.
 func (s *Server) insertSavedReply(c echo.Context) error {
-	id, err := requestID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}

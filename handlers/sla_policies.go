@@ -157,7 +157,7 @@ func (s *Server) newSLAPolicy(c echo.Context) error {
 }
 
 func (s *Server) editSLAPolicy(c echo.Context) error {
-	id, err := requestID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func (s *Server) editSLAPolicy(c echo.Context) error {
 func (s *Server) createSLAPolicy(c echo.Context) error { return s.saveSLAPolicy(c, 0) }
 
 func (s *Server) updateSLAPolicy(c echo.Context) error {
-	id, err := requestID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
@@ -240,7 +240,7 @@ func readPolicyForm(c echo.Context) (SLAPolicyForm, models.SLAPolicyInput) {
 		f.Errors["warning_percent"] = "Enter a percentage between 1 and 99."
 	}
 	in.WarningPercent = warn
-	if _, err := time.LoadLocation(f.Timezone); err != nil || f.Timezone == "" || f.Timezone == "Local" {
+	if !models.ValidTimezone(f.Timezone) {
 		f.Errors["timezone"] = "Enter a time zone such as Europe/London or America/New_York."
 	}
 	in.Timezone = f.Timezone

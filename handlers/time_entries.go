@@ -51,11 +51,11 @@ func readTimeForm(c echo.Context, action string) (TimeForm, models.TimeEntryInpu
 }
 
 func (s *Server) logTime(c echo.Context) error {
-	id, err := requestID(c, "id")
+	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
-	f, in := readTimeForm(c, "/console/requests/"+strconv.FormatInt(id, 10)+"/time")
+	f, in := readTimeForm(c, models.ConsoleRequestPath(id)+"/time")
 	if f.Errors.Any() {
 		p, err := s.consoleRequestPage(c, id)
 		if err != nil {
@@ -70,7 +70,7 @@ func (s *Server) logTime(c echo.Context) error {
 	}
 	s.checkHourAlerts(c, e.ClientID)
 	setFlash(c, "success", "Logged "+formatMinutes(in.Minutes)+".")
-	return redirect(c, "/console/requests/"+strconv.FormatInt(id, 10))
+	return redirect(c, models.ConsoleRequestPath(id))
 }
 
 // TimeEntryEdit is the page that edits one time entry.
@@ -82,10 +82,10 @@ type TimeEntryEdit struct {
 
 // entryIDs reads a time entry's request id and its own id from the path.
 func entryIDs(c echo.Context) (reqID, entryID int64, err error) {
-	if reqID, err = requestID(c, "id"); err != nil {
+	if reqID, err = idParam(c, "id"); err != nil {
 		return 0, 0, err
 	}
-	if entryID, err = requestID(c, "entry"); err != nil {
+	if entryID, err = idParam(c, "entry"); err != nil {
 		return 0, 0, err
 	}
 	return reqID, entryID, nil
@@ -93,7 +93,7 @@ func entryIDs(c echo.Context) (reqID, entryID int64, err error) {
 
 // entryPath is the URL of a time entry.
 func entryPath(requestID, entryID int64) string {
-	return "/console/requests/" + strconv.FormatInt(requestID, 10) + "/time/" + strconv.FormatInt(entryID, 10)
+	return models.ConsoleRequestPath(requestID) + "/time/" + strconv.FormatInt(entryID, 10)
 }
 
 func (s *Server) editTimeEntry(c echo.Context) error {
@@ -155,7 +155,7 @@ func (s *Server) updateTimeEntry(c echo.Context) error {
 		s.checkHourAlerts(c, clientID)
 	}
 	setFlash(c, "success", "Time entry updated.")
-	return redirect(c, "/console/requests/"+strconv.FormatInt(id, 10))
+	return redirect(c, models.ConsoleRequestPath(id))
 }
 
 func (s *Server) deleteTimeEntry(c echo.Context) error {
@@ -171,5 +171,5 @@ func (s *Server) deleteTimeEntry(c echo.Context) error {
 		return err
 	}
 	setFlash(c, "success", "Time entry deleted.")
-	return redirect(c, "/console/requests/"+strconv.FormatInt(id, 10))
+	return redirect(c, models.ConsoleRequestPath(id))
 }

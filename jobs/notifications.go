@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -158,7 +157,7 @@ func (n *Notifier) send(ctx context.Context, workspace string, b models.Notifica
 	for _, it := range b.Items {
 		ref := it.Request.Ref(it.Client.RequestPrefix)
 		item := NotifyItem{Ref: ref, Title: it.Request.Title, Client: it.Client.Name, Author: "Someone",
-			When: it.Event.CreatedAt.In(loadZone(it.Client.Timezone)).Format("Mon 2 Jan 2006 15:04 MST")}
+			When: it.Event.CreatedAt.In(models.LoadLocation(it.Client.Timezone)).Format("Mon 2 Jan 2006 15:04 MST")}
 		if it.Event.Actor != nil && it.Event.Actor.Name != "" {
 			item.Author = it.Event.Actor.Name
 		}
@@ -189,9 +188,9 @@ func (n *Notifier) send(ctx context.Context, workspace string, b models.Notifica
 			item.Kind, item.Body = "new request", excerpt(it.Request.Description, bodyLimit)
 		}
 		if staff {
-			item.URL = n.base + "/console/requests/" + strconv.FormatInt(it.Request.ID, 10)
+			item.URL = n.base + it.Request.ConsolePath()
 		} else {
-			item.URL = n.base + "/requests/" + strconv.Itoa(it.Request.Number)
+			item.URL = n.base + it.Request.PortalPath()
 		}
 		for _, f := range it.Files {
 			item.Files = append(item.Files, NotifyFile{Name: f.Name, Size: f.SizeText(), URL: n.base + f.URL()})
@@ -240,14 +239,6 @@ func excerpt(s string, limit int) string {
 		return s
 	}
 	return strings.TrimSpace(string([]rune(s)[:limit])) + "…"
-}
-
-// loadZone is the client's time zone for dates in mail, UTC if unknown.
-func loadZone(name string) *time.Location {
-	if loc, err := time.LoadLocation(name); err == nil {
-		return loc
-	}
-	return time.UTC
 }
 
 // slaWarningText says which clock is near its target.

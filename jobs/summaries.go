@@ -107,7 +107,7 @@ func (s *Summaries) RunDue(ctx context.Context, now time.Time) (int, error) {
 		for _, c := range clients {
 			loc, ok := locs[c.Timezone]
 			if !ok {
-				loc = location(c.Timezone)
+				loc = models.LoadLocation(c.Timezone)
 				locs[c.Timezone] = loc
 			}
 			todo, err := s.missingMonths(ctx, c, dueMonths(c, loc, now), spans[c.ID])
@@ -194,12 +194,4 @@ func (s *Summaries) mailDue(ctx context.Context, now time.Time) error {
 		}
 	}
 	return nil
-}
-
-// location is a client's time zone, UTC if unknown.
-func location(name string) *time.Location {
-	if loc, err := time.LoadLocation(name); err == nil {
-		return loc
-	}
-	return time.UTC
 }

@@ -86,7 +86,7 @@ func (s *Summaries) mailData(ctx context.Context, workspace string, client *mode
 	if data.Resolved, err = models.ResolvedInMonth(ctx, s.DB, client, sum.Month); err != nil {
 		return data, err
 	}
-	loc := location(client.Timezone)
+	loc := models.LoadLocation(client.Timezone)
 	start := time.Date(sum.Month.Year(), sum.Month.Month(), 1, 0, 0, 0, 0, loc)
 	if data.Satisfaction, err = models.SatisfactionOfClient(ctx, s.DB, client.ID, start.UTC(), start.AddDate(0, 1, 0).UTC()); err != nil {
 		return data, err

@@ -36,7 +36,7 @@ func (s Scope) ExportPeriod(ctx context.Context, now, at time.Time) (BankPeriod,
 		return BankPeriod{}, err
 	}
 	if at.IsZero() {
-		return plan.PeriodAt(LocalDate(now, loadLocation(client.Timezone))), nil
+		return plan.PeriodAt(LocalDate(now, LoadLocation(client.Timezone))), nil
 	}
 	p := plan.PeriodAt(at)
 	if !p.Start.Equal(at) {
@@ -74,7 +74,7 @@ func (s Scope) ActivityForExport(ctx context.Context, f ActivityFilter) ([]Activ
 	if err != nil {
 		return nil, err
 	}
-	loc := loadLocation(client.Timezone)
+	loc := LoadLocation(client.Timezone)
 	var es []ActivityEvent
 	q := s.db.NewSelect().Model(&es).
 		Relation("Actor", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name", "role") }).

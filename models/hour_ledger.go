@@ -71,7 +71,7 @@ func clientHours(ctx context.Context, db bun.IDB, client *Client, now, at time.T
 	if !hasBank(o.Plan, purchases) {
 		return o, false, noPeriod(at)
 	}
-	current := o.Plan.PeriodAt(LocalDate(now, loadLocation(client.Timezone)))
+	current := o.Plan.PeriodAt(LocalDate(now, LoadLocation(client.Timezone)))
 	usage, err := dailyUsage(ctx, db, clientID, current.End)
 	if err != nil {
 		return o, false, err
@@ -225,7 +225,7 @@ func PeriodOf(ctx context.Context, db bun.IDB, clientID int64, day, now time.Tim
 	if err != nil {
 		return BankPeriod{}, false, err
 	}
-	cur := plan.PeriodAt(LocalDate(now, loadLocation(client.Timezone)))
+	cur := plan.PeriodAt(LocalDate(now, LoadLocation(client.Timezone)))
 	p := plan.PeriodAt(day)
 	return p, p.Index < cur.Index, nil
 }
@@ -321,7 +321,7 @@ func CurrentBalances(ctx context.Context, db bun.IDB, now time.Time) ([]ClientBa
 	for _, r := range rows {
 		b := ClientBalance{ClientID: r.ClientID, ClientName: r.Name, Plan: r.HourPlan}
 		if r.Kind != PlanNone && (r.IncludedMinutes > 0 || len(blocks[r.ClientID]) > 0) {
-			cur := r.PeriodAt(LocalDate(now, loadLocation(r.Timezone)))
+			cur := r.PeriodAt(LocalDate(now, LoadLocation(r.Timezone)))
 			var days []DayUsage
 			for _, d := range used[r.ClientID] {
 				if d.Day.Before(cur.End) {

@@ -285,7 +285,7 @@ const resolvedListLimit = 50
 // day, a UTC-midnight date, taken in the client's zone) with their
 // resolution summaries, in order of completion.
 func ResolvedInMonth(ctx context.Context, db bun.IDB, client *Client, month time.Time) ([]ResolvedRequest, error) {
-	loc := loadLocation(client.Timezone)
+	loc := LoadLocation(client.Timezone)
 	start := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, loc)
 	end := start.AddDate(0, 1, 0)
 	var rs []Request

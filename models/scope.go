@@ -78,7 +78,7 @@ func (s Scope) Dashboard(ctx context.Context, now time.Time) (DashboardStats, er
 	if err != nil {
 		return st, err
 	}
-	loc := loadLocation(client.Timezone)
+	loc := LoadLocation(client.Timezone)
 	monthStart := MonthStart(now, loc)
 	monthEnd := monthStart.AddDate(0, 1, 0)
 
@@ -118,13 +118,4 @@ func (s Scope) RecentActivity(ctx context.Context, limit int) ([]ActivityEvent, 
 		return nil, fmt.Errorf("models: recent activity of client %d: %w", s.clientID, err)
 	}
 	return events, nil
-}
-
-// loadLocation falls back to UTC for an unknown zone name rather than failing
-// a page over a setting.
-func loadLocation(name string) *time.Location {
-	if loc, err := time.LoadLocation(name); err == nil {
-		return loc
-	}
-	return time.UTC
 }

@@ -33,7 +33,7 @@ func (s Scope) ActivityHistory(ctx context.Context, f ActivityFilter) (Page[Acti
 	if err != nil {
 		return p, err
 	}
-	loc := loadLocation(client.Timezone)
+	loc := LoadLocation(client.Timezone)
 	filter := func(q *bun.SelectQuery) *bun.SelectQuery {
 		q = s.Viewer().whereSeesEvents(q, "activity_event").
 			Where("activity_event.kind <> ?", EventSLAChanged)

@@ -35,7 +35,7 @@ func DayKey(y int, m time.Month, d int) int {
 // holidays. An unknown time zone falls back to UTC rather than failing.
 func NewBusinessCalendar(c SLACalendar, holidays []SLAHoliday) BusinessCalendar {
 	bc := BusinessCalendar{
-		Location: loadLocation(c.Timezone), AlwaysOpen: c.AlwaysOpen, WorkDays: c.WorkDays,
+		Location: LoadLocation(c.Timezone), AlwaysOpen: c.AlwaysOpen, WorkDays: c.WorkDays,
 		StartMinute: c.StartMinute, EndMinute: c.EndMinute, Holidays: map[int]bool{},
 	}
 	for _, h := range holidays {

@@ -131,7 +131,7 @@ func computeSummaries(ctx context.Context, db bun.IDB, clients []Client, month t
 	}
 
 	for zone, zoneIDs := range zones {
-		loc := loadLocation(zone)
+		loc := LoadLocation(zone)
 		start := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, loc)
 		end := start.AddDate(0, 1, 0)
 		if err := monthRequests(ctx, db, zoneIDs, start, end, func(id int64, submitted, resolved int, sla slaCounts) {

@@ -5,21 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
 )
-
-// ValidTimezone reports whether name is an IANA zone this server knows
-// ("Local" and "" are not zones a person chose).
-func ValidTimezone(name string) bool {
-	if name == "" || strings.EqualFold(name, "local") {
-		return false
-	}
-	_, err := time.LoadLocation(name)
-	return err == nil
-}
 
 // ViewerLocation is the zone times are shown in to u: a client user sees
 // the client's zone, staff their own setting or, unset, the workspace's.
@@ -29,14 +18,14 @@ func ViewerLocation(ctx context.Context, db bun.IDB, u *User) (*time.Location, e
 		return time.UTC, nil
 	}
 	if u.ClientID != nil && u.Client != nil && u.Client.ID == *u.ClientID {
-		return loadLocation(u.Client.Timezone), nil // loaded with the session
+		return LoadLocation(u.Client.Timezone), nil // loaded with the session
 	}
 	if u.ClientID != nil {
 		var tz string
 		if err := db.NewSelect().Model((*Client)(nil)).Column("timezone").Where("id = ?", *u.ClientID).Scan(ctx, &tz); err != nil {
 			return time.UTC, fmt.Errorf("models: time zone of client %d: %w", *u.ClientID, err)
 		}
-		return loadLocation(tz), nil
+		return LoadLocation(tz), nil
 	}
 	tz := u.Timezone
 	if tz == "" {
@@ -45,7 +34,7 @@ func ViewerLocation(ctx context.Context, db bun.IDB, u *User) (*time.Location, e
 			return time.UTC, err
 		}
 	}
-	return loadLocation(tz), nil
+	return LoadLocation(tz), nil
 }
 
 // StaffTimezone is a staff user's own zone setting, "" for the workspace's.

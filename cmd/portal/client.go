@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/portal-msp/portal/config"
 	"github.com/portal-msp/portal/models"
@@ -36,7 +35,7 @@ func clientCmd(ctx context.Context, args []string, getenv config.Getenv, stdout 
 	if !models.ValidSlug(*slug) {
 		problems = append(problems, "--slug must be lower-case letters, digits and single hyphens, such as acme-corp")
 	}
-	if _, err := time.LoadLocation(*tz); err != nil {
+	if !models.ValidTimezone(*tz) {
 		problems = append(problems, "--timezone must be an IANA name such as Europe/Paris")
 	}
 	if *hours < 0 || *hours > 10000 {

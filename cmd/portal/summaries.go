@@ -69,10 +69,7 @@ func summariesCmd(ctx context.Context, args []string, getenv config.Getenv, stdo
 	}
 	done := 0
 	for _, c := range clients {
-		loc, err := time.LoadLocation(c.Timezone)
-		if err != nil {
-			loc = time.UTC
-		}
+		loc := models.LoadLocation(c.Timezone)
 		switch {
 		case !month.Before(models.MonthDate(now, loc)):
 			if *slug != "" {
