@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/portal-msp/portal/demo"
 	"github.com/portal-msp/portal/models"
 )
 
@@ -51,7 +52,7 @@ func TestEveryLinkAndButton(t *testing.T) {
 	t.Parallel()
 	p, b := start(t)
 	ctx := context.Background()
-	creds, err := models.LoadDemo(ctx, p.db, models.Now())
+	creds, err := demo.Load(ctx, p.db, models.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,10 +11,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/portal-msp/portal/demo"
 	"github.com/portal-msp/portal/models"
 )
 
-// demoPassword is the demo users' password (models/demo.go).
+// demoPassword is the demo users' password (demo/demo.go).
 const demoPassword = "demo-portal-2026"
 
 // mainPage is one main page of the portal or the console, as its person sees
@@ -37,7 +38,7 @@ func startDemo(t *testing.T) (*demoSite, *browser) {
 	t.Helper()
 	p, b := start(t)
 	ctx := context.Background()
-	creds, err := models.LoadDemo(ctx, p.db, models.Now())
+	creds, err := demo.Load(ctx, p.db, models.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -123,11 +123,11 @@ func (o ClientUserOption) Label() string {
 	return strings.TrimSpace(o.Name + " <" + o.Email + ">")
 }
 
-// deriveRequestState sets what requests written in bulk (the demo data)
+// DeriveRequestState sets what requests written in bulk (the demo package)
 // lack: the requester follows each request, and open requests whose last
 // public word is the client's (or that nobody answered) await the MSP. The
 // same rules as the migration that added them.
-func deriveRequestState(ctx context.Context, db bun.IDB) error {
+func DeriveRequestState(ctx context.Context, db bun.IDB) error {
 	if _, err := db.NewRaw(`INSERT INTO request_followers (request_id, user_id, created_at)
 SELECT r.id, r.requester_id, r.created_at FROM requests AS r
 WHERE r.requester_id IS NOT NULL AND NOT EXISTS (

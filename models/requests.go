@@ -97,8 +97,8 @@ func (r *Request) Clock() ClockState {
 	}
 }
 
-// setClock copies a clock state onto the request's columns.
-func (r *Request) setClock(st ClockState) {
+// SetClock copies a clock state onto the request's columns.
+func (r *Request) SetClock(st ClockState) {
 	r.Status = st.Status
 	r.ResponseTargetSecs, r.ResolutionTargetSecs = st.ResponseTargetSecs, st.ResolutionTargetSecs
 	r.ResponseUsedSecs, r.ResolutionUsedSecs = st.ResponseUsedSecs, st.ResolutionUsedSecs
@@ -109,7 +109,7 @@ func (r *Request) setClock(st ClockState) {
 	r.SLANextChangeAt = st.NextChangeAt
 }
 
-// clockColumns are the columns setClock writes.
+// clockColumns are the columns SetClock writes.
 var clockColumns = []string{"status", "response_target_secs", "resolution_target_secs", "response_used_secs",
 	"resolution_used_secs", "clock_updated_at", "response_due_at", "resolution_due_at", "response_colour",
 	"resolution_colour", "first_response_at", "completed_at", "sla_next_change_at", "updated_at"}
@@ -199,7 +199,7 @@ func createRequestAt(ctx context.Context, db bun.IDB, clientID, requesterID, act
 		*r = Request{ClientID: clientID, Number: number, Title: in.Title, Description: in.Description,
 			Urgency: in.Urgency, CategoryID: in.CategoryID, RequesterID: &requesterID, FollowUpOfID: in.FollowUpOfID,
 			AwaitingMSP: true, Channel: channel, CreatedAt: start, UpdatedAt: now}
-		r.setClock(StartClocks(policy.Cal(), policy.WarningPercent(), start, respTarget, resTarget).
+		r.SetClock(StartClocks(policy.Cal(), policy.WarningPercent(), start, respTarget, resTarget).
 			Apply(policy.Cal(), policy.WarningPercent(), ClockEvent{Kind: ClockTick, At: now}))
 		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
 			return fmt.Errorf("models: create request of client %d: %w", clientID, err)
@@ -229,7 +229,7 @@ func applyClockEvent(ctx context.Context, tx bun.IDB, r *Request, ev ClockEvent)
 	if ev.Kind == ClockTargetsChanged {
 		ev.ResponseTargetSecs, ev.ResolutionTargetSecs = policy.TargetSecs(r.Urgency)
 	}
-	r.setClock(r.Clock().Apply(policy.Cal(), policy.WarningPercent(), ev))
+	r.SetClock(r.Clock().Apply(policy.Cal(), policy.WarningPercent(), ev))
 	r.UpdatedAt = ev.At
 	if _, err := tx.NewUpdate().Model(r).Column(clockColumns...).WherePK().Exec(ctx); err != nil {
 		return fmt.Errorf("models: update clocks of request %d: %w", r.ID, err)

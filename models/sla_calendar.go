@@ -89,7 +89,7 @@ func (c BusinessCalendar) Add(t time.Time, secs int) time.Time {
 		return t.Add(time.Duration(secs) * time.Second)
 	}
 	if secs < 0 {
-		return c.sub(t, -secs)
+		return c.Sub(t, -secs)
 	}
 	remaining := time.Duration(secs) * time.Second
 	local := t.In(c.loc())
@@ -111,8 +111,8 @@ func (c BusinessCalendar) Add(t time.Time, secs int) time.Time {
 	return t.Add(remaining)
 }
 
-// sub walks backwards from t by secs business seconds.
-func (c BusinessCalendar) sub(t time.Time, secs int) time.Time {
+// Sub walks backwards from t by secs business seconds.
+func (c BusinessCalendar) Sub(t time.Time, secs int) time.Time {
 	remaining := time.Duration(secs) * time.Second
 	local := t.In(c.loc())
 	y, m, d := local.Date()

@@ -78,6 +78,10 @@ var defaultTargets = map[string][2]int{
 	UrgencyCritical: {15, 4 * 60},
 }
 
+// DefaultSLATarget is the standard (response, resolution) target of an
+// urgency, in business minutes.
+func DefaultSLATarget(urgency string) [2]int { return defaultTargets[urgency] }
+
 // CreateDefaultSLAPolicy makes the business-hours calendar (Mon–Fri 09:00–17:00
 // UTC) and the default policy with the standard targets.
 func CreateDefaultSLAPolicy(ctx context.Context, db bun.IDB) (*SLAPolicy, error) {

@@ -56,7 +56,7 @@ func TickSLAClocks(ctx context.Context, db bun.IDB, now time.Time) ([]ColourChan
 		}
 		changed := st.ResponseColour != r.ResponseColour || st.ResolutionColour != r.ResolutionColour
 		prev := r.ClockUpdatedAt
-		r.setClock(st)
+		r.SetClock(st)
 		res, err := db.NewUpdate().Model(r).Column(clockColumns[:len(clockColumns)-1]...).WherePK().
 			Where("clock_updated_at = ?", prev).Exec(ctx)
 		if err != nil {

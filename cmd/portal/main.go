@@ -22,6 +22,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/portal-msp/portal/config"
+	"github.com/portal-msp/portal/demo"
 	"github.com/portal-msp/portal/migrations"
 	"github.com/portal-msp/portal/models"
 )
@@ -62,7 +63,7 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout io.Wri
 	case "migrate":
 		return migrate(ctx, args, getenv, stdout)
 	case "demo":
-		return demo(ctx, args, getenv, stdout)
+		return demoCmd(ctx, args, getenv, stdout)
 	case "staff":
 		return staffCmd(ctx, args, getenv, stdout)
 	case "client":
@@ -151,7 +152,7 @@ func migrate(ctx context.Context, args []string, getenv config.Getenv, stdout io
 	return nil
 }
 
-func demo(ctx context.Context, args []string, getenv config.Getenv, stdout io.Writer) error {
+func demoCmd(ctx context.Context, args []string, getenv config.Getenv, stdout io.Writer) error {
 	cfg, err := config.Load(getenv, args)
 	if err != nil {
 		return err
@@ -169,7 +170,7 @@ func demo(ctx context.Context, args []string, getenv config.Getenv, stdout io.Wr
 
 // loadDemo loads the demo data and prints how to sign in.
 func loadDemo(ctx context.Context, db *bun.DB, cfg config.Config, stdout io.Writer) error {
-	creds, err := models.LoadDemo(ctx, db, models.Now())
+	creds, err := demo.Load(ctx, db, models.Now())
 	if err != nil {
 		return err
 	}

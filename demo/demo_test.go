@@ -1,4 +1,4 @@
-package models_test
+package demo_test
 
 import (
 	"context"
@@ -8,11 +8,12 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/portal-msp/portal/demo"
 	"github.com/portal-msp/portal/models"
 	"github.com/portal-msp/portal/models/dbtest"
 )
 
-// demoCounts counts the rows LoadDemo writes, table by table.
+// demoCounts counts the rows demo.Load writes, table by table.
 func demoCounts(t *testing.T, db bun.IDB) map[string]int {
 	t.Helper()
 	counts := make(map[string]int)
@@ -27,13 +28,13 @@ func demoCounts(t *testing.T, db bun.IDB) map[string]int {
 	return counts
 }
 
-func TestLoadDemo(t *testing.T) {
+func TestLoad(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *bun.DB) { checkDemo(t, db, models.Now()) })
 }
 
 // The first minutes of a month (after a short February) are the hard case
 // for "previous and current month" hour banks and for the overage.
-func TestLoadDemoEarlyInMonth(t *testing.T) {
+func TestLoadEarlyInMonth(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
 		checkDemo(t, db, time.Date(2027, time.March, 1, 0, 5, 0, 0, time.UTC))
 	})
@@ -43,9 +44,9 @@ func TestLoadDemoEarlyInMonth(t *testing.T) {
 func checkDemo(t *testing.T, db *bun.DB, now time.Time) {
 	ctx := context.Background()
 
-	creds, err := models.LoadDemo(ctx, db, now)
+	creds, err := demo.Load(ctx, db, now)
 	if err != nil {
-		t.Fatalf("LoadDemo: %v", err)
+		t.Fatalf("Load: %v", err)
 	}
 	before := demoCounts(t, db)
 	if before["requests"] < 24 || before["users"] < 9 || before["clients"] != 3 || before["workspace"] != 1 {
@@ -53,15 +54,15 @@ func checkDemo(t *testing.T, db *bun.DB, now time.Time) {
 	}
 
 	// A second run writes nothing and returns the same sign-ins.
-	again, err := models.LoadDemo(ctx, db, now.Add(time.Hour))
+	again, err := demo.Load(ctx, db, now.Add(time.Hour))
 	if err != nil {
-		t.Fatalf("LoadDemo again: %v", err)
+		t.Fatalf("Load again: %v", err)
 	}
 	if after := demoCounts(t, db); !reflect.DeepEqual(before, after) {
-		t.Errorf("second LoadDemo changed row counts:\nbefore %v\nafter  %v", before, after)
+		t.Errorf("second Load changed row counts:\nbefore %v\nafter  %v", before, after)
 	}
 	if !reflect.DeepEqual(creds, again) {
-		t.Errorf("second LoadDemo returned %v, want %v", again, creds)
+		t.Errorf("second Load returned %v, want %v", again, creds)
 	}
 
 	// Every credential signs in; admin, agent and a user per client.
@@ -231,15 +232,15 @@ func checkDemo(t *testing.T, db *bun.DB, now time.Time) {
 	}
 }
 
-func TestLoadDemoKeepsSetUpWorkspace(t *testing.T) {
+func TestLoadKeepsSetUpWorkspace(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		if _, err := models.Setup(ctx, db, models.SetupInput{WorkspaceName: "Contoso Support",
 			AdminName: "Ada Owner", AdminEmail: "ada@contoso.example", Password: "correct-horse-battery"}); err != nil {
 			t.Fatalf("Setup: %v", err)
 		}
-		if _, err := models.LoadDemo(ctx, db, models.Now()); err != nil {
-			t.Fatalf("LoadDemo after setup: %v", err)
+		if _, err := demo.Load(ctx, db, models.Now()); err != nil {
+			t.Fatalf("Load after setup: %v", err)
 		}
 		w, err := models.GetWorkspace(ctx, db)
 		if err != nil {
