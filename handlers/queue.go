@@ -20,7 +20,7 @@ type Queue struct {
 	Filter    models.QueueFilter
 	Assignee  string // the assignee filter as submitted: "", "none", "me" or an id
 	Me        *models.User
-	Clients   []models.Client
+	Clients   []models.ClientName
 	Staff     []models.User
 	Statuses  []string
 	Urgencies []UrgencyOption
@@ -50,7 +50,7 @@ func (s *Server) queue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	clients, err := models.ListClients(ctx, s.db)
+	clients, err := models.ListClientNames(ctx, s.db)
 	if err != nil {
 		return err
 	}

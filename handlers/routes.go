@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"compress/gzip"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -22,7 +23,9 @@ func (s *Server) routes(e *echo.Echo) {
 	e.Use(middleware.Recover())
 	e.Use(s.limitRequests) // body size and read deadline, before anything reads the body
 	e.Use(s.secureHeaders)
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Skipper: skipGzip}))
+	// Level 1: HTML compresses nearly as well at a third of the CPU of the
+	// default level, which was a sixth of a page's cost under load.
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: gzip.BestSpeed, Skipper: skipGzip}))
 
 	// The event stream, /events, is served in front of Echo (App in events.go).
 
