@@ -18,6 +18,11 @@
 //   - An event may take several SSE frames; only the last carries the event's
 //     own position, the others the previous one, so a browser cut off in the
 //     middle of an event asks for all of it again.
+//   - An idle connection holds one goroutine (the read that notices the
+//     browser leaving) and a few kilobytes. The library's stream, subscriber
+//     and goroutines exist only while there is something to write: a writer
+//     opens a library stream on the connection, writes, ends the library's
+//     write loop with its terminator and removes the stream (see session).
 //
 // The library has sharp edges this package designs around:
 //   - AutoReplay keeps every event forever: it is off; replay comes from the
@@ -41,6 +46,7 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -127,6 +133,8 @@ type Hub struct {
 
 	stop chan struct{} // ends the heartbeat
 	done chan struct{}
+
+	sessions sync.Map // library stream id → *session, while one is open
 }
 
 // NewHub makes a hub; call Close on shutdown. Run a Feed to give it events.
@@ -161,6 +169,7 @@ func NewHub(db *bun.DB, render Renderer, log *slog.Logger, opts Options) *Hub {
 		done:            make(chan struct{}),
 	}
 	srv.OnSubscribe = h.onSubscribe
+	srv.OnUnsubscribe = h.onUnsubscribe
 	go h.heartbeat()
 	return h
 }
@@ -176,11 +185,13 @@ type conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	rc     *http.ResponseController
+	w      http.ResponseWriter // the response the library's write loop writes to
+	expire *time.Timer         // ends the stream after MaxAge
 
 	mu         sync.Mutex
-	subscribed bool // the library's subscriber is attached: writes reach it
-	writing    bool // a writer goroutine is running for this connection
-	ping       bool // a heartbeat is due
+	writing    bool          // a writer goroutine is running for this connection
+	writerExit chan struct{} // closed when that writer has stopped writing
+	ping       bool          // a heartbeat is due
 	live       bool
 	queue      []queued        // live events not yet written, in position order
 	tail       models.Position // newest position queued or written while live
@@ -225,62 +236,99 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, aud Audience, lastEv
 
 	raw, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
-		// HTTP/2, or a writer that cannot be taken over: stream on this
-		// goroutine, ending with the request.
+		// HTTP/2, or a writer that cannot be taken over: this goroutine
+		// holds the response until the stream ends.
 		stop := context.AfterFunc(r.Context(), cancel)
 		defer stop()
+		c.w = &oneHeader{ResponseWriter: w}
 		c.rc = http.NewResponseController(w)
-		h.stream(w, r, c)
+		if err := h.open(c); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		<-ctx.Done()
+		h.end(c)
 		return
 	}
 	// An idle stream should cost little: take the connection over from
 	// net/http, whose per-connection goroutine, buffers and stack are then
-	// released, and stream from a fresh goroutine with a shallow stack.
+	// released. What remains while idle is one read, which returns when the
+	// browser goes away (it sends nothing more).
 	sw := newStreamWriter(raw, w.Header(), cancel)
-	c.rc = http.NewResponseController(sw)
+	c.w, c.rc = sw, http.NewResponseController(sw)
+	if err := h.open(c); err != nil {
+		http.Error(sw, err.Error(), http.StatusServiceUnavailable)
+		sw.Flush()
+		raw.Close()
+		return
+	}
+	context.AfterFunc(ctx, func() {
+		h.end(c)
+		raw.Close()
+	})
 	go func() {
-		// The browser sends nothing more; a read returns when it goes away.
 		var b [1]byte
 		raw.Read(b[:]) //nolint:errcheck
 		cancel()
 	}()
-	go func() {
-		defer raw.Close()
-		h.stream(sw, r, c)
-	}()
 }
 
-// stream runs one connection's event stream until its context ends.
-func (h *Hub) stream(w http.ResponseWriter, r *http.Request, c *conn) {
-	defer c.cancel()
+// open registers a connection and starts it catching up. Cancelling its
+// context ends it (see end): the response finishes, which the browser
+// treats as a reason to reconnect.
+func (h *Hub) open(c *conn) error {
 	if err := h.add(c); err != nil {
-		http.Error(w, err.Error(), http.StatusServiceUnavailable)
-		return
+		c.cancel()
+		return err
 	}
-	defer h.remove(c)
-	// Cancelling the request ends the stream cleanly: the subscriber is
-	// deregistered and the response finishes, which the browser treats as a
-	// reason to reconnect.
-	expire := time.AfterFunc(h.opts.MaxAge+jitter(h.opts.MaxAge/5), c.cancel)
-	defer expire.Stop()
-
-	// The stream name is ours, never the browser's: overwrite the query.
-	r2 := r.WithContext(c.ctx)
-	r2.Header = r.Header.Clone()
-	r2.Header.Del("Last-Event-ID") // positions are ours; the library would only parse them
-	u := *r.URL
-	u.RawQuery = "stream=" + c.id
-	r2.URL = &u
-	h.sse.ServeHTTP(w, r2)
+	c.expire = time.AfterFunc(h.opts.MaxAge+jitter(h.opts.MaxAge/5), c.cancel)
+	h.kick(c)
+	return nil
 }
+
+// end forgets a connection whose context has ended, once its writer (if
+// one is running) has stopped writing to it.
+func (h *Hub) end(c *conn) {
+	c.expire.Stop()
+	h.drop(c) // a writer stuck on a browser that went away fails at once
+	c.mu.Lock()
+	exit := c.writerExit
+	c.mu.Unlock()
+	if exit != nil {
+		<-exit
+	}
+	h.remove(c)
+}
+
+// oneHeader passes the status line on once: the library writes it at the
+// start of every session, and net/http warns about a second one.
+type oneHeader struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (w *oneHeader) WriteHeader(code int) {
+	if !w.wrote {
+		w.wrote = true
+		w.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (w *oneHeader) Write(p []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *oneHeader) Flush() { http.NewResponseController(w.ResponseWriter).Flush() } //nolint:errcheck
+
+func (w *oneHeader) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 var (
 	errClosing = errors.New("shutting down")
 	errRevoked = errors.New("session ended")
 )
 
-// add registers a connection and creates its stream before the subscriber
-// attaches; the connection starts by catching up.
+// add registers a connection; it starts by catching up.
 func (h *Hub) add(c *conn) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -290,7 +338,6 @@ func (h *Hub) add(c *conn) error {
 	if h.recentlyRevoked(c.aud) {
 		return errRevoked
 	}
-	h.sse.CreateStream(c.id)
 	h.conns[c.id] = c
 	if c.aud.Staff {
 		h.staff[c] = struct{}{}
@@ -305,8 +352,7 @@ func (h *Hub) add(c *conn) error {
 	return nil
 }
 
-// remove forgets a connection whose handler has returned; only now is its
-// stream removed, when no subscriber can be left waiting on it.
+// remove forgets a connection.
 func (h *Hub) remove(c *conn) {
 	h.mu.Lock()
 	delete(h.conns, c.id)
@@ -318,52 +364,128 @@ func (h *Hub) remove(c *conn) {
 		}
 	}
 	h.mu.Unlock()
-	h.sse.RemoveStream(c.id)
 }
 
-// onSubscribe runs once the browser's subscriber is attached: from now on
-// writes reach the browser, and the connection starts by catching up.
-func (h *Hub) onSubscribe(streamID string, _ *sse.Subscriber) {
-	h.mu.Lock()
-	c := h.conns[streamID]
-	h.mu.Unlock()
-	if c == nil {
-		return
+// session is one use of the library on a connection: a stream of its own
+// with the browser's connection as its one subscriber, for as long as a
+// writer has something to write. Between sessions an idle connection holds
+// nothing of the library's.
+type session struct {
+	id           string
+	cancel       context.CancelFunc
+	subscribed   chan struct{} // the subscriber is attached: published events reach the browser
+	unsubscribed chan struct{} // the subscriber is detached: the stream can be removed
+	served       chan struct{} // the library's write loop has returned
+	closing      sync.Once
+}
+
+// openSession starts the library's write loop on a connection and returns
+// once published events reach it (or the connection has ended).
+func (h *Hub) openSession(c *conn) *session {
+	ctx, cancel := context.WithCancel(c.ctx)
+	s := &session{id: newStreamID(), cancel: cancel,
+		subscribed: make(chan struct{}), unsubscribed: make(chan struct{}), served: make(chan struct{})}
+	h.sessions.Store(s.id, s)
+	h.sse.CreateStream(s.id)
+	// All the library reads of a request: the stream name (ours, never the
+	// browser's), Last-Event-ID (positions are ours; absent) and the context.
+	r := (&http.Request{Method: http.MethodGet, URL: &url.URL{RawQuery: "stream=" + s.id}, Header: http.Header{}}).WithContext(ctx)
+	go func() {
+		defer close(s.served)
+		defer func() {
+			if p := recover(); p != nil {
+				h.log.Error("realtime: stream write loop panicked", "panic", p, "stack", string(debug.Stack()))
+				c.cancel()
+			}
+		}()
+		h.sse.ServeHTTP(c.w, r)
+	}()
+	select {
+	case <-s.subscribed:
+	case <-ctx.Done():
 	}
-	c.mu.Lock()
-	c.subscribed = true
-	c.mu.Unlock()
-	h.kick(c)
+	return s
+}
+
+// closeSession lets the library write everything published, ends its
+// write loop and removes the stream, in the order that leaves none of its
+// goroutines waiting: the terminator (an empty event) ends the write loop
+// after the events before it; cancelling detaches the subscriber; only then
+// is the stream removed.
+func (h *Hub) closeSession(c *conn, s *session) {
+	if c.ctx.Err() == nil {
+		h.sse.Publish(s.id, &sse.Event{})
+		<-s.served // the connection's end also ends the write loop (see drop)
+	}
+	s.cancel()
+	<-s.unsubscribed
+	<-s.served
+	h.sse.RemoveStream(s.id)
+	h.sessions.Delete(s.id)
+	if r, ok := c.w.(interface{ release() }); ok {
+		r.release()
+	}
+}
+
+func (h *Hub) onSubscribe(streamID string, _ *sse.Subscriber) {
+	if s, ok := h.sessions.Load(streamID); ok {
+		close(s.(*session).subscribed)
+	}
+}
+
+func (h *Hub) onUnsubscribe(streamID string, _ *sse.Subscriber) {
+	if s, ok := h.sessions.Load(streamID); ok {
+		s := s.(*session)
+		s.closing.Do(func() { close(s.unsubscribed) })
+	}
 }
 
 // kick makes sure a writer runs for the connection. Writers exist only
-// while there is something to write: an idle stream holds no goroutine of
-// ours beyond the one that notices the browser leaving.
+// while there is something to write.
 func (h *Hub) kick(c *conn) {
 	c.mu.Lock()
-	if c.writing || !c.subscribed || c.dead {
+	if c.writing || c.dead {
 		c.mu.Unlock()
 		return
 	}
 	c.writing = true
+	exit := make(chan struct{})
+	c.writerExit = exit
 	c.mu.Unlock()
-	go h.writer(c)
+	go h.writer(c, exit)
 }
 
 // writer writes a connection's events until there is nothing left to do:
 // it catches up from the database whenever the connection is not live, and
-// otherwise writes what the feed queued.
-func (h *Hub) writer(c *conn) {
-	done := false // pop cleared c.writing
+// otherwise writes what the feed queued. It says it is done only after its
+// session is closed, and under the lock enqueue takes, so no event is left
+// unwritten and no two sessions write to one connection at once.
+func (h *Hub) writer(c *conn, exit chan struct{}) {
+	defer close(exit)
+	for {
+		if !h.writeSession(c) {
+			h.drop(c)
+		}
+		c.mu.Lock()
+		if c.ctx.Err() == nil && !c.dead && c.hasWork() {
+			c.mu.Unlock()
+			continue
+		}
+		c.writing, c.writerExit = false, nil
+		c.mu.Unlock()
+		return
+	}
+}
+
+// writeSession writes through one session until the connection has nothing
+// queued; false means the connection is to be ended.
+func (h *Hub) writeSession(c *conn) (ok bool) {
+	s := h.openSession(c)
+	defer h.closeSession(c, s)
 	defer func() {
 		if p := recover(); p != nil {
 			h.log.Error("realtime: connection writer panicked", "panic", p, "stack", string(debug.Stack()))
-		}
-		if !done {
-			c.mu.Lock()
-			c.writing = false
-			c.mu.Unlock()
-			h.drop(c)
+			ok = false
 		}
 	}()
 	for c.ctx.Err() == nil {
@@ -374,31 +496,30 @@ func (h *Hub) writer(c *conn) {
 		if ping {
 			// A comment keeps proxies from closing an idle stream and does
 			// not touch the browser's Last-Event-ID.
-			h.sse.Publish(c.id, &sse.Event{Comment: []byte("ping")})
+			h.sse.Publish(s.id, &sse.Event{Comment: []byte("ping")})
 		}
 		if !live {
-			if err := h.catchUp(c); err != nil {
+			if err := h.catchUp(c, s); err != nil {
 				if c.ctx.Err() == nil {
 					h.log.Warn("realtime: ending a stream; the browser will resume from its last event", "stream", c.id, "error", err)
 				}
-				return
+				return false
 			}
 			continue
 		}
 		item, more := c.pop()
 		if !more {
-			done = true
-			return
+			return true
 		}
 		if !item.pos.IsZero() {
-			h.write(c, item.pos, item.frames)
+			h.write(c, s, item.pos, item.frames)
 		}
 	}
+	return true
 }
 
-// pop takes the next queued live event not yet written. When there is
-// none, and no heartbeat or catching up is due, the writer is done: it says
-// so under the same lock enqueue takes, so no event is left unwritten.
+// pop takes the next queued live event not yet written; false when there
+// is nothing more to write for now.
 func (c *conn) pop() (queued, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -410,20 +531,22 @@ func (c *conn) pop() (queued, bool) {
 			return item, true
 		}
 	}
-	if !c.live || c.ping {
-		return queued{}, true // more to do: the writer goes round again
+	if c.hasWork() {
+		return queued{}, true // catching up or a heartbeat: the writer goes round again
 	}
 	c.queue = nil
-	c.writing = false
 	return queued{}, false
 }
+
+// hasWork reports whether a writer has something to do; c.mu is held.
+func (c *conn) hasWork() bool { return !c.live || c.ping || len(c.queue) > 0 }
 
 // catchUp writes what the database holds after the connection's last event,
 // page by page, then goes live at the feed's cursor and writes whatever the
 // database held up to that hand-over too.
-func (h *Hub) catchUp(c *conn) error {
+func (h *Hub) catchUp(c *conn, s *session) error {
 	for {
-		n, err := h.replayPage(c)
+		n, err := h.replayPage(c, s)
 		if err != nil {
 			return err
 		}
@@ -448,7 +571,7 @@ func (h *Hub) catchUp(c *conn) error {
 	c.mu.Unlock()
 	h.mu.Unlock()
 	for {
-		n, err := h.replayPage(c)
+		n, err := h.replayPage(c, s)
 		if err != nil || n < h.opts.PageSize {
 			return err
 		}
@@ -458,7 +581,7 @@ func (h *Hub) catchUp(c *conn) error {
 // replayPage writes one page of events after the connection's last one and
 // says how many it read. A failed read is retried before giving up; the
 // browser then reconnects from its last event.
-func (h *Hub) replayPage(c *conn) (int, error) {
+func (h *Hub) replayPage(c *conn, s *session) (int, error) {
 	var events []models.ActivityEvent
 	err := retry(c.ctx, func() error {
 		var err error
@@ -484,7 +607,7 @@ func (h *Hub) replayPage(c *conn) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("replay: render event %d: %w", ev.ID, err)
 		}
-		h.write(c, ev.Position(), frames)
+		h.write(c, s, ev.Position(), frames)
 		if c.ctx.Err() != nil {
 			return 0, nil
 		}
@@ -494,7 +617,7 @@ func (h *Hub) replayPage(c *conn) (int, error) {
 
 // write hands one event's frames to the stream, blocking while the browser
 // is slow. Only the last frame carries the event's own position.
-func (h *Hub) write(c *conn, pos models.Position, frames []Frame) {
+func (h *Hub) write(c *conn, s *session, pos models.Position, frames []Frame) {
 	c.mu.Lock()
 	prev := c.written
 	c.mu.Unlock()
@@ -507,7 +630,7 @@ func (h *Hub) write(c *conn, pos models.Position, frames []Frame) {
 		if i == len(frames)-1 {
 			id = posID
 		}
-		h.sse.Publish(c.id, &sse.Event{ID: id, Event: []byte(f.Name), Data: []byte(sanitize(f.Data))})
+		h.sse.Publish(s.id, &sse.Event{ID: id, Event: []byte(f.Name), Data: []byte(sanitize(f.Data))})
 	}
 	c.mu.Lock()
 	c.written = pos
