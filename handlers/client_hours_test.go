@@ -20,7 +20,7 @@ func hourEvents(t *testing.T, db *bun.DB, clientID int64) []string {
 	t.Helper()
 	var es []models.ActivityEvent
 	if err := db.NewSelect().Model(&es).Relation("Actor").Where("activity_event.client_id = ?", clientID).
-		Where("activity_event.kind IN (?)", bun.In([]string{models.EventHourPlanChanged, models.EventHoursPurchased,
+		Where("activity_event.kind IN (?)", bun.List([]string{models.EventHourPlanChanged, models.EventHoursPurchased,
 			models.EventHourPurchaseEdit, models.EventHourPurchaseVoid, models.EventTimeClosedEdited})).
 		Order("activity_event.id").Scan(context.Background()); err != nil {
 		t.Fatal(err)

@@ -242,7 +242,7 @@ func clientMinutesByRequest(ctx context.Context, db bun.IDB, ids []int64) (map[i
 		Minutes   int   `bun:"minutes"`
 	}
 	if err := db.NewSelect().Model((*TimeEntry)(nil)).Column("request_id").ColumnExpr("sum(minutes) AS minutes").
-		Where("request_id IN (?)", bun.In(ids)).Where("billing <> ?", BillingHidden).
+		Where("request_id IN (?)", bun.List(ids)).Where("billing <> ?", BillingHidden).
 		Group("request_id").Scan(ctx, &sums); err != nil {
 		return nil, fmt.Errorf("models: sum time of requests: %w", err)
 	}

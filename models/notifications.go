@@ -159,7 +159,7 @@ func queueEvent(ctx context.Context, tx bun.Tx, ev *ActivityEvent) error {
 					WhereOr("EXISTS (SELECT 1 FROM request_followers AS f WHERE f.request_id = ? AND f.user_id = ?TableAlias.id)", r.ID)
 			})
 	} else {
-		q = q.Where("role IN (?)", bun.In([]string{RoleAdmin, RoleAgent})).Where("password_hash IS NOT NULL")
+		q = q.Where("role IN (?)", bun.List([]string{RoleAdmin, RoleAgent})).Where("password_hash IS NOT NULL")
 		if urgent && r.AssigneeID != nil {
 			q = q.Where("id = ?", *r.AssigneeID)
 		}
@@ -306,7 +306,7 @@ func loadBatch(ctx context.Context, db bun.IDB, userID int64, lines []PendingNot
 	if err := db.NewSelect().Model(&events).
 		Relation("Actor", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name", "role") }).
 		Relation("Request").
-		Where("activity_event.id IN (?)", bun.In(ids)).Order("activity_event.id").Scan(ctx); err != nil {
+		Where("activity_event.id IN (?)", bun.List(ids)).Order("activity_event.id").Scan(ctx); err != nil {
 		return b, fmt.Errorf("models: load notified events: %w", err)
 	}
 	for i := range events {
@@ -364,7 +364,7 @@ func ClearNotifications(ctx context.Context, db bun.IDB, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	if _, err := db.NewDelete().Model((*PendingNotification)(nil)).Where("id IN (?)", bun.In(ids)).Exec(ctx); err != nil {
+	if _, err := db.NewDelete().Model((*PendingNotification)(nil)).Where("id IN (?)", bun.List(ids)).Exec(ctx); err != nil {
 		return fmt.Errorf("models: clear notifications: %w", err)
 	}
 	return nil

@@ -134,7 +134,7 @@ func (c *Claim) Release(ctx context.Context, db bun.IDB) error {
 	if c == nil || len(c.ids) == 0 {
 		return nil
 	}
-	if _, err := db.NewDelete().Model((*RateLimitHit)(nil)).Where("id IN (?)", bun.In(c.ids)).Exec(ctx); err != nil {
+	if _, err := db.NewDelete().Model((*RateLimitHit)(nil)).Where("id IN (?)", bun.List(c.ids)).Exec(ctx); err != nil {
 		return fmt.Errorf("models: release attempt: %w", err)
 	}
 	return nil

@@ -370,7 +370,7 @@ func minutesByRequest(ctx context.Context, db bun.IDB, ids []int64) (map[int64]i
 		Minutes   int   `bun:"minutes"`
 	}
 	if err := db.NewSelect().Model((*TimeEntry)(nil)).Column("request_id").ColumnExpr("sum(minutes) AS minutes").
-		Where("request_id IN (?)", bun.In(ids)).Group("request_id").Scan(ctx, &sums); err != nil {
+		Where("request_id IN (?)", bun.List(ids)).Group("request_id").Scan(ctx, &sums); err != nil {
 		return nil, fmt.Errorf("models: sum time of requests: %w", err)
 	}
 	for _, s := range sums {

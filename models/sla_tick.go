@@ -37,7 +37,7 @@ func TickSLAClocks(ctx context.Context, db bun.IDB, now time.Time) ([]ColourChan
 		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 			return q.Where("request.sla_next_change_at <= ?", now).WhereOr("request.sla_next_change_at IS NULL")
 		}).
-		Where("request.status IN (?)", bun.In(OpenStatuses)).
+		Where("request.status IN (?)", bun.List(OpenStatuses)).
 		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 			return q.Where("request.response_due_at IS NOT NULL AND request.response_colour <> ?", ColourRed).
 				WhereOr("request.resolution_due_at IS NOT NULL AND request.resolution_colour <> ?", ColourRed)
