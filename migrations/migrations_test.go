@@ -13,10 +13,11 @@ import (
 )
 
 // TestUpDownUp migrates each dialect up, all the way down and up again, and
-// checks both dialects end with the same tables and columns.
+// checks both dialects end with the same tables and columns, and the same
+// indexes (names, columns, uniqueness, partial or not).
 func TestUpDownUp(t *testing.T) {
 	t.Parallel()
-	schemas := map[string][]string{}
+	schemas, indexSets := map[string][]string{}, map[string][]string{}
 	for _, kind := range dbtest.Kinds {
 		db := dbtest.Empty(t, kind)
 		ctx := context.Background()
@@ -31,7 +32,7 @@ func TestUpDownUp(t *testing.T) {
 		if err != nil || len(again) != 0 {
 			t.Fatalf("%s: second up applied %v, %v; want nothing", kind, again, err)
 		}
-		first := columns(t, db)
+		first, firstIndexes := columns(t, db), indexes(t, db)
 		if _, err := migrations.Down(ctx, db); err != nil {
 			t.Fatalf("%s: down: %v", kind, err)
 		}
@@ -53,22 +54,109 @@ func TestUpDownUp(t *testing.T) {
 		if second := columns(t, db); !slices.Equal(first, second) {
 			t.Fatalf("%s: schema differs after up/down/up:\nfirst  %v\nsecond %v", kind, first, second)
 		}
-		schemas[kind] = appTables(first)
+		if second := indexes(t, db); !slices.Equal(firstIndexes, second) {
+			t.Fatalf("%s: indexes differ after up/down/up:\nfirst  %v\nsecond %v", kind, firstIndexes, second)
+		}
+		schemas[kind], indexSets[kind] = appTables(first), firstIndexes
 	}
 	sq, pg := schemas[dbtest.SQLite], schemas[dbtest.Postgres]
-	for _, c := range sq {
-		if !slices.Contains(pg, c) {
-			t.Errorf("only in SQLite: %s", c)
-		}
-	}
-	for _, c := range pg {
-		if !slices.Contains(sq, c) {
-			t.Errorf("only in PostgreSQL: %s", c)
-		}
-	}
+	onlyIn(t, "SQLite", sq, pg)
+	onlyIn(t, "PostgreSQL", pg, sq)
 	if len(sq) < 100 {
 		t.Errorf("SQLite schema has only %d columns; expected the whole domain", len(sq))
 	}
+	sqi, pgi := indexSets[dbtest.SQLite], indexSets[dbtest.Postgres]
+	onlyIn(t, "SQLite", sqi, pgi)
+	onlyIn(t, "PostgreSQL", pgi, sqi)
+	if len(sqi) < 20 {
+		t.Errorf("SQLite has only %d indexes; expected the domain's", len(sqi))
+	}
+}
+
+// onlyIn reports what a lists and b lacks.
+func onlyIn(t *testing.T, name string, a, b []string) {
+	t.Helper()
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			t.Errorf("only in %s: %s", name, x)
+		}
+	}
+}
+
+// indexes lists the application tables' indexes and primary keys, sorted,
+// each as "table: index name (columns) [unique] [partial]". An index made by
+// CREATE INDEX is compared by name; one that backs a UNIQUE constraint or a
+// primary key is named by each database its own way (t_col_key,
+// sqlite_autoindex_t_1, or none for SQLite's INTEGER PRIMARY KEY, kept in the
+// row id), so it is compared by its columns alone. A column that is an
+// expression is listed as "expr".
+func indexes(t *testing.T, db *bun.DB) []string {
+	t.Helper()
+	ctx := context.Background()
+	var rows []struct {
+		Table   string `bun:"t"`
+		Name    string `bun:"i"`
+		Columns string `bun:"cols"`
+		Unique  bool   `bun:"u"`
+		Partial bool   `bun:"partial"`
+		Kind    string `bun:"kind"` // index, unique or primary
+	}
+	var err error
+	if db.Dialect().Name().String() == "pg" {
+		err = db.NewRaw(`SELECT t.relname AS t, i.relname AS i, ix.indisunique AS u, ix.indpred IS NOT NULL AS partial,
+				CASE WHEN ix.indisprimary THEN 'primary'
+					WHEN EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid) THEN 'unique'
+					ELSE 'index' END AS kind,
+				array_to_string(ARRAY(
+					SELECT coalesce(a.attname, 'expr') FROM unnest(ix.indkey) WITH ORDINALITY AS k(attnum, ord)
+					LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum AND k.attnum > 0
+					ORDER BY k.ord), ',') AS cols
+			FROM pg_index ix
+			JOIN pg_class i ON i.oid = ix.indexrelid
+			JOIN pg_class t ON t.oid = ix.indrelid
+			JOIN pg_namespace n ON n.oid = t.relnamespace
+			WHERE n.nspname = 'public' AND t.relname NOT LIKE 'bun\_%'`).Scan(ctx, &rows)
+	} else {
+		// Primary keys from the table's columns, which also covers an
+		// INTEGER PRIMARY KEY (no index of its own).
+		err = db.NewRaw(`SELECT m.name AS t, il.name AS i, il."unique" AS u, il.partial AS partial,
+				CASE il.origin WHEN 'c' THEN 'index' ELSE 'unique' END AS kind,
+				(SELECT group_concat(coalesce(ii.name, 'expr'), ',')
+					FROM (SELECT name FROM pragma_index_info(il.name) ORDER BY seqno) AS ii) AS cols
+			FROM sqlite_master m JOIN pragma_index_list(m.name) il
+			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' AND m.name NOT LIKE 'bun\_%' ESCAPE '\'
+				AND il.origin <> 'pk'
+			UNION ALL
+			SELECT m.name, '', 1, 0, 'primary',
+				(SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_table_info(m.name) WHERE pk > 0 ORDER BY pk))
+			FROM sqlite_master m
+			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' AND m.name NOT LIKE 'bun\_%' ESCAPE '\'
+				AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE pk > 0)`).Scan(ctx, &rows)
+	}
+	if err != nil {
+		t.Fatalf("list indexes: %v", err)
+	}
+	out := make([]string, 0, len(rows))
+	for _, r := range rows {
+		s := r.Table + ": "
+		switch r.Kind {
+		case "primary":
+			s += "primary key (" + r.Columns + ")"
+		case "unique":
+			s += "unique constraint (" + r.Columns + ")"
+		default:
+			s += "index " + r.Name + " (" + r.Columns + ")"
+			if r.Unique {
+				s += " unique"
+			}
+		}
+		if r.Partial {
+			s += " partial"
+		}
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // columns lists "table.column null|notnull" for every table, sorted.
