@@ -178,7 +178,7 @@ func (s *Server) messageFrame(ctx context.Context, views *templates.Set, ev *mod
 	}
 	// Its files, linked for this audience (a client's never include an
 	// internal note's: see LoadAttachments).
-	if err := models.LoadAttachments(ctx, s.db, m, v.Staff()); err != nil {
+	if err := models.LoadAttachments(ctx, s.db, m, v); err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer

@@ -111,13 +111,6 @@ func ByteSizeText(n int64) string {
 	return strconv.FormatInt(n, 10) + " bytes"
 }
 
-// SeenBy is the visibility rule for a file, the message's rule, failing
-// closed: staff see every one; a client's users only their own client's,
-// and never one of an internal note.
-func (a *Attachment) SeenBy(staff bool, clientID int64) bool {
-	return staff || clientID > 0 && a.ClientID == clientID && !a.Internal
-}
-
 // insertAttachments records files on request r (and message, when not nil)
 // and counts them on both, inside the transaction tx of the post.
 func insertAttachments(ctx context.Context, tx bun.IDB, r *Request, m *Message, uploaderID int64, files []NewAttachment, now time.Time) error {
@@ -156,17 +149,14 @@ func insertAttachments(ctx context.Context, tx bun.IDB, r *Request, m *Message, 
 
 // requestAttachments loads the attachments of a request a client sees
 // (never an internal note's), or all of them for staff; oldest first.
-func requestAttachments(ctx context.Context, db bun.IDB, requestID int64, staff bool) ([]Attachment, error) {
+func requestAttachments(ctx context.Context, db bun.IDB, requestID int64, v Viewer) ([]Attachment, error) {
 	var as []Attachment
 	q := db.NewSelect().Model(&as).Where("request_id = ?", requestID)
-	if !staff {
-		q = q.Where("internal = ?", false)
-	}
-	if err := q.Order("id").Scan(ctx); err != nil {
+	if err := v.whereSeesMessages(q, "attachment").Order("id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: attachments of request %d: %w", requestID, err)
 	}
 	for i := range as {
-		as[i].Console = staff
+		as[i].Console = v.Staff()
 	}
 	return as, nil
 }
@@ -187,21 +177,18 @@ func (d *RequestDetail) attachTo(as []Attachment) {
 	}
 }
 
-// LoadAttachments loads one message's attachments for staff, or for a
-// client (none of an internal note), linked for that audience.
-func LoadAttachments(ctx context.Context, db bun.IDB, m *Message, staff bool) error {
-	if m.AttachmentCount == 0 || (m.Internal && !staff) {
+// LoadAttachments loads the attachments of a message v sees (none of an
+// internal note for a client), linked for v: under /console for staff.
+func LoadAttachments(ctx context.Context, db bun.IDB, m *Message, v Viewer) error {
+	if m.AttachmentCount == 0 || !v.SeesMessage(m) {
 		return nil
 	}
 	q := db.NewSelect().Model(&m.Attachments).Where("message_id = ?", m.ID)
-	if !staff {
-		q = q.Where("internal = ?", false)
-	}
-	if err := q.Order("id").Scan(ctx); err != nil {
+	if err := v.whereSeesMessages(q, "attachment").Order("id").Scan(ctx); err != nil {
 		return fmt.Errorf("models: attachments of message %d: %w", m.ID, err)
 	}
 	for i := range m.Attachments {
-		m.Attachments[i].Console = staff
+		m.Attachments[i].Console = v.Staff()
 	}
 	return nil
 }
@@ -211,12 +198,11 @@ func LoadAttachments(ctx context.Context, db bun.IDB, m *Message, staff bool) er
 // is the same ErrNotFound.
 func (s Scope) Attachment(ctx context.Context, id int64) (*Attachment, error) {
 	a := new(Attachment)
-	err := s.db.NewSelect().Model(a).Where("id = ?", id).Where("client_id = ?", s.clientID).
-		Where("internal = ?", false).Scan(ctx)
-	if err != nil {
+	q := s.db.NewSelect().Model(a).Where("id = ?", id)
+	if err := s.Viewer().whereSeesMessages(q, "attachment").Scan(ctx); err != nil {
 		return nil, notFound(err, fmt.Sprintf("load attachment %d of client %d", id, s.clientID))
 	}
-	if !a.SeenBy(false, s.clientID) { // the rule, again: fail closed if the query ever drifts
+	if !s.Viewer().SeesAttachment(a) { // the rule, again: fail closed if the query ever drifts
 		return nil, fmt.Errorf("models: attachment %d: %w", id, ErrNotFound)
 	}
 	return a, nil

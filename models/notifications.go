@@ -328,13 +328,13 @@ func loadBatch(ctx context.Context, db bun.IDB, userID int64, lines []PendingNot
 			if m.Internal {
 				continue
 			}
-			if err := LoadAttachments(ctx, db, m, u.IsStaff()); err != nil {
+			if err := LoadAttachments(ctx, db, m, ViewerOf(u)); err != nil {
 				return b, err
 			}
 			item.Message, item.Files = m, m.Attachments
 		}
 		if ev.Kind == EventRequestSubmitted && ev.Request.AttachmentCount > 0 {
-			files, err := requestAttachments(ctx, db, ev.Request.ID, u.IsStaff())
+			files, err := requestAttachments(ctx, db, ev.Request.ID, ViewerOf(u))
 			if err != nil {
 				return b, err
 			}

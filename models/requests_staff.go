@@ -73,7 +73,7 @@ func loadRequestDetail(ctx context.Context, db bun.IDB, id int64, v Viewer, now 
 		return nil, err
 	}
 	if r.AttachmentCount > 0 {
-		as, err := requestAttachments(ctx, db, id, v.Staff())
+		as, err := requestAttachments(ctx, db, id, v)
 		if err != nil {
 			return nil, err
 		}

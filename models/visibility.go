@@ -59,6 +59,15 @@ func (v Viewer) SeesMessage(m *Message) bool {
 	return v.clientID > 0 && m.ClientID == v.clientID && !m.Internal
 }
 
+// SeesAttachment reports whether the viewer may see a file: the rule of the
+// message it came with, so a client never sees one of an internal note.
+func (v Viewer) SeesAttachment(a *Attachment) bool {
+	if v.staff {
+		return true
+	}
+	return v.clientID > 0 && a.ClientID == v.clientID && !a.Internal
+}
+
 // whereSeesEvents narrows a query over activity events (table alias alias) to
 // what SeesEvent admits, so that a page, an export and a replay read only
 // what the viewer may see rather than filtering afterwards.
@@ -71,7 +80,9 @@ func (v Viewer) whereSeesEvents(q *bun.SelectQuery, alias string) *bun.SelectQue
 }
 
 // whereSeesMessages narrows a query over messages (table alias alias) to what
-// SeesMessage admits.
+// SeesMessage admits. Attachments carry the same two columns (client_id and
+// internal, copied from their message) and go through it too, so that
+// SeesAttachment and their queries cannot drift apart.
 func (v Viewer) whereSeesMessages(q *bun.SelectQuery, alias string) *bun.SelectQuery {
 	if v.staff {
 		return q

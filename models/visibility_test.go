@@ -56,6 +56,19 @@ func TestViewerSeesMessages(t *testing.T) {
 	}
 }
 
+func TestViewerSeesAttachmentsAsTheirMessages(t *testing.T) {
+	own := &models.Attachment{ClientID: 1}
+	ofNote := &models.Attachment{ClientID: 1, Internal: true}
+	other := &models.Attachment{ClientID: 2}
+	if !models.StaffViewer().SeesAttachment(ofNote) || !models.ClientViewer(1).SeesAttachment(own) {
+		t.Error("staff see every file; a client user their own client's public ones")
+	}
+	if models.ClientViewer(1).SeesAttachment(ofNote) || models.ClientViewer(1).SeesAttachment(other) ||
+		(models.Viewer{}).SeesAttachment(own) {
+		t.Error("a client user must see no internal note's file and no other client's; the zero viewer nothing")
+	}
+}
+
 // An event written without an audience is refused, not taken to be public.
 func TestRecordEventRefusesAnEventWithoutAudience(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
