@@ -23,8 +23,6 @@ import (
 
 // pageBudgets is the most statements each page may run once the process's
 // settings cache is warm (the session touch, once a minute, comes on top).
-// The request page's follow-ups, time total and user names are the part
-// above six.
 var pageBudgets = []struct {
 	name   string
 	path   func(set *loaddata.Set) string
@@ -33,7 +31,7 @@ var pageBudgets = []struct {
 }{
 	{"dashboard", func(*loaddata.Set) string { return "/" }, false, 7},
 	{"open requests", func(*loaddata.Set) string { return "/requests" }, false, 5},
-	{"request detail", func(s *loaddata.Set) string { return "/requests/" + strconv.Itoa(s.OpenNumbers[0]) }, false, 10},
+	{"request detail", func(s *loaddata.Set) string { return "/requests/" + strconv.Itoa(s.OpenNumbers[0]) }, false, 5},
 	{"staff queue", func(*loaddata.Set) string { return "/console" }, true, 6},
 }
 

@@ -98,10 +98,7 @@ func (s *Server) requestDetailWith(c echo.Context, sc models.Scope, n, status in
 	if err != nil {
 		return err
 	}
-	v.Request = d
-	if v.Following, err = sc.Follows(c.Request().Context(), d.ID); err != nil {
-		return err
-	}
+	v.Request, v.Following = d, d.Following
 	if v.Errors == nil {
 		v.Errors = FieldErrors{}
 	}

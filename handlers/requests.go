@@ -182,12 +182,8 @@ func (s *Server) requestDetail(c echo.Context, sc models.Scope) error {
 		return err
 	}
 	s.markClientRead(c, sc, d)
-	following, err := sc.Follows(c.Request().Context(), d.ID)
-	if err != nil {
-		return err
-	}
 	return s.render(c, http.StatusOK, tplRequestDetail, View{Title: d.Ref() + " " + d.Title, Nav: "open",
-		Data: RequestPage{Request: d, Errors: FieldErrors{}, FixedErrors: FieldErrors{}, Following: following}})
+		Data: RequestPage{Request: d, Errors: FieldErrors{}, FixedErrors: FieldErrors{}, Following: d.Following}})
 }
 
 func (s *Server) replyToRequest(c echo.Context, sc models.Scope) error {

@@ -234,7 +234,7 @@ func (s Scope) FollowUp(ctx context.Context, n int, body string) (*Request, erro
 // loadResolution fills what a request page shows of the request's
 // resolution: its reopen window and the requests it follows and is
 // followed by (numbers of the same client).
-func loadResolution(ctx context.Context, db bun.IDB, d *RequestDetail, now time.Time) error {
+func loadResolution(ctx context.Context, db bun.IDB, d *RequestDetail, hasFollowUps bool, now time.Time) error {
 	window, err := ReopenWindowOf(ctx, db)
 	if err != nil {
 		return err
@@ -246,14 +246,8 @@ func loadResolution(ctx context.Context, db bun.IDB, d *RequestDetail, now time.
 			return err
 		}
 	}
-	if d.FollowUpOfID != nil {
-		var n int
-		err := db.NewSelect().Model((*Request)(nil)).Column("number").Where("id = ?", *d.FollowUpOfID).
-			Where("client_id = ?", d.ClientID).Scan(ctx, &n)
-		if err != nil && !errors.Is(notFound(err, ""), ErrNotFound) {
-			return fmt.Errorf("models: request followed by %d: %w", d.ID, err)
-		}
-		d.FollowUpOf = n
+	if !hasFollowUps {
+		return nil
 	}
 	if err := db.NewSelect().Model((*Request)(nil)).Column("number").Where("follow_up_of_id = ?", d.ID).
 		Where("client_id = ?", d.ClientID).Order("number").Scan(ctx, &d.FollowUps); err != nil {

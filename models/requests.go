@@ -359,26 +359,6 @@ func parseRequestNumber(q, prefix string) (int, bool) {
 	return n, true
 }
 
-// minutesByRequest sums the time logged on each of ids in one query.
-func minutesByRequest(ctx context.Context, db bun.IDB, ids []int64) (map[int64]int, error) {
-	out := make(map[int64]int, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	var sums []struct {
-		RequestID int64 `bun:"request_id"`
-		Minutes   int   `bun:"minutes"`
-	}
-	if err := db.NewSelect().Model((*TimeEntry)(nil)).Column("request_id").ColumnExpr("sum(minutes) AS minutes").
-		Where("request_id IN (?)", bun.List(ids)).Group("request_id").Scan(ctx, &sums); err != nil {
-		return nil, fmt.Errorf("models: sum time of requests: %w", err)
-	}
-	for _, s := range sums {
-		out[s.RequestID] = s.Minutes
-	}
-	return out, nil
-}
-
 // TimeToResolveText is TimeToResolveSecs in words.
 func (r RequestRow) TimeToResolveText() string { return DurationText(r.TimeToResolveSecs()) }
 

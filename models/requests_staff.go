@@ -31,16 +31,17 @@ type RequestDetail struct {
 	FollowUpOf    int            // the number of the request this one follows up, or 0
 	FollowUps     []int          // numbers of the follow-ups of this one
 	Rating        *RequestRating // the client's satisfaction, once completed
+	Following     bool           // client view: the viewer follows the request
 }
 
 // loadRequestDetail loads what a request page shows to v. For a client's
 // viewer the thread has no internal notes, the history no staff-only events
-// and no time entry rows (only the total): nothing staff-only is even read.
-func loadRequestDetail(ctx context.Context, db bun.IDB, id int64, v Viewer, now time.Time) (*RequestDetail, error) {
-	r := new(Request)
-	if err := db.NewSelect().Model(r).Relation("Client").Where("request.id = ?", id).Scan(ctx); err != nil {
-		return nil, notFound(err, fmt.Sprintf("load request %d", id))
-	}
+// and no time entry rows (only the total of the time the client is shown):
+// nothing staff-only is even read. The request and everything beside its
+// thread and history come in one statement (requestHead).
+func loadRequestDetail(ctx context.Context, db bun.IDB, head *requestHead, v Viewer, now time.Time) (*RequestDetail, error) {
+	r := &head.Request
+	id := r.ID
 	client := r.Client // read in the same statement
 	if client == nil || client.ID != r.ClientID {
 		return nil, fmt.Errorf("models: client of request %d: %w", id, ErrNotFound)
@@ -52,23 +53,10 @@ func loadRequestDetail(ctx context.Context, db bun.IDB, id int64, v Viewer, now 
 	}
 	d := &RequestDetail{RequestRow: newRow(*r, policy, now), Client: client, Policy: policy}
 	d.Prefix, d.ClientName = client.RequestPrefix, client.Name
+	d.CategoryName, d.RequesterName, d.AssigneeName = head.CategoryName, head.RequesterName, head.AssigneeName
+	d.MinutesLogged, d.FollowUpOf, d.ReadUpTo = head.MinutesLogged, head.FollowUpOfNumber, head.ReadUpTo
 	staff := v.Staff()
 
-	if r.CategoryID != nil {
-		if err := db.NewSelect().Model((*Category)(nil)).Column("name").Where("id = ?", *r.CategoryID).Scan(ctx, &d.CategoryName); err != nil {
-			return nil, fmt.Errorf("models: category of request %d: %w", id, err)
-		}
-	}
-	names, err := userNames(ctx, db, r.RequesterID, r.AssigneeID)
-	if err != nil {
-		return nil, err
-	}
-	if r.RequesterID != nil {
-		d.RequesterName = names[*r.RequesterID]
-	}
-	if r.AssigneeID != nil {
-		d.AssigneeName = names[*r.AssigneeID]
-	}
 	if d.Messages, err = requestMessages(ctx, db, id, v); err != nil {
 		return nil, err
 	}
@@ -91,12 +79,7 @@ func loadRequestDetail(ctx context.Context, db bun.IDB, id int64, v Viewer, now 
 	if err := q.Order("activity_event.id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: history of request %d: %w", id, err)
 	}
-	minutes, err := minutesByRequest(ctx, db, []int64{id})
-	if err != nil {
-		return nil, err
-	}
-	d.MinutesLogged = minutes[id]
-	if err := loadResolution(ctx, db, d, now); err != nil {
+	if err := loadResolution(ctx, db, d, head.HasFollowUps, now); err != nil {
 		return nil, err
 	}
 	if staff {
@@ -107,32 +90,60 @@ func loadRequestDetail(ctx context.Context, db bun.IDB, id int64, v Viewer, now 
 	return d, nil
 }
 
-// userNames maps the given user ids to names in one query.
-func userNames(ctx context.Context, db bun.IDB, ids ...*int64) (map[int64]string, error) {
-	var want []int64
-	for _, id := range ids {
-		if id != nil {
-			want = append(want, *id)
-		}
+// requestHead is a request, its client and what its page shows beside the
+// thread and the history, read in one statement: names, the time logged,
+// follow-up links and, for a signed-in viewer, how far they had read and
+// whether they follow it.
+type requestHead struct {
+	Request `bun:",extend"`
+
+	CategoryName     string `bun:"category_name,scanonly"`
+	RequesterName    string `bun:"requester_name,scanonly"`
+	AssigneeName     string `bun:"assignee_name,scanonly"`
+	MinutesLogged    int    `bun:"minutes_logged,scanonly"`
+	FollowUpOfNumber int    `bun:"follow_up_of_number,scanonly"`
+	HasFollowUps     bool   `bun:"has_follow_ups,scanonly"`
+	ReadUpTo         int64  `bun:"read_up_to,scanonly"`
+	Following        bool   `bun:"following,scanonly"`
+}
+
+// readRequestHead reads the one request where picks. The time logged is
+// what the audience is shown: a client is not shown time kept hidden from
+// it. viewerID (0: none) adds the viewer's read marker and following.
+func readRequestHead(ctx context.Context, db bun.IDB, v Viewer, viewerID int64,
+	where func(*bun.SelectQuery) *bun.SelectQuery) (*requestHead, error) {
+	h := new(requestHead)
+	minutes := "SELECT sum(t.minutes) FROM time_entries AS t WHERE t.request_id = request.id"
+	if !v.Staff() {
+		minutes += " AND t.billing <> '" + BillingHidden + "'"
 	}
-	out := map[int64]string{}
-	if len(want) == 0 {
-		return out, nil
+	q := db.NewSelect().Model(h).ColumnExpr("request.*").Relation("Client").
+		ColumnExpr("coalesce((SELECT c.name FROM categories AS c WHERE c.id = request.category_id), '') AS category_name").
+		ColumnExpr("coalesce((SELECT u.name FROM users AS u WHERE u.id = request.requester_id), '') AS requester_name").
+		ColumnExpr("coalesce((SELECT u.name FROM users AS u WHERE u.id = request.assignee_id), '') AS assignee_name").
+		ColumnExpr("coalesce((" + minutes + "), 0) AS minutes_logged").
+		ColumnExpr("coalesce((SELECT f.number FROM requests AS f WHERE f.id = request.follow_up_of_id AND f.client_id = request.client_id), 0) AS follow_up_of_number").
+		ColumnExpr("EXISTS (SELECT 1 FROM requests AS f WHERE f.follow_up_of_id = request.id AND f.client_id = request.client_id) AS has_follow_ups")
+	if viewerID != 0 {
+		q = q.ColumnExpr("coalesce((SELECT mr.last_read_message_id FROM message_reads AS mr WHERE mr.user_id = ? AND mr.request_id = request.id), 0) AS read_up_to", viewerID).
+			ColumnExpr("EXISTS (SELECT 1 FROM request_followers AS rf WHERE rf.request_id = request.id AND rf.user_id = ?) AS following", viewerID)
 	}
-	var us []User
-	if err := db.NewSelect().Model(&us).Column("id", "name").Where("id IN (?)", bun.List(want)).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("models: user names: %w", err)
+	if err := where(q).Limit(1).Scan(ctx); err != nil {
+		return nil, err
 	}
-	for _, u := range us {
-		out[u.ID] = u.Name
-	}
-	return out, nil
+	return h, nil
 }
 
 // GetRequestForStaff is the console's view of a request: everything,
 // internal notes included.
 func GetRequestForStaff(ctx context.Context, db bun.IDB, id int64, now time.Time) (*RequestDetail, error) {
-	return loadRequestDetail(ctx, db, id, StaffViewer(), now)
+	head, err := readRequestHead(ctx, db, StaffViewer(), 0, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("request.id = ?", id)
+	})
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("load request %d", id))
+	}
+	return loadRequestDetail(ctx, db, head, StaffViewer(), now)
 }
 
 // ChangeRequestStatus sets a request's status (moving its clocks) with a

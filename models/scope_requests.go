@@ -179,21 +179,17 @@ func (s Scope) requestIDByNumber(ctx context.Context, n int) (int64, error) {
 // same statement as the request, so a view that reads nothing new writes
 // nothing (MarkReadUpTo).
 func (s Scope) RequestByNumber(ctx context.Context, n int, now time.Time) (*RequestDetail, error) {
-	var found struct {
-		ID       int64 `bun:"id"`
-		ReadUpTo int64 `bun:"read_up_to"`
-	}
-	err := s.db.NewSelect().Model((*Request)(nil)).Column("request.id").
-		ColumnExpr("coalesce((SELECT last_read_message_id FROM message_reads AS mr WHERE mr.user_id = ? AND mr.request_id = request.id), 0) AS read_up_to", s.userID).
-		Where("request.client_id = ?", s.clientID).Where("request.number = ?", n).Scan(ctx, &found)
+	head, err := readRequestHead(ctx, s.db, s.Viewer(), s.userID, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("request.client_id = ?", s.clientID).Where("request.number = ?", n)
+	})
 	if err != nil {
 		return nil, notFound(err, fmt.Sprintf("find request %d of client %d", n, s.clientID))
 	}
-	d, err := loadRequestDetail(ctx, s.db, found.ID, s.Viewer(), now)
+	d, err := loadRequestDetail(ctx, s.db, head, s.Viewer(), now)
 	if err != nil {
 		return nil, err
 	}
-	d.ReadUpTo = found.ReadUpTo
+	d.Following = head.Following
 	return d, nil
 }
 
