@@ -18,6 +18,9 @@ const (
 	sessionCookie = "portal_session"
 	ctxUser       = "portal.user"
 	ctxHTTPS      = "portal.https" // browsers reach the portal over TLS (secureHeaders)
+	// ctxEventCursor is the live stream's start for a full page, read with
+	// the session (models.SessionUserAt).
+	ctxEventCursor = "portal.event_cursor"
 )
 
 // requestLog writes one slog line per request with its request id.
@@ -92,7 +95,12 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil || ck.Value == "" {
 			return next(c)
 		}
-		u, _, err := models.SessionUser(c.Request().Context(), s.db, ck.Value, s.sessionPolicy())
+		load := models.SessionUser
+		fullPage := c.Request().Method == http.MethodGet && !htmxOf(c.Request()).wantsFragment()
+		if fullPage && s.hub != nil {
+			load = models.SessionUserAt // the live stream's start, read before the page (fillChrome)
+		}
+		u, sess, err := load(c.Request().Context(), s.db, ck.Value, s.sessionPolicy())
 		switch {
 		case errors.Is(err, models.ErrNotFound):
 			s.clearSessionCookie(c)
@@ -101,6 +109,9 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		default:
 			c.Set(ctxUser, u)
 			c.Set(ctxSessionToken, ck.Value)
+			if fullPage && s.hub != nil {
+				c.Set(ctxEventCursor, sess.Cursor())
+			}
 		}
 		return next(c)
 	}

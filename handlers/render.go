@@ -108,8 +108,10 @@ func (s *Server) fillChrome(c echo.Context, v *View) {
 		v.Flash = takeFlash(c)
 	}
 	if v.User != nil && s.hub != nil {
-		if pos, err := models.LatestPosition(c.Request().Context(), s.db); err == nil {
+		if pos, ok := c.Get(ctxEventCursor).(models.Position); ok {
 			v.Live, v.EventCursor = true, pos.String()
+		} else if pos, err := models.LatestPosition(c.Request().Context(), s.db); err == nil {
+			v.Live, v.EventCursor = true, pos.String() // a page after a POST, or signed in just now
 		}
 	}
 }

@@ -78,9 +78,12 @@ func announce(ctx context.Context, db bun.IDB, id int64) error {
 
 // settled is the condition for events whose position can no longer be
 // overtaken by a transaction still in flight.
-func settled(db bun.IDB) string {
+func settled(db bun.IDB) string { return settledAs(db, "activity_event") }
+
+// settledAs is settled for activity_events under another alias.
+func settledAs(db bun.IDB, alias string) string {
 	if IsPostgres(db) {
-		return "activity_event.tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+		return alias + ".tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 	}
 	return "1 = 1"
 }

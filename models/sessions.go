@@ -23,7 +23,14 @@ type Session struct {
 	ExpiresAt  time.Time `bun:"expires_at"`
 
 	User *User `bun:"rel:belongs-to,join:user_id=id"`
+
+	// Read by SessionUserAt only: the newest settled event's position.
+	CursorTx int64 `bun:"cursor_tx,scanonly"`
+	CursorID int64 `bun:"cursor_id,scanonly"`
 }
+
+// Cursor is the event position read with the session (SessionUserAt).
+func (s *Session) Cursor() Position { return Position{Tx: s.CursorTx, ID: s.CursorID} }
 
 // SessionPolicy bounds a session's life: Idle without a request, Max in all.
 type SessionPolicy struct {
@@ -62,9 +69,29 @@ const touchEvery = time.Minute
 // The session, its user and the user's client come in one statement; the
 // session's last-seen time is written at most once a minute.
 func SessionUser(ctx context.Context, db bun.IDB, token string, p SessionPolicy) (*User, *Session, error) {
+	return sessionUser(ctx, db, token, p, false)
+}
+
+// SessionUserAt is SessionUser that also reads the newest settled event's
+// position (Session.Cursor) in the same statement, for a full page: its live
+// stream starts there. Read before the page's content, an event committed
+// meanwhile is sent again (fragments with ids are not shown twice), never
+// missed.
+func SessionUserAt(ctx context.Context, db bun.IDB, token string, p SessionPolicy) (*User, *Session, error) {
+	return sessionUser(ctx, db, token, p, true)
+}
+
+func sessionUser(ctx context.Context, db bun.IDB, token string, p SessionPolicy, cursor bool) (*User, *Session, error) {
 	s := new(Session)
-	if err := db.NewSelect().Model(s).Relation("User").Relation("User.Client").
-		Where("session.token_hash = ?", HashToken(token)).Scan(ctx); err != nil {
+	q := db.NewSelect().Model(s).Relation("User").Relation("User.Client").
+		Where("session.token_hash = ?", HashToken(token))
+	if cursor {
+		latest := "SELECT %s FROM activity_events AS e WHERE " + settledAs(db, "e") + " ORDER BY e.tx_id DESC, e.id DESC LIMIT 1"
+		q = q.ColumnExpr("session.*").
+			ColumnExpr("coalesce((" + fmt.Sprintf(latest, "e.tx_id") + "), 0) AS cursor_tx").
+			ColumnExpr("coalesce((" + fmt.Sprintf(latest, "e.id") + "), 0) AS cursor_id")
+	}
+	if err := q.Scan(ctx); err != nil {
 		return nil, nil, notFound(err, "load session")
 	}
 	now := Now()
