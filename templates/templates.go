@@ -31,7 +31,7 @@ type Set struct {
 	// per zone (shared by every Set of the family).
 	parsed map[Page]*template.Template
 	zoned  func(*time.Location) template.FuncMap
-	zones  *sync.Map // zone name → *Set
+	zones  *sync.Map // zone name → *zoneSet
 }
 
 // layoutFor picks the layout of a page from its area (its folder).
@@ -83,8 +83,30 @@ func (s *Set) In(loc *time.Location) *Set {
 		loc = time.UTC
 	}
 	if z, ok := s.zones.Load(loc.String()); ok {
-		return z.(*Set)
+		return z.(*zoneSet).get()
 	}
+	// Cloning every page takes a while, and each clone holds its parsed
+	// page's lock: the first request in a zone builds it while the others
+	// in that zone wait for it, instead of fifty requests cloning
+	// everything fifty times over.
+	z, _ := s.zones.LoadOrStore(loc.String(), &zoneSet{build: func() *Set { return s.clone(loc) }})
+	return z.(*zoneSet).get()
+}
+
+// zoneSet is a zone's Set, built once on first use.
+type zoneSet struct {
+	once  sync.Once
+	build func() *Set
+	set   *Set
+}
+
+func (z *zoneSet) get() *Set {
+	z.once.Do(func() { z.set = z.build() })
+	return z.set
+}
+
+// clone is the family's pages with the time functions of loc.
+func (s *Set) clone(loc *time.Location) *Set {
 	z := &Set{pages: make(map[Page]*template.Template, len(s.parsed)), parsed: s.parsed, zoned: s.zoned, zones: s.zones}
 	funcs := s.zoned(loc)
 	for page, t := range s.parsed {
@@ -94,8 +116,7 @@ func (s *Set) In(loc *time.Location) *Set {
 		}
 		z.pages[page] = c.Funcs(funcs)
 	}
-	actual, _ := s.zones.LoadOrStore(loc.String(), z)
-	return actual.(*Set)
+	return z
 }
 
 // Execute renders block ("base" for the full page, "content" or a named
