@@ -103,7 +103,7 @@ func (s *Server) consoleReply(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := models.GetRequestForStaff(ctx, s.db, id, models.Now())
+	clientID, err := models.ClientOfRequest(ctx, s.db, id)
 	if err != nil {
 		return err
 	}
@@ -129,8 +129,9 @@ func (s *Server) consoleReply(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	posted, duplicate, err := models.PostMessageOnce(ctx, s.db, models.PostMessageInput{ClientID: r.ClientID, RequestID: id,
-		AuthorID: currentUser(c).ID, ByStaff: true, Internal: internal, Body: body, IdempotencyKey: key, Attachments: files})
+	me := currentUser(c)
+	posted, duplicate, err := models.PostMessageOnce(ctx, s.db, models.PostMessageInput{ClientID: clientID, RequestID: id,
+		AuthorID: me.ID, ByStaff: true, Internal: internal, Body: body, IdempotencyKey: key, Attachments: files})
 	if err != nil || duplicate {
 		s.discardUploads(ctx, files) // nothing was written, or the first post has its own
 	}
@@ -138,15 +139,22 @@ func (s *Server) consoleReply(c echo.Context) error {
 		return err
 	}
 	page := models.ConsoleRequestPath(id)
-	p, err := s.consoleRequestPage(c, id)
-	if err != nil {
+	if !htmxOf(c.Request()).wantsFragment() {
+		return redirect(c, page)
+	}
+	// The answer is what changed: a fresh form and the new message (the
+	// status and timers follow over the live stream), not the whole page.
+	p := ConsoleRequest{Me: me, Errors: FieldErrors{}, Request: &models.RequestDetail{}}
+	p.Request.ID = id
+	if p.SavedReplies, err = models.ListSavedReplies(ctx, s.db, me); err != nil {
 		return s.afterCommit(c, err, "Your message was sent.", page)
 	}
 	if !duplicate { // a repeated post's message is already in the thread
-		p.Posted = p.Request.Message(posted.ID)
+		if p.Posted, err = models.MessageForStaff(ctx, s.db, posted.ID); err != nil {
+			return s.afterCommit(c, err, "Your message was sent.", page)
+		}
 	}
-	return s.renderOrRedirect(c, tplConsoleRequest, "reply-sent",
-		View{Title: p.Request.Ref() + " " + p.Request.Title, Nav: "queue", Data: p}, page)
+	return s.renderBlock(c, http.StatusOK, tplConsoleRequest, "reply-sent", View{Nav: "queue", Data: p})
 }
 
 // consoleRequestProperties applies the status, urgency, category and

@@ -191,6 +191,22 @@ func MessageOfEvent(ctx context.Context, db bun.IDB, ev *ActivityEvent) (*Messag
 	return m, nil
 }
 
+// MessageForStaff loads one message as the console shows it: with its
+// author and attachments.
+func MessageForStaff(ctx context.Context, db bun.IDB, id int64) (*Message, error) {
+	m := new(Message)
+	err := db.NewSelect().Model(m).
+		Relation("Author", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name", "role") }).
+		Where("message.id = ?", id).Scan(ctx)
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("load message %d", id))
+	}
+	if err := LoadAttachments(ctx, db, m, true); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
 // Message finds a message of the detail's thread by id (with its author), or nil.
 func (d *RequestDetail) Message(id int64) *Message {
 	for i := range d.Messages {

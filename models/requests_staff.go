@@ -134,6 +134,16 @@ func readRequestHead(ctx context.Context, db bun.IDB, v Viewer, viewerID int64,
 	return h, nil
 }
 
+// ClientOfRequest is the client a request belongs to, for staff writing
+// to it without loading its page.
+func ClientOfRequest(ctx context.Context, db bun.IDB, id int64) (int64, error) {
+	var clientID int64
+	if err := db.NewSelect().Model((*Request)(nil)).Column("client_id").Where("id = ?", id).Scan(ctx, &clientID); err != nil {
+		return 0, notFound(err, fmt.Sprintf("client of request %d", id))
+	}
+	return clientID, nil
+}
+
 // GetRequestForStaff is the console's view of a request: everything,
 // internal notes included.
 func GetRequestForStaff(ctx context.Context, db bun.IDB, id int64, now time.Time) (*RequestDetail, error) {
