@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -159,14 +160,17 @@ func measureLatency(ctx context.Context, o options, w *world, p *pool) (latencie
 	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}
+	page := fmt.Sprintf("%s/console/requests/%d", o.url, w.requestID)
+	csrf, err := csrfToken(ctx, client, page, w.staffToken)
+	if err != nil {
+		return lat, err
+	}
 	for n := range o.messages {
-		form := url.Values{"body": {fmt.Sprintf("%s%d from portal-load", marker, n)}}
+		form := url.Values{"body": {fmt.Sprintf("%s%d from portal-load", marker, n)}, "csrf": {csrf},
+			"idempotency_key": {fmt.Sprintf("portal-load-%d-%d", time.Now().UnixNano(), n)}}
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost,
 			fmt.Sprintf("%s/console/requests/%d/reply", o.url, w.requestID), strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		// A browser posting from the portal's own page says so; the CSRF
-		// check accepts a same-origin fetch without a token.
-		req.Header.Set("Sec-Fetch-Site", "same-origin")
 		req.AddCookie(&http.Cookie{Name: "portal_session", Value: w.staffToken})
 		t0 := time.Now()
 		resp, err := client.Do(req)
@@ -308,3 +312,29 @@ func (s server) liveKB() (int, error) {
 	}
 	return int((vars.Memstats.HeapInuse + vars.Memstats.StackInuse) / 1024), nil
 }
+
+// csrfToken reads the token a page gives its forms (bound to the session),
+// as a browser posting from that page would send it.
+func csrfToken(ctx context.Context, client *http.Client, page, session string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, page, nil)
+	if err != nil {
+		return "", err
+	}
+	req.AddCookie(&http.Cookie{Name: "portal_session", Value: session})
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("load %s: %w", page, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return "", fmt.Errorf("load %s: %w", page, err)
+	}
+	m := csrfMeta.FindSubmatch(body)
+	if resp.StatusCode != http.StatusOK || m == nil {
+		return "", fmt.Errorf("load %s: status %d, no CSRF token", page, resp.StatusCode)
+	}
+	return string(m[1]), nil
+}
+
+var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)">`)
