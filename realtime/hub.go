@@ -231,7 +231,10 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, aud Audience, lastEv
 		after = p
 	}
 	// The stream outlives this handler (see below), so its context is its own.
-	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	// Not derived from the request's: that would keep the request's whole
+	// context chain (and what middleware put in it) alive for as long as the
+	// stream is open.
+	ctx, cancel := context.WithCancel(context.Background())
 	c := &conn{id: newStreamID(), aud: aud, ctx: ctx, cancel: cancel, written: after}
 
 	raw, _, err := http.NewResponseController(w).Hijack()
