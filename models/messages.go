@@ -201,7 +201,7 @@ func MessageForStaff(ctx context.Context, db bun.IDB, id int64) (*Message, error
 	if err != nil {
 		return nil, notFound(err, fmt.Sprintf("load message %d", id))
 	}
-	if err := LoadAttachments(ctx, db, m, true); err != nil {
+	if err := LoadAttachments(ctx, db, m, StaffViewer()); err != nil {
 		return nil, err
 	}
 	return m, nil
