@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -126,11 +128,27 @@ func (s Scope) listRequests(ctx context.Context, f RequestFilter, statuses []str
 	q := s.db.NewSelect().Model(&rs).
 		Where("request.client_id = ?", s.clientID).
 		Where("request.status IN (?)", bun.List(statuses))
+	open := !slices.Contains(statuses, StatusCompleted)
+	if open {
+		// Implied by the line above, and the predicate of the partial index
+		// the default order reads from (requests_client_open_updated).
+		q = q.Where("request.status <> ?", StatusCompleted)
+	}
 	if f.Urgency != "" {
 		q = q.Where("request.urgency = ?", f.Urgency)
 	}
-	q = applySearch(q, f.Q, client.RequestPrefix)
-	total, err := applySort(q, f.Sort).Limit(f.PerPage).Offset(offset(f.Page, f.PerPage)).ScanAndCount(ctx)
+	q = applySort(applySearch(q, f.Q, client.RequestPrefix), f.Sort).Limit(f.PerPage).Offset(offset(f.Page, f.PerPage))
+	var total int
+	if counter := countColumn(statuses, f); counter != "" {
+		// The whole list, unfiltered: its length is the client's counter
+		// row (kept by triggers), not a count of every open or closed request.
+		if err = q.Scan(ctx); err == nil {
+			err = s.db.NewSelect().ColumnExpr("coalesce((SELECT "+counter+" FROM request_counts WHERE client_id = ?), 0)", s.clientID).
+				Scan(ctx, &total)
+		}
+	} else {
+		total, err = q.ScanAndCount(ctx)
+	}
 	if err != nil {
 		return page, fmt.Errorf("models: list requests of client %d: %w", s.clientID, err)
 	}
@@ -150,6 +168,21 @@ func (s Scope) listRequests(ctx context.Context, f RequestFilter, statuses []str
 		page.Items[i] = row
 	}
 	return page, nil
+}
+
+// countColumn is the request_counts column that counts a list with these
+// statuses and no other filter ("" when there is none).
+func countColumn(statuses []string, f RequestFilter) string {
+	if f.Urgency != "" || strings.TrimSpace(f.Q) != "" {
+		return ""
+	}
+	switch {
+	case slices.Equal(statuses, OpenStatuses):
+		return "open_count"
+	case slices.Equal(statuses, []string{StatusCompleted}):
+		return "closed_count"
+	}
+	return ""
 }
 
 // CreateRequest submits a request as the scope's user.
