@@ -59,8 +59,9 @@ func ParseBlocked(raw string) (exts []string, bad string) {
 
 // CleanName is the name a file is shown and downloaded under: the last part
 // of what the browser sent (some send a whole path), without control
-// characters, at most MaxNameLength characters. It is only ever shown
-// (escaped) and put in Content-Disposition, never used as a storage key.
+// characters or trailing dots and spaces, at most MaxNameLength characters.
+// It is only ever shown (escaped) and put in Content-Disposition, never used
+// as a storage key.
 func CleanName(name string) string {
 	name = strings.ReplaceAll(name, "\\", "/")
 	name = path.Base(name)
@@ -70,18 +71,25 @@ func CleanName(name string) string {
 		}
 		return r
 	}, name)
-	name = strings.TrimSpace(name)
-	if name == "" || name == "." || name == "/" || name == ".." {
-		name = "file"
-	}
+	name = trimEnd(strings.TrimSpace(name))
 	if r := []rune(name); len(r) > MaxNameLength {
 		ext := []rune(path.Ext(name))
 		if len(ext) > 16 {
 			ext = nil
 		}
-		name = string(r[:MaxNameLength-len(ext)]) + string(ext)
+		name = trimEnd(string(r[:MaxNameLength-len(ext)]) + string(ext))
+	}
+	if name == "" || name == "/" {
+		name = "file"
 	}
 	return name
+}
+
+// trimEnd drops trailing dots and spaces. Windows (and browsers saving
+// for it) drop them, so "run.bat." is saved as run.bat: the deny-list must
+// check the extension the file will have once downloaded.
+func trimEnd(name string) string {
+	return strings.TrimRightFunc(name, func(r rune) bool { return r == '.' || unicode.IsSpace(r) })
 }
 
 // extension is a name's last extension, lower case, without the dot.

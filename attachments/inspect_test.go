@@ -69,6 +69,10 @@ func TestInspectRefusals(t *testing.T) {
 	for name, data := range map[string][]byte{
 		"setup.EXE": []byte("anything"), "report.pdf.exe": []byte("%PDF"), "notes.txt": []byte("MZ\x90\x00"),
 		"a.out": []byte("\x7fELF\x02\x01"), "tool": []byte("\xcf\xfa\xed\xfe"), "x.txt": []byte("#!/bin/sh\nrm -rf /"),
+		// Trailing dots and spaces, which Windows drops when it saves the file.
+		"run.bat.": []byte("del *"), "run.bat. . ": []byte("del *"), "run.vbs\u3000": []byte("x"),
+		// Cut to MaxNameLength right after a dot, the long last extension dropped.
+		strings.Repeat("a", MaxNameLength-5) + ".bat." + strings.Repeat("b", 20): []byte("del *"),
 	} {
 		if _, err := inspect(t, name, data); !errors.Is(err, ErrBlocked) {
 			t.Errorf("%s: %v, want ErrBlocked", name, err)
@@ -91,7 +95,7 @@ func TestInspectRefusals(t *testing.T) {
 func TestCleanNameAndBlockedList(t *testing.T) {
 	for in, want := range map[string]string{
 		`C:\Users\me\report.pdf`: "report.pdf", "../../etc/passwd": "passwd", "a\x00b\nc.txt": "abc.txt",
-		"": "file", "..": "file", strings.Repeat("é", 300) + ".png": strings.Repeat("é", MaxNameLength-4) + ".png",
+		"": "file", "..": "file", "...": "file", "notes.txt. ": "notes.txt", strings.Repeat("é", 300) + ".png": strings.Repeat("é", MaxNameLength-4) + ".png",
 	} {
 		if got := CleanName(in); got != want {
 			t.Errorf("CleanName(%q) = %q, want %q", in, got, want)
