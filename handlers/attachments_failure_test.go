@@ -69,3 +69,31 @@ func TestStorageFailureWritesNothing(t *testing.T) {
 		}
 	})
 }
+
+// A form whose key is damaged is refused (400) before its files are
+// stored: nothing is left behind for the orphan sweep.
+func TestDamagedFormKeyStoresNoFile(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		sd := seedWorkspace(t, db)
+		r := submitAs(t, db, sd.clientUser, "Damaged key")
+		store, dir := fileStore(t)
+		client := newAttachApp(t, db, store, nil)
+		client.signIn(sd.clientUser.Email, testPassword)
+		staff := client.browser()
+		staff.signIn(sd.admin.Email, testPassword)
+		damaged := url.Values{"body": {"with a file"}, "idempotency_key": {"not a key!"}}
+		page := "/requests/" + strconv.Itoa(r.Number)
+		resp, _ := client.postFiles(page, page+"/reply", damaged, []upload{{"a.txt", []byte("a"), ""}}, true)
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("client reply with a damaged key: %d, want 400", resp.StatusCode)
+		}
+		console := "/console/requests/" + strconv.FormatInt(r.ID, 10)
+		resp, _ = staff.postFiles(console, console+"/reply", damaged, []upload{{"b.txt", []byte("b"), ""}}, true)
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("staff reply with a damaged key: %d, want 400", resp.StatusCode)
+		}
+		if n, files := attachmentRows(t, db), storedFiles(t, dir); n != 0 || len(files) != 0 {
+			t.Errorf("after refused posts: %d rows, files %v; want none", n, files)
+		}
+	})
+}

@@ -111,6 +111,10 @@ func (s *Server) consoleReply(c echo.Context) error {
 	internal := c.FormValue("kind") == "note"
 	errs := FieldErrors{}
 	errs.required("body", body, "Message", models.MaxMessageLength)
+	key, err := formKey(c) // a damaged form is refused before its files are stored
+	if err != nil {
+		return err
+	}
 	var files []models.NewAttachment
 	if !errs.Any() {
 		if files, errs[attachmentField], err = s.receiveUploads(c); err != nil {
@@ -124,10 +128,6 @@ func (s *Server) consoleReply(c echo.Context) error {
 		}
 		p.Reply, p.Errors = body, errs
 		return s.renderConsoleRequest(c, http.StatusUnprocessableEntity, "reply-form", p)
-	}
-	key, err := formKey(c)
-	if err != nil {
-		return err
 	}
 	me := currentUser(c)
 	posted, duplicate, err := models.PostMessageOnce(ctx, s.db, models.PostMessageInput{ClientID: clientID, RequestID: id,

@@ -195,6 +195,10 @@ func (s *Server) replyToRequest(c echo.Context, sc models.Scope) error {
 	body := strings.TrimSpace(c.FormValue("body"))
 	errs := FieldErrors{}
 	errs.required("body", body, "Message", models.MaxMessageLength)
+	key, err := formKey(c) // a damaged form is refused before its files are stored
+	if err != nil {
+		return err
+	}
 	var files []models.NewAttachment
 	if !errs.Any() {
 		if files, errs[attachmentField], err = s.receiveUploads(c); err != nil {
@@ -208,10 +212,6 @@ func (s *Server) replyToRequest(c echo.Context, sc models.Scope) error {
 		}
 		return s.renderBlock(c, http.StatusUnprocessableEntity, tplRequestDetail, "reply-form",
 			View{Title: d.Ref() + " " + d.Title, Nav: "open", Data: RequestPage{Request: d, Reply: body, Errors: errs}})
-	}
-	key, err := formKey(c)
-	if err != nil {
-		return err
 	}
 	posted, duplicate, err := sc.ReplyWithAttachments(ctx, n, body, key, files)
 	if err != nil || duplicate {
