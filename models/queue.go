@@ -59,17 +59,8 @@ func ListQueue(ctx context.Context, db bun.IDB, f QueueFilter, now time.Time) (Q
 		return out, fmt.Errorf("models: list queue: %w", err)
 	}
 
-	var counts []struct {
-		Status string `bun:"status"`
-		N      int    `bun:"n"`
-	}
-	cq := db.NewSelect().Model((*Request)(nil)).Column("request.status").ColumnExpr("count(*) AS n").
-		Where("request.status IN (?)", bun.List(OpenStatuses))
-	if err := queueFilters(cq, f, now).Group("request.status").Scan(ctx, &counts); err != nil {
-		return out, fmt.Errorf("models: count queue: %w", err)
-	}
-	for _, c := range counts {
-		out.Counts[c.Status] = c.N
+	if out.Counts, err = queueCounts(ctx, db, f, now); err != nil {
+		return out, err
 	}
 	// The same filters with the listed statuses: the total is a sum of the
 	// per-status counts, not a second count of the rows.
@@ -89,6 +80,45 @@ func ListQueue(ctx context.Context, db bun.IDB, f QueueFilter, now time.Time) (Q
 			row.AssigneeName = r.Assignee.Name
 		}
 		out.Items[i] = row
+	}
+	return out, nil
+}
+
+// queueCounts counts the open requests per status under f's filters (the
+// status aside). With no filter but the client, the counts are the clients'
+// counter rows (kept by triggers): one row per client, not every open request.
+func queueCounts(ctx context.Context, db bun.IDB, f QueueFilter, now time.Time) (map[string]int, error) {
+	out := map[string]int{}
+	if f.Urgency == "" && f.AssigneeID == 0 && !f.Breached && strings.TrimSpace(f.Q) == "" {
+		var n struct {
+			Submitted  int `bun:"submitted"`
+			InProgress int `bun:"in_progress"`
+			Waiting    int `bun:"waiting"`
+		}
+		q := db.NewSelect().Table("request_counts").
+			ColumnExpr("coalesce(sum(submitted_count), 0) AS submitted").
+			ColumnExpr("coalesce(sum(in_progress_count), 0) AS in_progress").
+			ColumnExpr("coalesce(sum(waiting_count), 0) AS waiting")
+		if f.ClientID != 0 {
+			q = q.Where("client_id = ?", f.ClientID)
+		}
+		if err := q.Scan(ctx, &n); err != nil {
+			return nil, fmt.Errorf("models: count queue: %w", err)
+		}
+		out[StatusSubmitted], out[StatusInProgress], out[StatusWaiting] = n.Submitted, n.InProgress, n.Waiting
+		return out, nil
+	}
+	var counts []struct {
+		Status string `bun:"status"`
+		N      int    `bun:"n"`
+	}
+	cq := db.NewSelect().Model((*Request)(nil)).Column("request.status").ColumnExpr("count(*) AS n").
+		Where("request.status IN (?)", bun.List(OpenStatuses))
+	if err := queueFilters(cq, f, now).Group("request.status").Scan(ctx, &counts); err != nil {
+		return nil, fmt.Errorf("models: count queue: %w", err)
+	}
+	for _, c := range counts {
+		out[c.Status] = c.N
 	}
 	return out, nil
 }
