@@ -102,24 +102,6 @@ func NewFileKey() string {
 // ThumbKey is the key of the thumbnail of the file stored under fileKey.
 func ThumbKey(fileKey string) string { return thumbPrefix + strings.TrimPrefix(fileKey, filePrefix) }
 
-// FileKeyOf is the file a stored key belongs to: itself for a file, the
-// file it was made from for a thumbnail; ok is false for any other key.
-func FileKeyOf(key string) (string, bool) {
-	var rest string
-	switch {
-	case strings.HasPrefix(key, filePrefix):
-		rest = strings.TrimPrefix(key, filePrefix)
-	case strings.HasPrefix(key, thumbPrefix):
-		rest = strings.TrimPrefix(key, thumbPrefix)
-	default:
-		return "", false
-	}
-	if len(rest) != 32 || strings.Trim(rest, "0123456789abcdef") != "" {
-		return "", false
-	}
-	return filePrefix + rest, true
-}
-
 // Put stores everything r yields under key.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, contentType string) error {
 	b, err := s.open(ctx)

@@ -70,9 +70,6 @@ func (a Attachment) ThumbURL() string {
 	return a.URL() + "/thumb"
 }
 
-// IsImage reports whether the file is a picture by its sniffed type.
-func (a Attachment) IsImage() bool { return strings.HasPrefix(a.ContentType, "image/") }
-
 // Icon names the kind of file for the thread's icon: image, pdf, text,
 // archive or file.
 func (a Attachment) Icon() string {
@@ -240,8 +237,10 @@ func KnownStorageKeys(ctx context.Context, db bun.IDB, keys []string) (map[strin
 	return known, nil
 }
 
-// ReplyWithAttachments is ReplyOnce with files already in storage, recorded
-// in the transaction of the message.
+// ReplyWithAttachments posts the scope user's message on request number n
+// with files already in storage, recorded in the transaction of the message.
+// The form's idempotency key makes it happen once: posting the same form
+// again returns the first message with duplicate set (see PostMessageOnce).
 func (s Scope) ReplyWithAttachments(ctx context.Context, n int, body, key string, files []NewAttachment) (m *Message, duplicate bool, err error) {
 	id, err := s.requestIDByNumber(ctx, n)
 	if err != nil {

@@ -53,16 +53,6 @@ func (s Scope) Follow(ctx context.Context, n int, on bool) error {
 	return nil
 }
 
-// Follows reports whether the scope's user follows the request with id.
-func (s Scope) Follows(ctx context.Context, requestID int64) (bool, error) {
-	ok, err := s.db.NewSelect().Model((*RequestFollower)(nil)).Where("request_id = ?", requestID).
-		Where("user_id = ?", s.userID).Exists(ctx)
-	if err != nil {
-		return false, fmt.Errorf("models: follows request %d: %w", requestID, err)
-	}
-	return ok, nil
-}
-
 // SetNotifyScope saves what a client user is e-mailed about.
 func SetNotifyScope(ctx context.Context, db bun.IDB, userID int64, scope string) error {
 	if !ValidNotifyScope(scope) {

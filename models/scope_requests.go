@@ -225,25 +225,3 @@ func (s Scope) RequestByNumber(ctx context.Context, n int, now time.Time) (*Requ
 	d.Following = head.Following
 	return d, nil
 }
-
-// Reply posts the scope user's message on request number n. A reply on a
-// request waiting on the client puts it back in progress.
-func (s Scope) Reply(ctx context.Context, n int, body string) (*Message, error) {
-	id, err := s.requestIDByNumber(ctx, n)
-	if err != nil {
-		return nil, err
-	}
-	return PostMessage(ctx, s.db, PostMessageInput{ClientID: s.clientID, RequestID: id, AuthorID: s.userID,
-		ByStaff: false, Body: body})
-}
-
-// ReplyOnce is Reply with the form's idempotency key: posting the same form
-// again returns the first message with duplicate set (see PostMessageOnce).
-func (s Scope) ReplyOnce(ctx context.Context, n int, body, key string) (m *Message, duplicate bool, err error) {
-	id, err := s.requestIDByNumber(ctx, n)
-	if err != nil {
-		return nil, false, err
-	}
-	return PostMessageOnce(ctx, s.db, PostMessageInput{ClientID: s.clientID, RequestID: id, AuthorID: s.userID,
-		Body: body, IdempotencyKey: key})
-}

@@ -38,10 +38,6 @@ func (h SummaryHours) Bank() HourBank {
 	return HourBank{PurchasedMinutes: h.Purchased(), UsedMinutes: h.Used}
 }
 
-// TopUps is what was added to the included hours: rollover, earlier blocks
-// and blocks bought in the period.
-func (h SummaryHours) TopUps() int { return h.RolloverIn + h.BroughtIn + h.Bought }
-
 // PeriodRunsOn reports whether the bank period goes on after month (the
 // summary's month date): its figures are then the month-end ones.
 func (h SummaryHours) PeriodRunsOn(month time.Time) bool {
