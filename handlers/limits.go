@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/portal-msp/portal/models"
 )
 
 // limitRequests bounds what a request may send and how long it may take to
@@ -79,18 +81,7 @@ func parseFormBody(r *http.Request, memory int64) error {
 
 func tooLarge(limit int64) error {
 	return echo.NewHTTPError(http.StatusRequestEntityTooLarge,
-		fmt.Sprintf("This form is too large to send: the limit is %s. Shorten it and try again.", byteSize(limit)))
-}
-
-// byteSize names a size in the largest whole unit, e.g. "1 MB".
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MB", n>>20)
-	case n >= 1<<10:
-		return fmt.Sprintf("%d KB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
+		fmt.Sprintf("This form is too large to send: the limit is %s. Shorten it and try again.", models.ByteSizeText(limit)))
 }
 
 // hasCookie reports whether the request carries a non-empty cookie name.
