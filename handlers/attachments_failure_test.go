@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/uptrace/bun"
@@ -94,6 +95,31 @@ func TestDamagedFormKeyStoresNoFile(t *testing.T) {
 		}
 		if n, files := attachmentRows(t, db), storedFiles(t, dir); n != 0 || len(files) != 0 {
 			t.Errorf("after refused posts: %d rows, files %v; want none", n, files)
+		}
+	})
+}
+
+// A request opened on a client's behalf that the model refuses (a
+// requester of another client) after its files were stored says beside the
+// file field that they were not sent, as every other refused form does.
+func TestRefusedOnBehalfRequestSaysFilesWereNotSent(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		sd := seedWorkspace(t, db)
+		other := seedOtherClient(t, db)
+		store, dir := fileStore(t)
+		staff := newAttachApp(t, db, store, nil)
+		staff.signIn(sd.admin.Email, testPassword)
+		form := url.Values{"client_id": {strconv.FormatInt(sd.client.ID, 10)}, "requester_id": {strconv.FormatInt(other.user.ID, 10)},
+			"channel": {"phone"}, "title": {"Phones down"}, "description": {"Called at 9."}, "urgency": {"high"}}
+		resp, body := staff.postFiles("/console/requests/new", "/console/requests", form, []upload{{"a.txt", []byte("a"), ""}}, true)
+		if resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("foreign requester: %d, want 422", resp.StatusCode)
+		}
+		if got := doc(t, body).Find("#attachments").Parent().Text(); !strings.Contains(got, "Your files were not sent") {
+			t.Errorf("file field after the refusal: %q; want it to say the files were not sent", got)
+		}
+		if n, files := attachmentRows(t, db), storedFiles(t, dir); n != 0 || len(files) != 0 {
+			t.Errorf("after the refusal: %d rows, files %v; want none", n, files)
 		}
 	})
 }

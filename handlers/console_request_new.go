@@ -145,6 +145,7 @@ func (s *Server) consoleRequestCreate(c echo.Context) error {
 			setFlash(c, "success", "Request opened for the client.")
 			return redirect(c, models.ConsoleRequestPath(r.ID))
 		}
+		f.Errors.refusedFiles(c) // refused by the model: the stored files were discarded
 	}
 	return s.renderBlock(c, http.StatusUnprocessableEntity, tplConsoleRequestNew, "content",
 		View{Title: "New request for a client", Nav: "queue", Data: f})
