@@ -37,13 +37,14 @@ var ErrNotFound = errors.New("attachments: no such file")
 
 // Store is the one interface to attachment storage. The bucket is opened on
 // first use, so a process (or a test) that never touches an attachment
-// never creates the folder or dials the object store.
+// never creates the folder or dials the object store. A failure to open it
+// is not kept: the next use tries again (a volume mounted late, an object
+// store that was unreachable).
 type Store struct {
 	url string
 
-	once   sync.Once
-	bucket *blob.Bucket
-	err    error
+	mu     sync.Mutex
+	bucket *blob.Bucket // nil until opened
 }
 
 // DefaultURL is the folder under the data directory where files go when
@@ -74,21 +75,30 @@ func (s *Store) URL() string {
 }
 
 func (s *Store) open(ctx context.Context) (*blob.Bucket, error) {
-	s.once.Do(func() {
-		s.bucket, s.err = blob.OpenBucket(ctx, s.url)
-		if s.err != nil {
-			s.err = fmt.Errorf("attachments: open storage %s: %w", s.URL(), s.err)
-		}
-	})
-	return s.bucket, s.err
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.bucket != nil {
+		return s.bucket, nil
+	}
+	// The bucket outlives the request that happens to open it.
+	b, err := blob.OpenBucket(context.WithoutCancel(ctx), s.url)
+	if err != nil {
+		return nil, fmt.Errorf("attachments: open storage %s: %w", s.URL(), err)
+	}
+	s.bucket = b
+	return b, nil
 }
 
 // Close releases the bucket, if it was opened.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.bucket == nil {
 		return nil
 	}
-	return s.bucket.Close()
+	err := s.bucket.Close()
+	s.bucket = nil
+	return err
 }
 
 // NewFileKey is a fresh random key for an uploaded file: 128 random bits,
