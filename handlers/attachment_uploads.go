@@ -25,6 +25,9 @@ var uploadRoutes = map[string]bool{
 	"POST /requests/:number/reply":     true,
 	"POST /console/requests":           true,
 	"POST /console/requests/:id/reply": true,
+	// Insert posts the whole composer, files included (they are not kept:
+	// the form comes back with the saved reply in it, to attach again).
+	"POST /console/requests/:id/saved-reply": true,
 }
 
 // receiveUploads checks the files sent in the form's attachment field

@@ -73,7 +73,7 @@ func (s *Server) consoleAttachment(c echo.Context, thumb bool) error {
 // attachmentCSP forbids the file everything a page could do: were a
 // browser ever to render it as a document, it would run nothing, load
 // nothing and sit in a unique origin.
-const attachmentCSP = "default-src 'none'; sandbox"
+const attachmentCSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
 // serveAttachment sends the file (or its thumbnail). Only verified raster
 // images are shown inline, with their sniffed type; everything else is a

@@ -39,7 +39,7 @@ func checkDownload(t *testing.T, a *app, path string, want []byte) {
 
 func checkSandboxed(t *testing.T, path string, h http.Header) {
 	t.Helper()
-	if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Content-Security-Policy") != "default-src 'none'; sandbox" {
+	if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Content-Security-Policy") != "default-src 'none'; sandbox; frame-ancestors 'none'" {
 		t.Errorf("GET %s: nosniff %q, CSP %q", path, h.Get("X-Content-Type-Options"), h.Get("Content-Security-Policy"))
 	}
 }

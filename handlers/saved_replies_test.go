@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strings"
@@ -79,6 +80,13 @@ func TestSavedRepliesInsertWithoutJavaScriptAndPlaceholdersStayText(t *testing.T
 		}
 		if n := countRows(t, db, "messages", "request_id = ?", r.ID); n != 0 {
 			t.Errorf("insert posted %d messages", n)
+		}
+		// The Insert button posts the whole composer, files chosen included:
+		// above the plain form limit, it is still an insert, not a 413.
+		big := upload{name: "trace.log", data: bytes.Repeat([]byte("x"), 2<<20)}
+		resp, page = alan.postFiles(reqPage, action, url.Values{"body": {"Hi,"}, "saved_reply_id": {itoa(greeting.ID)}, "kind": {"insert"}}, []upload{big}, false)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(doc(t, page).Find("#reply-form textarea#body").Text(), "Hello Carol") {
+			t.Errorf("insert with a 2 MiB file chosen: %d", resp.StatusCode)
 		}
 		// Another agent's reply, or nonsense: refused beside the picker.
 		for _, id := range []string{itoa(mine.ID), "x", ""} {
