@@ -102,6 +102,11 @@ func (s *Summaries) RunDue(ctx context.Context, now time.Time) (int, error) {
 		// Which clients miss which month: built a month at a time, in
 		// batches of clients, rather than a client at a time.
 		missing := map[time.Time][]models.Client{}
+		// Months inside the mail window are announced (an activity event)
+		// as they are mailed; older ones a catch-up fills in are stored
+		// quietly, or a first start would fill every client's recent
+		// activity with a year of "summary ready, just now".
+		recent := map[time.Time][]models.Client{}
 		var months []time.Time
 		locs := map[string]*time.Location{} // loading a zone reads tzdata: once per zone, not per client
 		for _, c := range clients {
@@ -116,22 +121,40 @@ func (s *Summaries) RunDue(ctx context.Context, now time.Time) (int, error) {
 			}
 			for _, m := range todo {
 				if _, seen := missing[m]; !seen {
-					months = append(months, m)
+					if _, seen := recent[m]; !seen {
+						months = append(months, m)
+					}
 				}
-				missing[m] = append(missing[m], c)
+				if s.announces(m, now) {
+					recent[m] = append(recent[m], c)
+				} else {
+					missing[m] = append(missing[m], c)
+				}
 			}
 		}
 		sort.Slice(months, func(i, j int) bool { return months[i].Before(months[j]) })
 		for _, m := range months {
-			n, err := models.BuildMonthlySummaries(ctx, s.DB, missing[m], m)
-			built += n
-			if err != nil {
-				return err
+			for _, b := range []struct {
+				clients  []models.Client
+				announce bool
+			}{{missing[m], false}, {recent[m], true}} {
+				n, err := models.BuildMonthlySummaries(ctx, s.DB, b.clients, m, b.announce)
+				built += n
+				if err != nil {
+					return err
+				}
 			}
 		}
 		return s.mailDue(ctx, now)
 	})
 	return built, err
+}
+
+// announces reports whether a summary of month is announced when built:
+// whether it falls inside the mail window, as mailDue reckons it (every
+// month when there is none).
+func (s *Summaries) announces(month, now time.Time) bool {
+	return s.MailWindow <= 0 || !month.Before(models.MonthDate(now.Add(-s.MailWindow), time.UTC))
 }
 
 // dueMonths are the client's complete months: from the one it was created in

@@ -24,16 +24,19 @@ type dayTime struct {
 
 // BuildMonthlySummaries builds month's summary of each of clients that has
 // none yet, a batch of clients at a time, and returns how many it stored.
-// Each batch is one transaction with its summary_built events; a summary
+// Each batch is one transaction, with a summary_built event per summary when
+// announce is set (a client's newest month; older months filled in by a
+// catch-up are stored quietly, or a first start would fill every client's
+// recent activity with a year of "summary ready, just now"). A summary
 // already stored (another process, an earlier run) is left as it is.
-func BuildMonthlySummaries(ctx context.Context, db bun.IDB, clients []Client, month time.Time) (int, error) {
+func BuildMonthlySummaries(ctx context.Context, db bun.IDB, clients []Client, month time.Time, announce bool) (int, error) {
 	built := 0
 	for i := 0; i < len(clients); i += summaryBatch {
 		sums, err := computeSummaries(ctx, db, clients[i:min(i+summaryBatch, len(clients))], month)
 		if err != nil {
 			return built, err
 		}
-		n, err := storeNewSummaries(ctx, db, sums)
+		n, err := storeNewSummaries(ctx, db, sums, announce)
 		built += n
 		if err != nil {
 			return built, err
@@ -42,9 +45,10 @@ func BuildMonthlySummaries(ctx context.Context, db bun.IDB, clients []Client, mo
 	return built, nil
 }
 
-// storeNewSummaries inserts the summaries not stored yet and records a
-// summary_built event for each one it stored, in one transaction.
-func storeNewSummaries(ctx context.Context, db bun.IDB, sums []MonthlySummary) (int, error) {
+// storeNewSummaries inserts the summaries not stored yet and, when
+// announced is set, records a summary_built event for each one it stored, in one
+// transaction.
+func storeNewSummaries(ctx context.Context, db bun.IDB, sums []MonthlySummary, announced bool) (int, error) {
 	if len(sums) == 0 {
 		return 0, nil
 	}
@@ -55,7 +59,7 @@ func storeNewSummaries(ctx context.Context, db bun.IDB, sums []MonthlySummary) (
 			Returning("client_id").Scan(ctx, &created); err != nil {
 			return fmt.Errorf("models: store summaries of %s: %w", MonthLabel(sums[0].Month), err)
 		}
-		if len(created) == 0 {
+		if len(created) == 0 || !announced {
 			return nil
 		}
 		events := make([]ActivityEvent, len(created))
