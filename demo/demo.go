@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/portal-msp/portal/attachments"
 	"sort"
 	"strings"
 	"time"
@@ -839,8 +840,11 @@ func (l *demoLoader) ensureWorkspace(ctx context.Context) error {
 		return nil
 	}
 	since := l.now.Add(-90 * demoDay)
+	// Every column is written, so the attachment limits are set as setup
+	// sets them (the columns' defaults would not apply).
 	w := &models.Workspace{ID: 1, Name: demoWorkspaceName, BrandColor: "#2563eb", SupportEmail: "support@demo.portal",
-		ReopenWindowDays: models.DefaultReopenWindowDays, CreatedAt: since, UpdatedAt: since}
+		ReopenWindowDays: models.DefaultReopenWindowDays, AttachMaxFileBytes: attachments.DefaultMaxFileBytes,
+		AttachMaxFiles: attachments.DefaultMaxFiles, AttachBlocked: attachments.DefaultBlocked, CreatedAt: since, UpdatedAt: since}
 	if _, err := l.tx.NewInsert().Model(w).Exec(ctx); err != nil {
 		return fmt.Errorf("demo: create demo workspace: %w", err)
 	}

@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"context"
+	"github.com/portal-msp/portal/attachments"
 	"reflect"
 	"testing"
 	"time"
@@ -51,6 +52,16 @@ func checkDemo(t *testing.T, db *bun.DB, now time.Time) {
 	before := demoCounts(t, db)
 	if before["requests"] < 24 || before["users"] < 9 || before["clients"] != 3 || before["workspace"] != 1 {
 		t.Fatalf("too little demo data: %v", before)
+	}
+	// The demo workspace has the attachment limits setup gives one: the
+	// deny-list of programs included.
+	ws, err := models.GetWorkspace(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ws.AttachBlocked != attachments.DefaultBlocked || ws.AttachMaxFiles != attachments.DefaultMaxFiles ||
+		ws.AttachMaxFileBytes != attachments.DefaultMaxFileBytes {
+		t.Errorf("demo workspace attachment limits: %d files of %d bytes, refusing %q", ws.AttachMaxFiles, ws.AttachMaxFileBytes, ws.AttachBlocked)
 	}
 
 	// A second run writes nothing and returns the same sign-ins.
