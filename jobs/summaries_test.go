@@ -417,3 +417,37 @@ func TestSummariesStartCatchesUp(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentDeliveriesSendOnce: the monthly run, a resend and the
+// command line may deliver one summary at the same moment, from several
+// processes; each recipient still gets it once in its round.
+func TestConcurrentDeliveriesSendOnce(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		w := seedSummaryWorld(t, db)
+		seedOctober(t, db, w)
+		clientUser(t, db, w.acme, "carol@acme.test", true, false)
+		clientUser(t, db, w.acme, "frank@acme.test", true, false)
+		if _, _, err := models.BuildMonthlySummary(ctx, db, w.acme.ID, month(2026, 10)); err != nil {
+			t.Fatal(err)
+		}
+		sum := summaryOf(t, db, w.acme, month(2026, 10))
+		smtp := mailtest.Start(t)
+		var wg sync.WaitGroup
+		for range 6 {
+			job := newSummaries(t, db, smtp) // one per process
+			s := sum
+			wg.Go(func() {
+				if _, err := job.Deliver(ctx, &s); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		for _, addr := range []string{"ops@acme.test", "carol@acme.test", "frank@acme.test"} {
+			if got := smtp.Count(addr); got != 1 {
+				t.Errorf("%s got the October summary %d times, want once", addr, got)
+			}
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/portal-msp/portal/mail"
@@ -41,6 +42,11 @@ func (s *Summaries) Deliver(ctx context.Context, sum *models.MonthlySummary) (De
 // recipient has it.
 func (s *Summaries) deliver(ctx context.Context, workspace string, sum *models.MonthlySummary) (Delivery, error) {
 	var d Delivery
+	unlock, err := s.lockSummary(ctx, sum.ID)
+	if err != nil {
+		return d, err
+	}
+	defer unlock()
 	client, err := models.GetClient(ctx, s.DB, sum.ClientID)
 	if err != nil {
 		return d, err
@@ -76,6 +82,38 @@ func (s *Summaries) deliver(ctx context.Context, workspace string, sum *models.M
 		return d, nil
 	}
 	return d, models.MarkSummaryEmailed(ctx, s.DB, sum.ID, sum.MailRound, models.Now())
+}
+
+// deliveryLock is lockSummary on SQLite, where one process serves the
+// database (PORTAL_DATA_DIR's lock file).
+var deliveryLock sync.Mutex
+
+// summaryDeliveryLock is the first key of the advisory lock per summary.
+const summaryDeliveryLock int32 = 0x706d7364 // "pmsd"
+
+// lockSummary makes deliveries of one summary take turns: the monthly run,
+// a resend from the console and the command line may deliver the same
+// summary at once, and each reads who already has it only once it holds
+// the lock, so nobody gets it twice in a round. On PostgreSQL the lock is an
+// advisory lock per summary, across processes.
+func (s *Summaries) lockSummary(ctx context.Context, id int64) (func(), error) {
+	if !models.IsPostgres(s.DB) {
+		deliveryLock.Lock()
+		return deliveryLock.Unlock, nil
+	}
+	conn, err := s.DB.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: lock connection: %w", err)
+	}
+	key := int32(id) // summaries past 2^31 share a lock with another: they only wait longer
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?, ?)", summaryDeliveryLock, key); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("jobs: lock summary %d: %w", id, err)
+	}
+	return func() {
+		conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(?, ?)", summaryDeliveryLock, key) //nolint:errcheck // fails only with a broken connection, whose session and lock end with it
+		conn.Close()
+	}, nil
 }
 
 // mailData gathers what the summary e-mail shows.
