@@ -66,7 +66,13 @@ func start(t *testing.T) (*portal, *browser) {
 
 func startBrowser(t *testing.T, path, base string) *browser {
 	t.Helper()
-	profile := t.TempDir()
+	// Not t.TempDir: Chromium's helpers may still write to the profile for a
+	// while after the browser has closed, and a directory t.TempDir cannot
+	// remove fails the test. The profile is removed when it can be.
+	profile, err := os.MkdirTemp("", "portal-e2e-profile-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(path),
 		chromedp.UserDataDir(profile),
@@ -89,12 +95,13 @@ func startBrowser(t *testing.T, path, base string) *browser {
 	t.Cleanup(func() {
 		cancel()
 		cancelAlloc()
-		for range 100 {
+		for range 250 {
 			if os.RemoveAll(profile) == nil {
 				return
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
+		t.Logf("e2e: left the browser profile %s behind (still in use)", profile)
 	})
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("e2e: start %s: %v", path, err)
@@ -242,8 +249,15 @@ func (p *person) waitFor(what, fn string, args ...any) {
 	deadline := time.Now().Add(waitTimeout)
 	for {
 		var ok bool
-		err := chromedp.Run(p.ctx, chromedp.PollFunction(fn, &ok, chromedp.WithPollingArgs(args...),
-			chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(time.Until(deadline))))
+		// The poll's own timeout runs in the page; a poll that started just
+		// as the page went away can wait for a document that never answers
+		// (seen with JavaScript switched off), so each attempt is cut short
+		// after a few seconds and tried again on the current page.
+		attempt := min(time.Until(deadline), 3*time.Second)
+		ctx, cancel := context.WithTimeout(p.ctx, attempt)
+		err := chromedp.Run(ctx, chromedp.PollFunction(fn, &ok, chromedp.WithPollingArgs(args...),
+			chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(attempt)))
+		cancel()
 		if err == nil && ok {
 			return
 		}
