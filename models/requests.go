@@ -187,7 +187,7 @@ func createRequestAt(ctx context.Context, db bun.IDB, clientID, requesterID, act
 			return err
 		}
 		now := Now()
-		start := now
+		start := now.Truncate(time.Second) // the clocks count whole seconds from it
 		if !startAt.IsZero() && startAt.Before(now) {
 			start = startAt
 		}

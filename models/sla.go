@@ -59,6 +59,7 @@ type ClockEvent struct {
 
 // StartClocks is the state of a request submitted at at with the given targets.
 func StartClocks(cal BusinessCalendar, warningPercent int, at time.Time, responseTarget, resolutionTarget int) ClockState {
+	at = at.Truncate(time.Second)
 	st := ClockState{Status: StatusSubmitted, ResponseTargetSecs: responseTarget,
 		ResolutionTargetSecs: resolutionTarget, UpdatedAt: at}
 	return st.Apply(cal, warningPercent, ClockEvent{Kind: ClockTick, At: at})
@@ -87,6 +88,10 @@ func (st ClockState) ResolutionStopped() bool { return st.Status == StatusComple
 // then due times and colours are recomputed. An event dated before UpdatedAt
 // adds no time. The receiver is not modified.
 func (st ClockState) Apply(cal BusinessCalendar, warningPercent int, ev ClockEvent) ClockState {
+	// Clocks count whole seconds: an instant's fraction would be dropped from
+	// the used time yet kept in UpdatedAt, so used time would lag a little at
+	// each event and due times would carry the fraction.
+	ev.At = ev.At.Truncate(time.Second)
 	if ev.At.After(st.UpdatedAt) {
 		elapsed := cal.Between(st.UpdatedAt, ev.At)
 		if st.responseRunning() {
