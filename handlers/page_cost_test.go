@@ -117,7 +117,7 @@ func countingServer(t *testing.T, db *bun.DB) string {
 	t.Cleanup(hub.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	go models.ListenSettings(ctx, db, log)
+	go models.ListenChanges(ctx, db, log)
 	for deadline := time.Now().Add(10 * time.Second); !models.SettingsListening(db); {
 		if time.Now().After(deadline) {
 			t.Fatal("settings listener did not connect")
@@ -144,6 +144,7 @@ func statementsOf(t *testing.T, base, path, token string) int {
 		t.Fatal(err)
 	}
 	req.AddCookie(&http.Cookie{Name: "portal_session", Value: token})
+	req.Header.Set("Cache-Control", "no-cache") // what rendering costs, not the page cache (page_cache_test.go)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -272,6 +273,7 @@ func csrfOf(t *testing.T, base, path, token string) string {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, base+path, nil)
 	req.AddCookie(&http.Cookie{Name: "portal_session", Value: token})
+	req.Header.Set("Cache-Control", "no-cache") // what rendering costs, not the page cache (page_cache_test.go)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package migrations_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/uptrace/bun"
@@ -60,12 +61,17 @@ func TestUpDownUp(t *testing.T) {
 		schemas[kind], indexSets[kind] = appTables(first), firstIndexes
 	}
 	sq, pg := schemas[dbtest.SQLite], schemas[dbtest.Postgres]
+	// SQLite's data version row is its stand-in for PostgreSQL's NOTIFY on
+	// the portal_data channel (20261202010000_page_cache): the one table
+	// the two schemas do not share.
+	sq = slices.DeleteFunc(sq, func(c string) bool { return strings.HasPrefix(c, "data_version.") })
 	onlyIn(t, "SQLite", sq, pg)
 	onlyIn(t, "PostgreSQL", pg, sq)
 	if len(sq) < 100 {
 		t.Errorf("SQLite schema has only %d columns; expected the whole domain", len(sq))
 	}
 	sqi, pgi := indexSets[dbtest.SQLite], indexSets[dbtest.Postgres]
+	sqi = slices.DeleteFunc(sqi, func(i string) bool { return strings.HasPrefix(i, "data_version:") })
 	onlyIn(t, "SQLite", sqi, pgi)
 	onlyIn(t, "PostgreSQL", pgi, sqi)
 	if len(sqi) < 20 {

@@ -64,6 +64,21 @@ func CreateSession(ctx context.Context, db bun.IDB, userID int64, ip, userAgent 
 // touchEvery limits last_seen_at writes to one a minute per session.
 const touchEvery = time.Minute
 
+// GoodUntil is until when what a session read just now says stays true
+// without reading it again: until its touch falls due, it reaches its end,
+// or it would count as idle. (Sign-out and revocation change the data
+// version, which a cache of anything read with it also checks.)
+func (s *Session) GoodUntil(p SessionPolicy) time.Time {
+	until := s.LastSeenAt.Add(touchEvery)
+	if s.ExpiresAt.Before(until) {
+		until = s.ExpiresAt
+	}
+	if idle := s.LastSeenAt.Add(p.Idle); idle.Before(until) {
+		until = idle
+	}
+	return until
+}
+
 // SessionUser returns the user behind a session token, or ErrNotFound when the
 // token is unknown, expired (idle or absolute), or its user may no longer sign in.
 // The session, its user and the user's client come in one statement; the

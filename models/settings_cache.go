@@ -16,15 +16,19 @@ import (
 // targets) are read by nearly every page and change rarely, so each process
 // keeps them in memory. A change made through the models calls
 // SettingsChanged; on PostgreSQL a trigger on those tables also announces
-// every change on the settingsChannel, and each process's ListenSettings
+// every change on the settingsChannel, and each process's ListenChanges
 // drops its copy, so a change made by another process (or by hand in psql)
 // is seen at once. On PostgreSQL nothing is cached until the listener is
 // connected.
 
 const settingsChannel = "portal_settings"
 
+// dataChannel carries every change a page could show (see DataVersion).
+const dataChannel = "portal_data"
+
 type settingsCache struct {
 	gen       atomic.Uint64 // bumped on every change
+	data      atomic.Uint64 // PostgreSQL: bumped on every portal_data notification (DataVersion)
 	listening atomic.Bool   // PostgreSQL: the NOTIFY listener is connected
 
 	mu        sync.Mutex
@@ -119,18 +123,19 @@ func CachedSLABook(ctx context.Context, db bun.IDB) (*SLABook, error) {
 	return b, nil
 }
 
-// ListenSettings keeps this process's settings cache right on PostgreSQL:
-// it listens on the settings channel until ctx ends, dropping the cache on
-// every notification and whenever the connection is lost (nothing is cached
-// while it is down). On SQLite (one process) it returns at once.
-func ListenSettings(ctx context.Context, db *bun.DB, log *slog.Logger) {
+// ListenChanges keeps this process's caches right on PostgreSQL: it listens
+// on the settings and data channels until ctx ends, dropping the settings
+// cache and moving the data version on every notification, and both
+// whenever the connection is lost (nothing is cached while it is down). On
+// SQLite (one process, a data version row) it returns at once.
+func ListenChanges(ctx context.Context, db *bun.DB, log *slog.Logger) {
 	if !IsPostgres(db) {
 		return
 	}
 	c := cacheFor(db)
 	for ctx.Err() == nil {
-		if err := listenSettingsOnce(ctx, db, c); err != nil && ctx.Err() == nil {
-			log.Warn("settings listener", "error", err)
+		if err := listenOnce(ctx, db, c); err != nil && ctx.Err() == nil {
+			log.Warn("change listener", "error", err)
 			select {
 			case <-ctx.Done():
 			case <-time.After(time.Second):
@@ -139,27 +144,56 @@ func ListenSettings(ctx context.Context, db *bun.DB, log *slog.Logger) {
 	}
 }
 
-func listenSettingsOnce(ctx context.Context, db *bun.DB, c *settingsCache) error {
+func listenOnce(ctx context.Context, db *bun.DB, c *settingsCache) error {
 	ln := pgdriver.NewListener(db)
 	defer func() {
 		c.listening.Store(false)
 		c.gen.Add(1)
+		c.data.Add(1)
 		ln.Close()
 	}()
-	if err := ln.Listen(ctx, settingsChannel); err != nil {
-		return fmt.Errorf("models: listen %s: %w", settingsChannel, err)
+	if err := ln.Listen(ctx, settingsChannel, dataChannel); err != nil {
+		return fmt.Errorf("models: listen %s, %s: %w", settingsChannel, dataChannel, err)
 	}
 	// Anything cached before the listener was up may be stale.
 	c.gen.Add(1)
+	c.data.Add(1)
 	c.listening.Store(true)
 	for {
-		if _, _, err := ln.Receive(ctx); err != nil {
-			return fmt.Errorf("models: receive %s: %w", settingsChannel, err)
+		channel, _, err := ln.Receive(ctx)
+		if err != nil {
+			return fmt.Errorf("models: receive changes: %w", err)
 		}
-		c.gen.Add(1)
+		if channel == settingsChannel {
+			c.gen.Add(1)
+		}
+		c.data.Add(1) // settings show on pages too
 	}
 }
 
 // SettingsListening reports whether this process's settings cache is live
-// for db: always on SQLite, on PostgreSQL once ListenSettings is connected.
+// for db: always on SQLite, on PostgreSQL once ListenChanges is connected.
 func SettingsListening(db *bun.DB) bool { return cacheOf(db) != nil }
+
+// DataVersion names the state of everything a page shows: it differs after
+// any change to a table a page reads (migration 20261202010000_page_cache)
+// has committed. ok is false when it cannot be known (PostgreSQL while the
+// listener is down): then nothing may be cached.
+//
+// On PostgreSQL it is this process's count of notifications, moved a moment
+// after another process's commit; a page rendered in between is rendered
+// again after it. On SQLite it is read from the row the triggers keep, so it
+// is exact, also for a change made by another process.
+func DataVersion(ctx context.Context, db *bun.DB) (v uint64, ok bool, err error) {
+	if IsPostgres(db) {
+		c := cacheFor(db)
+		if !c.listening.Load() {
+			return 0, false, nil
+		}
+		return c.data.Load(), true, nil
+	}
+	if err := db.NewSelect().Table("data_version").Column("v").Where("id = 1").Scan(ctx, &v); err != nil {
+		return 0, false, fmt.Errorf("models: read data version: %w", err)
+	}
+	return v, true, nil
+}

@@ -86,7 +86,7 @@ func serve(ctx context.Context, args []string, getenv config.Getenv, stdout io.W
 	}()
 	// The workspace and SLA policies are cached per process; on PostgreSQL a
 	// NOTIFY on every change drops the copy (models/settings_cache.go).
-	go models.ListenSettings(feedCtx, db, log)
+	go models.ListenChanges(feedCtx, db, log)
 	// SLA clocks change colour as time passes; one process per round does it.
 	go (&jobs.SLATicker{DB: db, Log: log}).Run(feedCtx)
 	jobs.NewSummaries(cfg, db, log).Start(feedCtx) // monthly summaries: at start-up, then 00:05 UTC on the 1st

@@ -1,0 +1,335 @@
+package handlers
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portal-msp/portal/models"
+)
+
+// Rendering a page costs milliseconds of templates and several queries, and
+// most views of a page show exactly what the previous view of it showed. So
+// each process keeps the pages it renders for a signed-in session in memory
+// and sends them again while three things hold:
+//
+//   - nothing a page could show has changed: models.DataVersion is the same
+//     as when it was rendered (on PostgreSQL every process hears each commit
+//     on the portal_data channel; on SQLite a row kept by triggers counts
+//     them). While the version cannot be known, nothing is kept;
+//   - the clock still shows the same minute, so "5 minutes ago" and due
+//     times read as they would if rendered now;
+//   - the session read with it is still good (models.Session.GoodUntil): its
+//     once-a-minute touch, expiry and idle end happen on a fresh render.
+//
+// A page is kept per session and per request (URL, htmx headers and every
+// cookie), so it is only ever sent to the browser it was made for, with that
+// session's CSRF token. Only the pages in cachedRoutes are kept, only a 200
+// that sets no cookie. A browser that has just posted something (the fresh
+// cookie, see markFresh), carries a flash message, or asks for a fresh copy
+// (Cache-Control: no-cache, a hard reload) is always rendered for, so
+// people see their own change at once on whichever process answers.
+//
+// Form keys (form_keys.go) must differ per form shown, so they are replaced
+// with new ones each time a kept page is sent.
+
+// cachedRoutes are the pages worth keeping: the ones people open most.
+var cachedRoutes = map[string]bool{
+	"/": true, "/requests": true, "/requests/closed": true, "/requests/:number": true,
+	"/messages": true, "/hours": true, "/reports": true,
+	"/console": true, "/console/clients": true, "/console/clients/:id": true,
+	"/console/requests/:id": true, "/console/hours": true, "/console/clients/:id/hours": true,
+}
+
+const (
+	freshCookie     = "portal_fresh"
+	freshFor        = 5 // seconds after a post during which pages are rendered, not kept ones sent
+	pageCacheBudget = 64 << 20
+	pageMaxBytes    = 1 << 20
+)
+
+// formKeyAttr precedes each form key in a rendered page.
+var formKeyAttr = []byte(`name="` + formKeyField + `" value="`)
+
+type keptPage struct {
+	version   uint64
+	minute    int64
+	goodUntil time.Time
+	user      *models.User // for the request log
+	status    int
+	header    http.Header // Content-Type, Cache-Control, Vary
+	body      []byte
+	formKeys  []int  // offsets of the form keys in body
+	gz        []byte // body compressed, for a page without form keys
+}
+
+type pageCache struct {
+	mu      sync.Mutex
+	entries map[string]*keptPage
+	bytes   int
+}
+
+func newPageCache() *pageCache { return &pageCache{entries: make(map[string]*keptPage)} }
+
+func (pc *pageCache) get(key string, version uint64, now time.Time) *keptPage {
+	pc.mu.Lock()
+	p := pc.entries[key]
+	pc.mu.Unlock()
+	if p == nil || p.version != version || p.minute != now.Unix()/60 || !now.Before(p.goodUntil) {
+		return nil
+	}
+	return p
+}
+
+func (pc *pageCache) put(key string, p *keptPage, version uint64, now time.Time) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if old := pc.entries[key]; old != nil {
+		pc.bytes -= len(old.body)
+	}
+	if pc.bytes+len(p.body) > pageCacheBudget {
+		// Drop what can no longer be sent; if that is not enough, start over.
+		minute := now.Unix() / 60
+		for k, e := range pc.entries {
+			if e.version != version || e.minute != minute || !now.Before(e.goodUntil) {
+				pc.bytes -= len(e.body)
+				delete(pc.entries, k)
+			}
+		}
+		if pc.bytes+len(p.body) > pageCacheBudget {
+			clear(pc.entries)
+			pc.bytes = 0
+		}
+	}
+	pc.entries[key] = p
+	pc.bytes += len(p.body)
+}
+
+// pageKey names one browser's view of one page: the URL, the htmx headers
+// that choose between page and fragment (htmxOf), the host, and every
+// cookie, the session's among them.
+func pageKey(r *http.Request) string {
+	var b strings.Builder
+	for _, part := range []string{r.Host, r.URL.RequestURI(), r.Header.Get("HX-Request"), r.Header.Get("HX-Boosted"),
+		r.Header.Get("HX-History-Restore-Request"), strings.Join(r.Header.Values("Cookie"), "; ")} {
+		b.WriteString(part)
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// keepable reports whether a request may be answered from, or stored in,
+// the cache.
+func keepable(c echo.Context) bool {
+	r := c.Request()
+	if r.Method != http.MethodGet || !cachedRoutes[c.Path()] {
+		return false
+	}
+	if ck, err := r.Cookie(sessionCookie); err != nil || ck.Value == "" {
+		return false
+	}
+	for _, name := range []string{flashCookie, freshCookie} {
+		if _, err := r.Cookie(name); err == nil {
+			return false
+		}
+	}
+	cc := r.Header.Get("Cache-Control") + r.Header.Get("Pragma")
+	return !strings.Contains(cc, "no-cache") && !strings.Contains(cc, "max-age=0")
+}
+
+// ctxKeep carries a cache miss from sendKeptPages to keepPages.
+const ctxKeep = "portal.keep_page"
+
+type keepRequest struct {
+	key     string
+	version uint64
+	now     time.Time
+}
+
+// sendKeptPages answers from the page cache when it can. It runs before the
+// gzip middleware: kept pages are compressed once, when kept.
+func (s *Server) sendKeptPages(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.pages == nil || !keepable(c) {
+			return next(c)
+		}
+		version, ok, err := models.DataVersion(c.Request().Context(), s.db)
+		if err != nil {
+			s.log.Warn("page cache", "error", err)
+			return next(c)
+		}
+		if !ok {
+			return next(c)
+		}
+		now := models.Now()
+		key := pageKey(c.Request())
+		if p := s.pages.get(key, version, now); p != nil {
+			return s.sendKept(c, p)
+		}
+		c.Set(ctxKeep, &keepRequest{key: key, version: version, now: now})
+		return next(c)
+	}
+}
+
+// keepPages records a page sendKeptPages did not have and keeps it. It runs
+// after the gzip middleware, so it sees the page as rendered.
+func (s *Server) keepPages(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		kr, _ := c.Get(ctxKeep).(*keepRequest)
+		if kr == nil {
+			return next(c)
+		}
+		rec := &recorder{ResponseWriter: c.Response().Writer}
+		c.Response().Writer = rec
+		err := next(c)
+		c.Response().Writer = rec.ResponseWriter
+		if err == nil {
+			if p := s.keep(c, rec, kr.version, kr.now); p != nil {
+				s.pages.put(kr.key, p, kr.version, kr.now)
+			}
+		}
+		return err
+	}
+}
+
+// keep makes a kept page of what was just sent, or nil when it may not be
+// kept.
+func (s *Server) keep(c echo.Context, rec *recorder, version uint64, now time.Time) *keptPage {
+	res := c.Response()
+	u := currentUser(c)
+	sess, _ := c.Get(ctxSession).(*models.Session)
+	ct := res.Header().Get(echo.HeaderContentType)
+	if res.Status != http.StatusOK || u == nil || sess == nil || rec.tooBig ||
+		len(res.Header().Values("Set-Cookie")) > 0 || !strings.HasPrefix(ct, echo.MIMETextHTML) {
+		return nil
+	}
+	p := &keptPage{version: version, minute: now.Unix() / 60, goodUntil: sess.GoodUntil(s.sessionPolicy()),
+		user: u, status: res.Status, body: bytes.Clone(rec.buf.Bytes()), header: http.Header{}}
+	for _, h := range []string{echo.HeaderContentType, "Cache-Control", echo.HeaderVary} {
+		if v := res.Header().Values(h); len(v) > 0 {
+			p.header[h] = v
+		}
+	}
+	for off := 0; ; {
+		i := bytes.Index(p.body[off:], formKeyAttr)
+		if i < 0 {
+			break
+		}
+		start := off + i + len(formKeyAttr)
+		end := bytes.IndexByte(p.body[start:], '"')
+		if end != len(newFormKey()) {
+			return nil // not a key this process renders: keep nothing rather than send it twice
+		}
+		p.formKeys = append(p.formKeys, start)
+		off = start + end
+	}
+	if len(p.formKeys) == 0 {
+		p.gz = gzipped(p.body)
+	}
+	return p
+}
+
+// sendKept sends a kept page, compressed when the browser accepts it, with
+// fresh form keys.
+func (s *Server) sendKept(c echo.Context, p *keptPage) error {
+	c.Set(ctxUser, p.user) // for the request log
+	h := c.Response().Header()
+	for k, v := range p.header {
+		if k == echo.HeaderVary {
+			for _, x := range v {
+				h.Add(k, x)
+			}
+			continue
+		}
+		h[k] = v
+	}
+	body := p.body
+	if len(p.formKeys) > 0 {
+		body = bytes.Clone(p.body)
+		for _, off := range p.formKeys {
+			copy(body[off:], newFormKey())
+		}
+	}
+	if !strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
+		c.Response().WriteHeader(p.status)
+		_, err := c.Response().Write(body)
+		return err
+	}
+	gz := p.gz
+	if gz == nil {
+		gz = gzipped(body)
+	}
+	h.Set(echo.HeaderContentEncoding, "gzip")
+	c.Response().WriteHeader(p.status)
+	_, err := c.Response().Write(gz)
+	return err
+}
+
+var gzipWriters = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed) // a valid level: no error
+	return w
+}}
+
+// gzipped is b compressed at the level the gzip middleware uses.
+func gzipped(b []byte) []byte {
+	var out bytes.Buffer
+	out.Grow(len(b)/3 + 64)
+	w := gzipWriters.Get().(*gzip.Writer)
+	w.Reset(&out)
+	w.Write(b) //nolint:errcheck // writes to a bytes.Buffer do not fail
+	w.Close()  //nolint:errcheck
+	gzipWriters.Put(w)
+	return out.Bytes()
+}
+
+// markFresh gives a browser that changed something the fresh cookie: for a
+// few seconds its pages are rendered, not sent from a cache, so what it
+// just did shows even on a process that has not yet heard of the change.
+func (s *Server) markFresh(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		c.Response().Before(func() {
+			c.SetCookie(&http.Cookie{Name: freshCookie, Value: "1", Path: "/", MaxAge: freshFor,
+				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: overTLS(c)})
+		})
+		return next(c)
+	}
+}
+
+// recorder keeps a copy of what a handler writes, up to pageMaxBytes.
+type recorder struct {
+	http.ResponseWriter
+	buf    bytes.Buffer
+	tooBig bool
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if !r.tooBig {
+		if r.buf.Len()+len(b) > pageMaxBytes {
+			r.tooBig = true
+			r.buf = bytes.Buffer{}
+		} else {
+			r.buf.Write(b)
+		}
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Flush lets a kept handler flush as it could before.
+func (r *recorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap gives http.ResponseController the writer underneath.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
