@@ -9,6 +9,13 @@
 //	DATABASE_URL=postgres://… portal-load -pages -requests 10000 -c 50 -duration 15s
 //	portal-load -pages -sqlite data/portal.db -clients 20 -requests 2000
 //
+// With -pages -mix the client pages are measured together instead, under
+// writes: each of the N users loops over the dashboard, the open list and a
+// request page, and every -reply-every loops posts a reply to that request
+// (as htmx does), printing the same figures per page and for the reply:
+//
+//	DATABASE_URL=postgres://… portal-load -pages -mix -c 50 -reply-every 10 -duration 15s
+//
 // Without -pages it measures the realtime messenger. It signs
 // in real users (sessions created in the portal's own database), holds N
 // server-sent-event connections open against a running portal, posts staff
@@ -64,7 +71,7 @@ func main() {
 	var po pageOptions
 	var pages bool
 	var sqlitePath string
-	flag.BoolVar(&pages, "pages", false, "measure pages (dashboard, open list, request detail, staff queue) instead of the messenger")
+	flag.BoolVar(&pages, "pages", false, "measure pages (dashboard, open list, request detail, staff queue; or with -mix, the client pages together with replies) instead of the messenger")
 	flag.StringVar(&sqlitePath, "sqlite", "", "with -pages: the portal's SQLite file instead of DATABASE_URL")
 	flag.StringVar(&po.prefix, "prefix", "load", "with -pages: name stem of the data set (reused when it exists)")
 	flag.IntVar(&po.requests, "requests", 10000, "with -pages: requests of the largest client")
@@ -72,9 +79,11 @@ func main() {
 	flag.IntVar(&po.messages, "request-messages", 3, "with -pages: messages per request")
 	flag.IntVar(&po.concurrency, "c", 50, "with -pages: concurrent users")
 	flag.BoolVar(&po.fresh, "fresh", false, "with -pages: ask for a fresh render on every view (Cache-Control: no-cache), to measure rendering rather than the page cache")
-	flag.DurationVar(&po.duration, "duration", 10*time.Second, "with -pages: measuring time per page")
-	flag.DurationVar(&po.warmup, "warmup", 2*time.Second, "with -pages: unmeasured time per page first")
+	flag.DurationVar(&po.duration, "duration", 10*time.Second, "with -pages: measuring time per page (with -mix, of the mix)")
+	flag.DurationVar(&po.warmup, "warmup", 2*time.Second, "with -pages: unmeasured time per page first (with -mix, of the mix)")
 	flag.StringVar(&po.only, "page", "", "with -pages: only the page whose name starts with this")
+	flag.BoolVar(&po.mix, "mix", false, "with -pages: each user loops over dashboard, open list and a request page and replies now and then, instead of one page at a time (no staff queue)")
+	flag.IntVar(&po.replyEvery, "reply-every", 10, "with -pages -mix: each user replies to the request it read every this many loops (0: never)")
 	flag.Parse()
 	if pages {
 		po.clients = o.clients

@@ -29,6 +29,8 @@ type pageOptions struct {
 	warmup      time.Duration
 	only        string
 	fresh       bool // every view asks for a fresh render (Cache-Control: no-cache)
+	mix         bool // each user loops over the client pages and replies (see mix.go)
+	replyEvery  int  // with mix: a reply every this many loops; 0, never
 }
 
 // page is one page the mix browses: a path and whose session asks for it.
@@ -50,12 +52,16 @@ func runPages(ctx context.Context, db *bun.DB, url string, o pageOptions) error 
 	if len(set.OpenNumbers) == 0 {
 		return errors.New("the large client has no open request to open")
 	}
+	// View i reads open request i (mod their number), so the users of a run
+	// spread over the requests rather than all reading (or, in the mix,
+	// replying to) the same one.
+	request := func(i int) string {
+		return "/requests/" + strconv.Itoa(set.OpenNumbers[i%len(set.OpenNumbers)])
+	}
 	pages := []page{
 		{name: "dashboard /", path: func(int) string { return "/" }},
 		{name: "open list /requests", path: func(int) string { return "/requests" }},
-		{name: "request detail", path: func(i int) string {
-			return "/requests/" + strconv.Itoa(set.OpenNumbers[i%len(set.OpenNumbers)])
-		}},
+		{name: "request detail", path: request},
 		{name: "staff queue /console", path: func(int) string { return "/console" }, staff: true},
 	}
 	client := &http.Client{
@@ -66,8 +72,23 @@ func runPages(ctx context.Context, db *bun.DB, url string, o pageOptions) error 
 		Transport: &http.Transport{MaxIdleConns: o.concurrency * 2, MaxIdleConnsPerHost: o.concurrency * 2,
 			DisableCompression: false},
 	}
+	if o.mix {
+		if o.only != "" {
+			return errors.New("-page picks one page; -mix browses them all")
+		}
+		// The staff queue stays out: the mix is a client's users browsing
+		// and replying, and their sessions may not open it.
+		m := &mixer{client: client, base: url, reply: func(i int) string { return request(i) + "/reply" },
+			tokens: set.UserTokens, o: o}
+		for _, p := range pages {
+			if !p.staff {
+				m.pages = append(m.pages, p)
+			}
+		}
+		return m.measure(ctx)
+	}
 	fmt.Printf("%d concurrent users for %s per page (after %s warm-up)\n", o.concurrency, o.duration, o.warmup)
-	fmt.Printf("%-22s %9s %9s %9s %9s %6s\n", "page", "req/s", "p50", "p99", "max", "stmts")
+	printHeader()
 	for _, p := range pages {
 		if o.only != "" && o.only != p.name[:len(o.only)] {
 			continue
@@ -91,7 +112,7 @@ func runPages(ctx context.Context, db *bun.DB, url string, o pageOptions) error 
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.name, err)
 		}
-		fmt.Printf("%-22s %9.0f %9s %9s %9s %6s\n", p.name, res.rate, ms(res.p50), ms(res.p99), ms(res.max), stmts)
+		res.print(p.name, stmts)
 	}
 	return nil
 }
@@ -174,6 +195,26 @@ type pageResult struct {
 	p50, p99, max time.Duration
 }
 
+// printHeader and print make the table both -pages and the mix print.
+func printHeader() {
+	fmt.Printf("%-22s %9s %9s %9s %9s %6s\n", "page", "req/s", "p50", "p99", "max", "stmts")
+}
+
+func (r pageResult) print(name, stmts string) {
+	fmt.Printf("%-22s %9.0f %9s %9s %9s %6s\n", name, r.rate, ms(r.p50), ms(r.p99), ms(r.max), stmts)
+}
+
+// summarize turns the latencies of a run that took elapsed into its rate
+// and quantiles; false when nothing completed.
+func summarize(lat []time.Duration, elapsed time.Duration) (pageResult, bool) {
+	if len(lat) == 0 {
+		return pageResult{}, false
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	q := func(f float64) time.Duration { return lat[min(len(lat)-1, int(f*float64(len(lat))))] }
+	return pageResult{rate: float64(len(lat)) / elapsed.Seconds(), p50: q(0.50), p99: q(0.99), max: lat[len(lat)-1]}, true
+}
+
 // drive runs a closed loop: each of n users asks for the page, reads the
 // whole answer, and asks again, until d has passed.
 func drive(ctx context.Context, client *http.Client, base string, p page, tokens []string, n int, d time.Duration, fresh bool) (pageResult, error) {
@@ -230,12 +271,11 @@ func drive(ctx context.Context, client *http.Client, base string, p page, tokens
 	if first != nil {
 		return pageResult{}, first
 	}
-	if len(lat) == 0 {
+	res, ok := summarize(lat, elapsed)
+	if !ok {
 		return pageResult{}, errors.New("no request completed")
 	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	q := func(f float64) time.Duration { return lat[min(len(lat)-1, int(f*float64(len(lat))))] }
-	return pageResult{rate: float64(len(lat)) / elapsed.Seconds(), p50: q(0.50), p99: q(0.99), max: lat[len(lat)-1]}, nil
+	return res, nil
 }
 
 func cmpErr(first, err error) error {
