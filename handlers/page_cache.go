@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -19,10 +20,13 @@ import (
 // each process keeps the pages it renders for a signed-in session in memory
 // and sends them again while three things hold:
 //
-//   - nothing a page could show has changed: models.DataVersion is the same
-//     as when it was rendered (on PostgreSQL every process hears each commit
-//     on the portal_data channel; on SQLite a row kept by triggers counts
-//     them). While the version cannot be known, nothing is kept;
+//   - nothing the page could show has changed: models.DataVersion is the
+//     same as when it was rendered. On PostgreSQL every process hears each
+//     commit on the portal_data channel, named by the clients it concerns,
+//     so a client user's page stays while other clients' data changes (a
+//     staff page, which shows every client, goes with any change); on
+//     SQLite a row kept by triggers counts every change. While the version
+//     cannot be known, nothing is kept;
 //   - the clock still shows the same minute, so "5 minutes ago" and due
 //     times read as they would if rendered now;
 //   - the session read with it is still good (models.Session.GoodUntil): its
@@ -58,7 +62,8 @@ const (
 var formKeyAttr = []byte(`name="` + formKeyField + `" value="`)
 
 type keptPage struct {
-	version   uint64
+	clientID  int64  // whose data it shows; 0: everyone's (a staff page)
+	version   uint64 // models.DataVersion of clientID when rendered
 	minute    int64
 	goodUntil time.Time
 	user      *models.User // for the request log
@@ -77,17 +82,19 @@ type pageCache struct {
 
 func newPageCache() *pageCache { return &pageCache{entries: make(map[string]*keptPage)} }
 
-func (pc *pageCache) get(key string, version uint64, now time.Time) *keptPage {
+func (pc *pageCache) get(key string) *keptPage {
 	pc.mu.Lock()
-	p := pc.entries[key]
-	pc.mu.Unlock()
-	if p == nil || p.version != version || p.minute != now.Unix()/60 || !now.Before(p.goodUntil) {
-		return nil
-	}
-	return p
+	defer pc.mu.Unlock()
+	return pc.entries[key]
 }
 
-func (pc *pageCache) put(key string, p *keptPage, version uint64, now time.Time) {
+// current reports whether p may be sent at now, given the data version of
+// its client.
+func (p *keptPage) current(version uint64, now time.Time) bool {
+	return p.version == version && p.minute == now.Unix()/60 && now.Before(p.goodUntil)
+}
+
+func (pc *pageCache) put(key string, p *keptPage, now time.Time) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	if old := pc.entries[key]; old != nil {
@@ -97,7 +104,7 @@ func (pc *pageCache) put(key string, p *keptPage, version uint64, now time.Time)
 		// Drop what can no longer be sent; if that is not enough, start over.
 		minute := now.Unix() / 60
 		for k, e := range pc.entries {
-			if e.version != version || e.minute != minute || !now.Before(e.goodUntil) {
+			if e.minute != minute || !now.Before(e.goodUntil) {
 				pc.bytes -= len(e.body)
 				delete(pc.entries, k)
 			}
@@ -147,9 +154,9 @@ func keepable(c echo.Context) bool {
 const ctxKeep = "portal.keep_page"
 
 type keepRequest struct {
-	key     string
-	version uint64
-	now     time.Time
+	key    string
+	before uint64 // the data version of everything before rendering
+	now    time.Time
 }
 
 // sendKeptPages answers from the page cache when it can. It runs before the
@@ -159,20 +166,25 @@ func (s *Server) sendKeptPages(next echo.HandlerFunc) echo.HandlerFunc {
 		if s.pages == nil || !keepable(c) {
 			return next(c)
 		}
-		version, ok, err := models.DataVersion(c.Request().Context(), s.db)
-		if err != nil {
-			s.log.Warn("page cache", "error", err)
-			return next(c)
-		}
-		if !ok {
-			return next(c)
-		}
+		ctx := c.Request().Context()
 		now := models.Now()
 		key := pageKey(c.Request())
-		if p := s.pages.get(key, version, now); p != nil {
-			return s.sendKept(c, p)
+		if p := s.pages.get(key); p != nil {
+			version, ok, err := models.DataVersion(ctx, s.db, p.clientID)
+			if err != nil {
+				return fmt.Errorf("handlers: page cache: %w", err)
+			}
+			if ok && p.current(version, now) {
+				return s.sendKept(c, p)
+			}
 		}
-		c.Set(ctxKeep, &keepRequest{key: key, version: version, now: now})
+		before, ok, err := models.DataVersion(ctx, s.db, 0)
+		if err != nil {
+			return fmt.Errorf("handlers: page cache: %w", err)
+		}
+		if ok {
+			c.Set(ctxKeep, &keepRequest{key: key, before: before, now: now})
+		}
 		return next(c)
 	}
 }
@@ -189,18 +201,35 @@ func (s *Server) keepPages(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Response().Writer = rec
 		err := next(c)
 		c.Response().Writer = rec.ResponseWriter
-		if err == nil {
-			if p := s.keep(c, rec, kr.version, kr.now); p != nil {
-				s.pages.put(kr.key, p, kr.version, kr.now)
+		if err != nil {
+			return err
+		}
+		p := s.keep(c, rec, kr.now)
+		if p == nil {
+			return nil
+		}
+		// The page's version is its client's as it stood before rendering:
+		// known only when nothing at all changed meanwhile (then the
+		// client's version now is the one it had). Otherwise it is not kept.
+		ctx := c.Request().Context()
+		after, ok, err := models.DataVersion(ctx, s.db, 0)
+		if err != nil || !ok || after != kr.before {
+			return nil
+		}
+		p.version = after // SQLite: one version for everyone
+		if models.IsPostgres(s.db) && p.clientID != 0 {
+			if p.version, _, err = models.DataVersion(ctx, s.db, p.clientID); err != nil {
+				return nil
 			}
 		}
-		return err
+		s.pages.put(kr.key, p, kr.now)
+		return nil
 	}
 }
 
 // keep makes a kept page of what was just sent, or nil when it may not be
 // kept.
-func (s *Server) keep(c echo.Context, rec *recorder, version uint64, now time.Time) *keptPage {
+func (s *Server) keep(c echo.Context, rec *recorder, now time.Time) *keptPage {
 	res := c.Response()
 	u := currentUser(c)
 	sess, _ := c.Get(ctxSession).(*models.Session)
@@ -209,8 +238,11 @@ func (s *Server) keep(c echo.Context, rec *recorder, version uint64, now time.Ti
 		len(res.Header().Values("Set-Cookie")) > 0 || !strings.HasPrefix(ct, echo.MIMETextHTML) {
 		return nil
 	}
-	p := &keptPage{version: version, minute: now.Unix() / 60, goodUntil: sess.GoodUntil(s.sessionPolicy()),
+	p := &keptPage{minute: now.Unix() / 60, goodUntil: sess.GoodUntil(s.sessionPolicy()),
 		user: u, status: res.Status, body: bytes.Clone(rec.buf.Bytes()), header: http.Header{}}
+	if !u.IsStaff() && u.ClientID != nil {
+		p.clientID = *u.ClientID // a client user's page shows their client's data only
+	}
 	for _, h := range []string{echo.HeaderContentType, "Cache-Control", echo.HeaderVary} {
 		if v := res.Header().Values(h); len(v) > 0 {
 			p.header[h] = v

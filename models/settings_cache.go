@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,7 +30,7 @@ const dataChannel = "portal_data"
 
 type settingsCache struct {
 	gen       atomic.Uint64 // bumped on every change
-	data      atomic.Uint64 // PostgreSQL: bumped on every portal_data notification (DataVersion)
+	data      dataVersions  // PostgreSQL: moved by portal_data notifications (DataVersion)
 	listening atomic.Bool   // PostgreSQL: the NOTIFY listener is connected
 
 	mu        sync.Mutex
@@ -149,7 +151,7 @@ func listenOnce(ctx context.Context, db *bun.DB, c *settingsCache) error {
 	defer func() {
 		c.listening.Store(false)
 		c.gen.Add(1)
-		c.data.Add(1)
+		c.data.changed("")
 		ln.Close()
 	}()
 	if err := ln.Listen(ctx, settingsChannel, dataChannel); err != nil {
@@ -157,17 +159,18 @@ func listenOnce(ctx context.Context, db *bun.DB, c *settingsCache) error {
 	}
 	// Anything cached before the listener was up may be stale.
 	c.gen.Add(1)
-	c.data.Add(1)
+	c.data.changed("")
 	c.listening.Store(true)
 	for {
-		channel, _, err := ln.Receive(ctx)
+		channel, payload, err := ln.Receive(ctx)
 		if err != nil {
 			return fmt.Errorf("models: receive changes: %w", err)
 		}
 		if channel == settingsChannel {
 			c.gen.Add(1)
+			payload = "" // settings show on every page
 		}
-		c.data.Add(1) // settings show on pages too
+		c.data.changed(payload)
 	}
 }
 
@@ -175,25 +178,68 @@ func listenOnce(ctx context.Context, db *bun.DB, c *settingsCache) error {
 // for db: always on SQLite, on PostgreSQL once ListenChanges is connected.
 func SettingsListening(db *bun.DB) bool { return cacheOf(db) != nil }
 
-// DataVersion names the state of everything a page shows: it differs after
-// any change to a table a page reads (migration 20261202010000_page_cache)
-// has committed. ok is false when it cannot be known (PostgreSQL while the
+// DataVersion names the state of what a page for clientID shows (0: a
+// staff page, which shows every client's data): it differs after any change
+// to a table a page reads (migration 20261202010000_page_cache) has
+// committed. ok is false when it cannot be known (PostgreSQL while the
 // listener is down): then nothing may be cached.
 //
-// On PostgreSQL it is this process's count of notifications, moved a moment
-// after another process's commit; a page rendered in between is rendered
-// again after it. On SQLite it is read from the row the triggers keep, so it
-// is exact, also for a change made by another process.
-func DataVersion(ctx context.Context, db *bun.DB) (v uint64, ok bool, err error) {
+// On PostgreSQL it is counted in this process from the notifications, which
+// name the clients a change concerns, so a change of one client's data
+// leaves the other clients' pages be; it moves a moment after another
+// process's commit, and a page rendered in between is rendered again after
+// it. On SQLite it is read from the row the triggers keep, for every client
+// at once; it is exact, also for a change made by another process.
+func DataVersion(ctx context.Context, db *bun.DB, clientID int64) (v uint64, ok bool, err error) {
 	if IsPostgres(db) {
 		c := cacheFor(db)
 		if !c.listening.Load() {
 			return 0, false, nil
 		}
-		return c.data.Load(), true, nil
+		return c.data.of(clientID), true, nil
 	}
 	if err := db.NewSelect().Table("data_version").Column("v").Where("id = 1").Scan(ctx, &v); err != nil {
 		return 0, false, fmt.Errorf("models: read data version: %w", err)
 	}
 	return v, true, nil
+}
+
+// dataVersions counts portal_data notifications: all of them, those that
+// concern everyone, and those naming each client.
+type dataVersions struct {
+	all, everyone atomic.Uint64
+	clients       sync.Map // int64 → *atomic.Uint64
+}
+
+// changed counts one notification: payload is a comma-separated list of
+// client ids, or empty for a change that concerns everyone.
+func (d *dataVersions) changed(payload string) {
+	if payload != "" {
+		for id := range strings.SplitSeq(payload, ",") {
+			n, err := strconv.ParseInt(id, 10, 64)
+			if err != nil {
+				payload = "" // not a list of ids: take it as everyone's
+				break
+			}
+			v, _ := d.clients.LoadOrStore(n, new(atomic.Uint64))
+			v.(*atomic.Uint64).Add(1)
+		}
+	}
+	if payload == "" {
+		d.everyone.Add(1)
+	}
+	d.all.Add(1) // last: a reader that sees it moved also sees the counts above
+}
+
+// of is the version of clientID's pages (0: all of them). A sum of counters
+// that only grow moves whenever one of them does.
+func (d *dataVersions) of(clientID int64) uint64 {
+	if clientID == 0 {
+		return d.all.Load()
+	}
+	v := d.everyone.Load()
+	if c, ok := d.clients.Load(clientID); ok {
+		v += c.(*atomic.Uint64).Load()
+	}
+	return v
 }
