@@ -70,8 +70,9 @@ type keptPage struct {
 	status    int
 	header    http.Header // Content-Type, Cache-Control, Vary
 	body      []byte
-	formKeys  []int  // offsets of the form keys in body
-	gz        []byte // body compressed, for a page without form keys
+	formKeys  []int      // offsets of the form keys in body
+	gz        []byte     // body compressed, for a page without form keys
+	holed     *holedGzip // body compressed around its form keys (page_gzip.go)
 }
 
 type pageCache struct {
@@ -255,7 +256,7 @@ func (s *Server) keep(c echo.Context, rec *recorder, now time.Time) *keptPage {
 		}
 		start := off + i + len(formKeyAttr)
 		end := bytes.IndexByte(p.body[start:], '"')
-		if end != len(newFormKey()) {
+		if end != formKeyLen {
 			return nil // not a key this process renders: keep nothing rather than send it twice
 		}
 		p.formKeys = append(p.formKeys, start)
@@ -263,6 +264,8 @@ func (s *Server) keep(c echo.Context, rec *recorder, now time.Time) *keptPage {
 	}
 	if len(p.formKeys) == 0 {
 		p.gz = gzipped(p.body)
+	} else {
+		p.holed = newHoledGzip(p.body, p.formKeys, formKeyLen)
 	}
 	return p
 }
@@ -281,6 +284,20 @@ func (s *Server) sendKept(c echo.Context, p *keptPage) error {
 		}
 		h[k] = v
 	}
+	if strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
+		gz := p.gz
+		if p.holed != nil {
+			keys := make([][]byte, len(p.formKeys))
+			for i := range keys {
+				keys[i] = []byte(newFormKey())
+			}
+			gz = p.holed.fill(keys)
+		}
+		h.Set(echo.HeaderContentEncoding, "gzip")
+		c.Response().WriteHeader(p.status)
+		_, err := c.Response().Write(gz)
+		return err
+	}
 	body := p.body
 	if len(p.formKeys) > 0 {
 		body = bytes.Clone(p.body)
@@ -288,18 +305,8 @@ func (s *Server) sendKept(c echo.Context, p *keptPage) error {
 			copy(body[off:], newFormKey())
 		}
 	}
-	if !strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
-		c.Response().WriteHeader(p.status)
-		_, err := c.Response().Write(body)
-		return err
-	}
-	gz := p.gz
-	if gz == nil {
-		gz = gzipped(body)
-	}
-	h.Set(echo.HeaderContentEncoding, "gzip")
 	c.Response().WriteHeader(p.status)
-	_, err := c.Response().Write(gz)
+	_, err := c.Response().Write(body)
 	return err
 }
 
