@@ -1,0 +1,6 @@
+-- The dashboard counts a client's open requests past their SLA targets from
+-- this index alone (see the PostgreSQL file; SQLite has no INCLUDE, so the
+-- clock columns are key columns).
+CREATE INDEX requests_open_clocks ON requests (client_id, created_at, first_response_at, response_target_secs,
+    response_used_secs, response_due_at, resolution_target_secs, resolution_used_secs, resolution_due_at)
+    WHERE status <> 'completed' AND completed_at IS NULL;
