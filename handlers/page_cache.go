@@ -156,7 +156,7 @@ const ctxKeep = "portal.keep_page"
 
 type keepRequest struct {
 	key    string
-	before uint64 // the data version of everything before rendering
+	before uint64 // models.DataVersion's anyChange before rendering
 	now    time.Time
 }
 
@@ -171,7 +171,7 @@ func (s *Server) sendKeptPages(next echo.HandlerFunc) echo.HandlerFunc {
 		now := models.Now()
 		key := pageKey(c.Request())
 		if p := s.pages.get(key); p != nil {
-			version, ok, err := models.DataVersion(ctx, s.db, p.clientID)
+			version, _, ok, err := models.DataVersion(ctx, s.db, p.clientID, p.user.ID)
 			if err != nil {
 				return fmt.Errorf("handlers: page cache: %w", err)
 			}
@@ -179,7 +179,7 @@ func (s *Server) sendKeptPages(next echo.HandlerFunc) echo.HandlerFunc {
 				return s.sendKept(c, p)
 			}
 		}
-		before, ok, err := models.DataVersion(ctx, s.db, 0)
+		_, before, ok, err := models.DataVersion(ctx, s.db, 0, 0)
 		if err != nil {
 			return fmt.Errorf("handlers: page cache: %w", err)
 		}
@@ -213,16 +213,11 @@ func (s *Server) keepPages(next echo.HandlerFunc) echo.HandlerFunc {
 		// known only when nothing at all changed meanwhile (then the
 		// client's version now is the one it had). Otherwise it is not kept.
 		ctx := c.Request().Context()
-		after, ok, err := models.DataVersion(ctx, s.db, 0)
+		version, after, ok, err := models.DataVersion(ctx, s.db, p.clientID, p.user.ID)
 		if err != nil || !ok || after != kr.before {
 			return nil
 		}
-		p.version = after // SQLite: one version for everyone
-		if models.IsPostgres(s.db) && p.clientID != 0 {
-			if p.version, _, err = models.DataVersion(ctx, s.db, p.clientID); err != nil {
-				return nil
-			}
-		}
+		p.version = version
 		s.pages.put(kr.key, p, kr.now)
 		return nil
 	}

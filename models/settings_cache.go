@@ -178,66 +178,118 @@ func listenOnce(ctx context.Context, db *bun.DB, c *settingsCache) error {
 // for db: always on SQLite, on PostgreSQL once ListenChanges is connected.
 func SettingsListening(db *bun.DB) bool { return cacheOf(db) != nil }
 
-// DataVersion names the state of what a page for clientID shows (0: a
-// staff page, which shows every client's data): it differs after any change
-// to a table a page reads (migration 20261202010000_page_cache) has
-// committed. ok is false when it cannot be known (PostgreSQL while the
-// listener is down): then nothing may be cached.
+// DataVersion names the state of what a page for userID of clientID shows
+// (clientID 0: a staff page, which shows every client's data): it differs
+// after any change to a table a page reads (migration
+// 20261202010000_page_cache) has committed, and after the user's own read
+// markers moved. anyChange moves with every change counted for anyone: a
+// page is kept only if it did not move while the page was rendered. ok is
+// false when they cannot be known (PostgreSQL while the listener is down):
+// then nothing may be cached.
 //
-// On PostgreSQL it is counted in this process from the notifications, which
-// name the clients a change concerns, so a change of one client's data
-// leaves the other clients' pages be; it moves a moment after another
+// On PostgreSQL they are counted in this process from the notifications,
+// which name the clients a change concerns, so a change of one client's data
+// leaves the other clients' pages be; they move a moment after another
 // process's commit, and a page rendered in between is rendered again after
-// it. On SQLite it is read from the row the triggers keep, for every client
-// at once; it is exact, also for a change made by another process.
-func DataVersion(ctx context.Context, db *bun.DB, clientID int64) (v uint64, ok bool, err error) {
+// it. On SQLite they are read from the row the triggers keep, for every
+// client at once, so they are exact, also for a change made by another
+// process; read markers, which only the one serving process writes, are
+// counted in memory.
+func DataVersion(ctx context.Context, db *bun.DB, clientID, userID int64) (page, anyChange uint64, ok bool, err error) {
+	d := &cacheFor(db).data
 	if IsPostgres(db) {
-		c := cacheFor(db)
-		if !c.listening.Load() {
-			return 0, false, nil
+		if !cacheFor(db).listening.Load() {
+			return 0, 0, false, nil
 		}
-		return c.data.of(clientID), true, nil
+		return d.of(clientID, userID), d.any.Load(), true, nil
 	}
-	if err := db.NewSelect().Table("data_version").Column("v").Where("id = 1").Scan(ctx, &v); err != nil {
-		return 0, false, fmt.Errorf("models: read data version: %w", err)
+	v, err := sqliteDataVersion(ctx, db)
+	if err != nil {
+		return 0, 0, false, err
 	}
-	return v, true, nil
+	return v + d.reader(userID), v + d.any.Load(), true, nil
 }
 
-// dataVersions counts portal_data notifications: all of them, those that
-// concern everyone, and those naming each client.
+func sqliteDataVersion(ctx context.Context, db *bun.DB) (v uint64, err error) {
+	if err := db.NewSelect().Table("data_version").Column("v").Where("id = 1").Scan(ctx, &v); err != nil {
+		return 0, fmt.Errorf("models: read data version: %w", err)
+	}
+	return v, nil
+}
+
+// readMarkerMoved counts a move of userID's read markers in this process at
+// once (on PostgreSQL the notification counts it again, in every process).
+func readMarkerMoved(db bun.IDB, userID int64) {
+	d := &cacheFor(db).data
+	d.counter(&d.users, userID).Add(1)
+	d.any.Add(1)
+}
+
+// dataVersions counts portal_data notifications: every one (any), those
+// about clients' data or everyone's (all), those that concern everyone,
+// and those naming each client and each reader.
 type dataVersions struct {
-	all, everyone atomic.Uint64
-	clients       sync.Map // int64 → *atomic.Uint64
+	any, all, everyone atomic.Uint64
+	clients, users     sync.Map // int64 → *atomic.Uint64
+}
+
+func (d *dataVersions) counter(m *sync.Map, id int64) *atomic.Uint64 {
+	v, _ := m.LoadOrStore(id, new(atomic.Uint64))
+	return v.(*atomic.Uint64)
 }
 
 // changed counts one notification: payload is a comma-separated list of
-// client ids, or empty for a change that concerns everyone.
+// client ids and 'u' + user id for read markers, or empty for a change that
+// concerns everyone.
 func (d *dataVersions) changed(payload string) {
+	var clients, users []int64
 	if payload != "" {
-		for id := range strings.SplitSeq(payload, ",") {
-			n, err := strconv.ParseInt(id, 10, 64)
+		for tok := range strings.SplitSeq(payload, ",") {
+			list := &clients
+			if rest, ok := strings.CutPrefix(tok, "u"); ok {
+				tok, list = rest, &users
+			}
+			n, err := strconv.ParseInt(tok, 10, 64)
 			if err != nil {
 				payload = "" // not a list of ids: take it as everyone's
 				break
 			}
-			v, _ := d.clients.LoadOrStore(n, new(atomic.Uint64))
-			v.(*atomic.Uint64).Add(1)
+			*list = append(*list, n)
 		}
 	}
 	if payload == "" {
 		d.everyone.Add(1)
+		d.all.Add(1)
+	} else {
+		for _, id := range clients {
+			d.counter(&d.clients, id).Add(1)
+		}
+		for _, id := range users {
+			d.counter(&d.users, id).Add(1)
+		}
+		if len(clients) > 0 {
+			d.all.Add(1)
+		}
 	}
-	d.all.Add(1) // last: a reader that sees it moved also sees the counts above
+	d.any.Add(1) // last: a reader that sees it moved also sees the counts above
 }
 
-// of is the version of clientID's pages (0: all of them). A sum of counters
-// that only grow moves whenever one of them does.
-func (d *dataVersions) of(clientID int64) uint64 {
-	if clientID == 0 {
-		return d.all.Load()
+func (d *dataVersions) reader(userID int64) uint64 {
+	if c, ok := d.users.Load(userID); ok {
+		return c.(*atomic.Uint64).Load()
 	}
-	v := d.everyone.Load()
+	return 0
+}
+
+// of is the version of userID's pages of clientID (0: a staff page, which
+// shows every client's data). A sum of counters that only grow moves
+// whenever one of them does.
+func (d *dataVersions) of(clientID, userID int64) uint64 {
+	v := d.reader(userID)
+	if clientID == 0 {
+		return v + d.all.Load()
+	}
+	v += d.everyone.Load()
 	if c, ok := d.clients.Load(clientID); ok {
 		v += c.(*atomic.Uint64).Load()
 	}

@@ -113,5 +113,8 @@ DROP FUNCTION portal_request_rows_deleted();
 DROP FUNCTION portal_user_rows_inserted();
 DROP FUNCTION portal_user_rows_updated();
 DROP FUNCTION portal_user_rows_deleted();
+DROP FUNCTION portal_reader_rows_inserted();
+DROP FUNCTION portal_reader_rows_updated();
+DROP FUNCTION portal_reader_rows_deleted();
 DROP FUNCTION portal_data_changed();
 DROP FUNCTION portal_notify_clients(TEXT);

@@ -1,7 +1,8 @@
 -- Pages are kept per session in each process's memory (handlers/page_cache.go)
 -- and are good only until anything they could show changes. A change to any
 -- table a page reads is announced on the portal_data channel at commit, with
--- the ids of the clients whose data changed ('1,7'), or an empty payload when
+-- the ids of the clients whose data changed ('1,7'; a reader's own read
+-- markers as 'u' and the user's id), or an empty payload when
 -- the change concerns everyone (settings, staff, a row without a client, or
 -- more clients than a notification holds). NOTIFY folds a transaction's
 -- identical notifications into one.
@@ -24,6 +25,39 @@ $$;
 CREATE FUNCTION portal_data_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_notify('portal_data', '');
+    RETURN NULL;
+END
+$$;
+
+-- A read marker shows only to its reader (unread counts): it is announced as
+-- 'u' and the user's id, which moves that user's pages alone.
+CREATE FUNCTION portal_reader_rows_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE ids TEXT;
+BEGIN
+    SELECT string_agg(DISTINCT 'u' || c.user_id::text, ',') FROM new_rows AS c INTO ids;
+    IF ids IS NOT NULL THEN
+        PERFORM pg_notify('portal_data', CASE WHEN length(ids) > 7000 THEN '' ELSE ids END);
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE FUNCTION portal_reader_rows_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE ids TEXT;
+BEGIN
+    SELECT string_agg(DISTINCT 'u' || c.user_id::text, ',') FROM new_rows AS c INTO ids;
+    IF ids IS NOT NULL THEN
+        PERFORM pg_notify('portal_data', CASE WHEN length(ids) > 7000 THEN '' ELSE ids END);
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE FUNCTION portal_reader_rows_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE ids TEXT;
+BEGIN
+    SELECT string_agg(DISTINCT 'u' || c.user_id::text, ',') FROM old_rows AS c INTO ids;
+    IF ids IS NOT NULL THEN
+        PERFORM pg_notify('portal_data', CASE WHEN length(ids) > 7000 THEN '' ELSE ids END);
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -250,11 +284,11 @@ CREATE TRIGGER hour_purchases_data_delete AFTER DELETE ON hour_purchases REFEREN
 CREATE TRIGGER hour_purchases_data_truncate AFTER TRUNCATE ON hour_purchases
     FOR EACH STATEMENT EXECUTE FUNCTION portal_data_changed();
 CREATE TRIGGER message_reads_data_insert AFTER INSERT ON message_reads REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION portal_request_rows_inserted();
+    FOR EACH STATEMENT EXECUTE FUNCTION portal_reader_rows_inserted();
 CREATE TRIGGER message_reads_data_update AFTER UPDATE ON message_reads REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION portal_request_rows_updated();
+    FOR EACH STATEMENT EXECUTE FUNCTION portal_reader_rows_updated();
 CREATE TRIGGER message_reads_data_delete AFTER DELETE ON message_reads REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION portal_request_rows_deleted();
+    FOR EACH STATEMENT EXECUTE FUNCTION portal_reader_rows_deleted();
 CREATE TRIGGER message_reads_data_truncate AFTER TRUNCATE ON message_reads
     FOR EACH STATEMENT EXECUTE FUNCTION portal_data_changed();
 CREATE TRIGGER messages_data_insert AFTER INSERT ON messages REFERENCING NEW TABLE AS new_rows

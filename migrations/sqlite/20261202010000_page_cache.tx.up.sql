@@ -3,7 +3,9 @@
 -- table a page reads adds one to data_version.v, in the same transaction, so
 -- the version read before a page is rendered names what it shows, also when
 -- another process (portal summaries run) wrote the file. Sessions count
--- sign-in and sign-out, not the once-a-minute touch. PostgreSQL announces the
+-- sign-in and sign-out, not the once-a-minute touch. A read marker shows only
+-- to its reader, and is written only by this one process, which counts it
+-- for that user's pages in memory (models.markRead). PostgreSQL announces the
 -- same changes with NOTIFY instead and has no such row (one row that every
 -- write updates would make all writers wait on each other there).
 CREATE TABLE data_version (
@@ -71,12 +73,6 @@ BEGIN UPDATE data_version SET v = v + 1; END;
 CREATE TRIGGER hour_purchases_data_update AFTER UPDATE ON hour_purchases
 BEGIN UPDATE data_version SET v = v + 1; END;
 CREATE TRIGGER hour_purchases_data_delete AFTER DELETE ON hour_purchases
-BEGIN UPDATE data_version SET v = v + 1; END;
-CREATE TRIGGER message_reads_data_insert AFTER INSERT ON message_reads
-BEGIN UPDATE data_version SET v = v + 1; END;
-CREATE TRIGGER message_reads_data_update AFTER UPDATE ON message_reads
-BEGIN UPDATE data_version SET v = v + 1; END;
-CREATE TRIGGER message_reads_data_delete AFTER DELETE ON message_reads
 BEGIN UPDATE data_version SET v = v + 1; END;
 CREATE TRIGGER messages_data_insert AFTER INSERT ON messages
 BEGIN UPDATE data_version SET v = v + 1; END;
