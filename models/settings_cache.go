@@ -67,12 +67,17 @@ func cacheOf(db bun.IDB) *settingsCache {
 }
 
 // SettingsChanged drops this process's copy of the workspace and SLA
-// policies. It is called after a change commits; a second drop shortly after
-// covers a change made inside a transaction that commits later.
+// policies, and the pages it keeps. It is called after a change commits; a
+// second drop shortly after covers a change made inside a transaction that
+// commits later.
 func SettingsChanged(db bun.IDB) {
 	c := cacheFor(db)
 	c.gen.Add(1)
-	time.AfterFunc(time.Second, func() { c.gen.Add(1) })
+	c.data.changed("") // settings show on every page: kept pages go too
+	time.AfterFunc(time.Second, func() {
+		c.gen.Add(1)
+		c.data.changed("")
+	})
 }
 
 // CachedWorkspace is GetWorkspace through the per-process cache.
