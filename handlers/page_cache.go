@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -280,18 +281,20 @@ func (s *Server) sendKept(c echo.Context, p *keptPage) error {
 		h[k] = v
 	}
 	if strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
-		gz := p.gz
-		if p.holed != nil {
-			keys := make([][]byte, len(p.formKeys))
-			for i := range keys {
-				keys[i] = []byte(newFormKey())
-			}
-			gz = p.holed.fill(keys)
-		}
 		h.Set(echo.HeaderContentEncoding, "gzip")
+		if p.holed == nil {
+			h.Set(echo.HeaderContentLength, strconv.Itoa(len(p.gz)))
+			c.Response().WriteHeader(p.status)
+			_, err := c.Response().Write(p.gz)
+			return err
+		}
+		keys := make([][]byte, len(p.formKeys))
+		for i := range keys {
+			keys[i] = []byte(newFormKey())
+		}
+		h.Set(echo.HeaderContentLength, strconv.Itoa(p.holed.gzLen()))
 		c.Response().WriteHeader(p.status)
-		_, err := c.Response().Write(gz)
-		return err
+		return p.holed.writeTo(c.Response(), keys)
 	}
 	body := p.body
 	if len(p.formKeys) > 0 {

@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"encoding/binary"
 	"hash/crc32"
+	"io"
 )
 
 // holedGzip is a page compressed once with holes for its form keys, which
@@ -50,30 +51,44 @@ func newHoledGzip(body []byte, offsets []int, holeLen int) *holedGzip {
 	return h
 }
 
-// fill is the gzip file of the page with keys in its holes, in order; each
-// key must be holeLen bytes.
-func (h *holedGzip) fill(keys [][]byte) []byte {
+// gzLen is the length of the gzip file fill writes.
+func (h *holedGzip) gzLen() int {
 	n := len(gzipHeader) + 8
 	for _, p := range h.packed {
 		n += len(p)
 	}
-	n += len(keys) * (5 + h.holeLen)
-	out := make([]byte, 0, n)
-	out = append(out, gzipHeader...)
+	return n + (len(h.packed)-1)*(5+h.holeLen)
+}
+
+// writeTo writes the gzip file of the page with keys in its holes, in
+// order; each key must be holeLen bytes. It writes the kept pieces as they
+// are, allocating nothing per view.
+func (h *holedGzip) writeTo(w io.Writer, keys [][]byte) error {
+	if _, err := w.Write(gzipHeader); err != nil {
+		return err
+	}
 	crc := uint32(0)
+	var head [5]byte // a stored block, not the last: three zero bits padded to the byte, the length and its complement
+	binary.LittleEndian.PutUint16(head[1:], uint16(h.holeLen))
+	binary.LittleEndian.PutUint16(head[3:], ^uint16(h.holeLen))
 	for i, p := range h.packed {
-		out = append(out, p...)
+		if _, err := w.Write(p); err != nil {
+			return err
+		}
 		crc = crc32.Update(crc, crc32.IEEETable, h.pieces[i])
 		if i < len(keys) {
-			// A stored block, not the last: three header bits, all zero,
-			// padded to the byte; then the length and its complement.
-			out = append(out, 0)
-			out = binary.LittleEndian.AppendUint16(out, uint16(h.holeLen))
-			out = binary.LittleEndian.AppendUint16(out, ^uint16(h.holeLen))
-			out = append(out, keys[i]...)
+			if _, err := w.Write(head[:]); err != nil {
+				return err
+			}
+			if _, err := w.Write(keys[i]); err != nil {
+				return err
+			}
 			crc = crc32.Update(crc, crc32.IEEETable, keys[i])
 		}
 	}
-	out = binary.LittleEndian.AppendUint32(out, crc)
-	return binary.LittleEndian.AppendUint32(out, uint32(h.size))
+	var tail [8]byte
+	binary.LittleEndian.PutUint32(tail[:4], crc)
+	binary.LittleEndian.PutUint32(tail[4:], uint32(h.size))
+	_, err := w.Write(tail[:])
+	return err
 }

@@ -40,7 +40,14 @@ func TestHoledGzipFillsItsHoles(t *testing.T) {
 					keys[i] = []byte(newFormKey())
 					copy(want[off:], keys[i])
 				}
-				r, err := gzip.NewReader(bytes.NewReader(h.fill(keys)))
+				var file bytes.Buffer
+				if err := h.writeTo(&file, keys); err != nil {
+					t.Fatal(err)
+				}
+				if file.Len() != h.gzLen() {
+					t.Fatalf("wrote %d bytes, said %d", file.Len(), h.gzLen())
+				}
+				r, err := gzip.NewReader(&file)
 				if err != nil {
 					t.Fatal(err)
 				}
