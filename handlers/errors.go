@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -21,8 +22,18 @@ type ErrorPage struct {
 
 // handleError renders every error as an HTML page (a fragment for htmx).
 // Only server errors are logged as errors; the request log has the rest.
+// statusClientClosed is logged for a request its browser abandoned.
+const statusClientClosed = 499
+
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		// The browser went away (a closed tab, a click elsewhere, a load
+		// tool stopping): no one is left to answer, and nothing failed
+		// here. Logged with nginx's "client closed request", not as a 500.
+		c.Response().Status = statusClientClosed
 		return
 	}
 	code := http.StatusInternalServerError

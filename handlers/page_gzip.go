@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"io"
+	"sync"
 )
 
 // holedGzip is a page compressed once with holes for its form keys, which
@@ -37,10 +38,12 @@ func newHoledGzip(body []byte, offsets []int, holeLen int) *holedGzip {
 		prev = off + holeLen
 	}
 	h.pieces = append(h.pieces, body[prev:])
+	w := flateWriters.Get().(*flate.Writer)
+	defer flateWriters.Put(w)
 	for i, piece := range h.pieces {
 		var out bytes.Buffer
-		w, _ := flate.NewWriter(&out, flate.BestSpeed) // a valid level: no error
-		w.Write(piece)                                 //nolint:errcheck // writes to a bytes.Buffer do not fail
+		w.Reset(&out)
+		w.Write(piece) //nolint:errcheck // writes to a bytes.Buffer do not fail
 		if i < len(h.pieces)-1 {
 			w.Flush() //nolint:errcheck // a sync flush: byte-aligned, the stream goes on
 		} else {
@@ -50,6 +53,12 @@ func newHoledGzip(body []byte, offsets []int, holeLen int) *holedGzip {
 	}
 	return h
 }
+
+// flateWriters are reused: a new one allocates its whole window.
+var flateWriters = sync.Pool{New: func() any {
+	w, _ := flate.NewWriter(io.Discard, flate.BestSpeed) // a valid level: no error
+	return w
+}}
 
 // gzLen is the length of the gzip file fill writes.
 func (h *holedGzip) gzLen() int {
