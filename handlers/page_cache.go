@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -44,6 +45,10 @@ import (
 // Form keys (form_keys.go) must differ per form shown, so they are replaced
 // with new ones each time a kept page is sent.
 
+// readerRoutes are the kept pages that show what their viewer has not read,
+// which moves with each thread they open (models.ReadVersion).
+var readerRoutes = map[string]bool{"/messages": true}
+
 // cachedRoutes are the pages worth keeping: the ones people open most.
 var cachedRoutes = map[string]bool{
 	"/": true, "/requests": true, "/requests/closed": true, "/requests/:number": true,
@@ -64,6 +69,7 @@ var formKeyAttr = []byte(`name="` + formKeyField + `" value="`)
 
 type keptPage struct {
 	clientID  int64  // whose data it shows; 0: everyone's (a staff page)
+	readerID  int64  // whose read markers it shows (readerRoutes); 0: none
 	version   uint64 // models.DataVersion of clientID when rendered
 	minute    int64
 	goodUntil time.Time
@@ -157,8 +163,20 @@ const ctxKeep = "portal.keep_page"
 
 type keepRequest struct {
 	key    string
-	before uint64 // models.DataVersion's anyChange before rendering
+	before uint64 // versionOf's anyChange before rendering
 	now    time.Time
+}
+
+// versionOf is the version of a page of clientID (0: a staff page) that
+// shows readerID's read markers (0: none), and anyChange, which moves with
+// any change such a page could show, for anyone (see models.DataVersion).
+func (s *Server) versionOf(ctx context.Context, clientID, readerID int64, reads bool) (version, anyChange uint64, ok bool, err error) {
+	version, anyChange, ok, err = models.DataVersion(ctx, s.db, clientID)
+	if err != nil || !ok || !reads {
+		return version, anyChange, ok, err
+	}
+	mine, all := models.ReadVersion(s.db, readerID)
+	return version + mine, anyChange + all, true, nil
 }
 
 // sendKeptPages answers from the page cache when it can. It runs before the
@@ -172,7 +190,7 @@ func (s *Server) sendKeptPages(next echo.HandlerFunc) echo.HandlerFunc {
 		now := models.Now()
 		key := pageKey(c.Request())
 		if p := s.pages.get(key); p != nil {
-			version, _, ok, err := models.DataVersion(ctx, s.db, p.clientID, p.user.ID)
+			version, _, ok, err := s.versionOf(ctx, p.clientID, p.readerID, p.readerID != 0)
 			if err != nil {
 				return fmt.Errorf("handlers: page cache: %w", err)
 			}
@@ -180,7 +198,7 @@ func (s *Server) sendKeptPages(next echo.HandlerFunc) echo.HandlerFunc {
 				return s.sendKept(c, p)
 			}
 		}
-		_, before, ok, err := models.DataVersion(ctx, s.db, 0, 0)
+		_, before, ok, err := s.versionOf(ctx, 0, 0, readerRoutes[c.Path()])
 		if err != nil {
 			return fmt.Errorf("handlers: page cache: %w", err)
 		}
@@ -214,7 +232,7 @@ func (s *Server) keepPages(next echo.HandlerFunc) echo.HandlerFunc {
 		// known only when nothing at all changed meanwhile (then the
 		// client's version now is the one it had). Otherwise it is not kept.
 		ctx := c.Request().Context()
-		version, after, ok, err := models.DataVersion(ctx, s.db, p.clientID, p.user.ID)
+		version, after, ok, err := s.versionOf(ctx, p.clientID, p.readerID, readerRoutes[c.Path()])
 		if err != nil || !ok || after != kr.before {
 			return nil
 		}
@@ -239,6 +257,9 @@ func (s *Server) keep(c echo.Context, rec *recorder, now time.Time) *keptPage {
 		user: u, status: res.Status, body: bytes.Clone(rec.buf.Bytes()), header: http.Header{}}
 	if !u.IsStaff() && u.ClientID != nil {
 		p.clientID = *u.ClientID // a client user's page shows their client's data only
+	}
+	if readerRoutes[c.Path()] {
+		p.readerID = u.ID
 	}
 	for _, h := range []string{echo.HeaderContentType, "Cache-Control", echo.HeaderVary} {
 		if v := res.Header().Values(h); len(v) > 0 {

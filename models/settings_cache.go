@@ -183,14 +183,13 @@ func listenOnce(ctx context.Context, db *bun.DB, c *settingsCache) error {
 // for db: always on SQLite, on PostgreSQL once ListenChanges is connected.
 func SettingsListening(db *bun.DB) bool { return cacheOf(db) != nil }
 
-// DataVersion names the state of what a page for userID of clientID shows
-// (clientID 0: a staff page, which shows every client's data): it differs
-// after any change to a table a page reads (migration
-// 20261202010000_page_cache) has committed, and after the user's own read
-// markers moved. anyChange moves with every change counted for anyone: a
-// page is kept only if it did not move while the page was rendered. ok is
-// false when they cannot be known (PostgreSQL while the listener is down):
-// then nothing may be cached.
+// DataVersion names the state of what a page for clientID shows (0: a
+// staff page, which shows every client's data): it differs after any change
+// to a table a page reads (migration 20261202010000_page_cache) has
+// committed. anyChange moves with every change counted for anyone: a page
+// is kept only if it did not move while the page was rendered. ok is false
+// when they cannot be known (PostgreSQL while the listener is down): then
+// nothing may be cached. Read markers are counted apart (ReadVersion).
 //
 // On PostgreSQL they are counted in this process from the notifications,
 // which name the clients a change concerns, so a change of one client's data
@@ -198,21 +197,27 @@ func SettingsListening(db *bun.DB) bool { return cacheOf(db) != nil }
 // process's commit, and a page rendered in between is rendered again after
 // it. On SQLite they are read from the row the triggers keep, for every
 // client at once, so they are exact, also for a change made by another
-// process; read markers, which only the one serving process writes, are
-// counted in memory.
-func DataVersion(ctx context.Context, db *bun.DB, clientID, userID int64) (page, anyChange uint64, ok bool, err error) {
-	d := &cacheFor(db).data
+// process.
+func DataVersion(ctx context.Context, db *bun.DB, clientID int64) (page, anyChange uint64, ok bool, err error) {
 	if IsPostgres(db) {
-		if !cacheFor(db).listening.Load() {
+		c := cacheFor(db)
+		if !c.listening.Load() {
 			return 0, 0, false, nil
 		}
-		return d.of(clientID, userID), d.any.Load(), true, nil
+		return c.data.of(clientID), c.data.any.Load(), true, nil
 	}
 	v, err := sqliteDataVersion(ctx, db)
-	if err != nil {
-		return 0, 0, false, err
-	}
-	return v + d.reader(userID), v + d.any.Load(), true, nil
+	return v, v, err == nil, err
+}
+
+// ReadVersion counts moves of userID's read markers (mine) and of anyone's
+// (all), for the pages that show what is unread. Markers are written by a
+// page view, in this process: each move is counted here at once, and on
+// PostgreSQL the notification ('u' and the user's id) counts it again in
+// every process. On SQLite only the one serving process writes them.
+func ReadVersion(db *bun.DB, userID int64) (mine, all uint64) {
+	d := &cacheFor(db).data
+	return d.reader(userID), d.readers.Load()
 }
 
 func sqliteDataVersion(ctx context.Context, db *bun.DB) (v uint64, err error) {
@@ -227,15 +232,16 @@ func sqliteDataVersion(ctx context.Context, db *bun.DB) (v uint64, err error) {
 func readMarkerMoved(db bun.IDB, userID int64) {
 	d := &cacheFor(db).data
 	d.counter(&d.users, userID).Add(1)
-	d.any.Add(1)
+	d.readers.Add(1)
 }
 
-// dataVersions counts portal_data notifications: every one (any), those
-// about clients' data or everyone's (all), those that concern everyone,
-// and those naming each client and each reader.
+// dataVersions counts portal_data notifications: every one about data
+// (any), those about clients' data or everyone's (all), those that concern
+// everyone, and those naming each client; and read marker moves, of anyone
+// (readers) and of each user.
 type dataVersions struct {
-	any, all, everyone atomic.Uint64
-	clients, users     sync.Map // int64 → *atomic.Uint64
+	any, all, everyone, readers atomic.Uint64
+	clients, users              sync.Map // int64 → *atomic.Uint64
 }
 
 func (d *dataVersions) counter(m *sync.Map, id int64) *atomic.Uint64 {
@@ -272,9 +278,13 @@ func (d *dataVersions) changed(payload string) {
 		for _, id := range users {
 			d.counter(&d.users, id).Add(1)
 		}
-		if len(clients) > 0 {
-			d.all.Add(1)
+		if len(users) > 0 {
+			d.readers.Add(1)
 		}
+		if len(clients) == 0 {
+			return
+		}
+		d.all.Add(1)
 	}
 	d.any.Add(1) // last: a reader that sees it moved also sees the counts above
 }
@@ -286,15 +296,14 @@ func (d *dataVersions) reader(userID int64) uint64 {
 	return 0
 }
 
-// of is the version of userID's pages of clientID (0: a staff page, which
-// shows every client's data). A sum of counters that only grow moves
-// whenever one of them does.
-func (d *dataVersions) of(clientID, userID int64) uint64 {
-	v := d.reader(userID)
+// of is the version of clientID's pages (0: a staff page, which shows every
+// client's data). A sum of counters that only grow moves whenever one of
+// them does.
+func (d *dataVersions) of(clientID int64) uint64 {
 	if clientID == 0 {
-		return v + d.all.Load()
+		return d.all.Load()
 	}
-	v += d.everyone.Load()
+	v := d.everyone.Load()
 	if c, ok := d.clients.Load(clientID); ok {
 		v += c.(*atomic.Uint64).Load()
 	}
