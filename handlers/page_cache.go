@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -102,28 +103,39 @@ func (p *keptPage) current(version uint64, now time.Time) bool {
 	return p.version == version && p.minute == now.Unix()/60 && now.Before(p.goodUntil)
 }
 
+// size is the memory a kept page holds, near enough.
+func (p *keptPage) size() int {
+	n := len(p.body) + len(p.gz)
+	if p.holed != nil {
+		for _, b := range p.holed.packed {
+			n += len(b)
+		}
+	}
+	return n
+}
+
 func (pc *pageCache) put(key string, p *keptPage, now time.Time) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	if old := pc.entries[key]; old != nil {
-		pc.bytes -= len(old.body)
+		pc.bytes -= old.size()
 	}
-	if pc.bytes+len(p.body) > pageCacheBudget {
+	if pc.bytes+p.size() > pageCacheBudget {
 		// Drop what can no longer be sent; if that is not enough, start over.
 		minute := now.Unix() / 60
 		for k, e := range pc.entries {
 			if e.minute != minute || !now.Before(e.goodUntil) {
-				pc.bytes -= len(e.body)
+				pc.bytes -= e.size()
 				delete(pc.entries, k)
 			}
 		}
-		if pc.bytes+len(p.body) > pageCacheBudget {
+		if pc.bytes+p.size() > pageCacheBudget {
 			clear(pc.entries)
 			pc.bytes = 0
 		}
 	}
 	pc.entries[key] = p
-	pc.bytes += len(p.body)
+	pc.bytes += p.size()
 }
 
 // pageKey names one browser's view of one page: the URL, the htmx headers
@@ -299,7 +311,7 @@ func (s *Server) sendKept(c echo.Context, p *keptPage) error {
 			}
 			continue
 		}
-		h[k] = v
+		h[k] = slices.Clone(v) // the kept slice is shared by every view: never appended to
 	}
 	if strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
 		h.Set(echo.HeaderContentEncoding, "gzip")
