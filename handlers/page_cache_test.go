@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/uptrace/bun"
 
 	"github.com/portal-msp/portal/config"
@@ -336,6 +338,64 @@ func TestKeptPagesAndReadMarkers(t *testing.T) {
 		}
 		if u := strings.TrimSpace(doc(t, body).Find(`tr[data-request] td.unread-count`).First().Text()); !strings.HasPrefix(u, "1") {
 			t.Errorf("Dave's unread: %q", u)
+		}
+	})
+}
+
+// TestKeptPagesUnderConcurrentViews: many views of one kept page at once
+// (run with -race) each get the whole page, compressed and read back by Go's
+// transport (which checks the gzip CRC), with a form key of its own.
+func TestKeptPagesUnderConcurrentViews(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		s := seedWorkspace(t, db)
+		client := keepingApp(t, db)
+		client.signIn(s.clientUser.Email, testPassword)
+		client.submit("/requests/new", "/requests", url.Values{"title": {"Badge reader"}, "description": {"Door 3."}, "urgency": {"low"}})
+		var r models.Request
+		if err := db.NewSelect().Model(&r).Where("client_id = ?", s.client.ID).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		client.settle()
+		awayFromMinuteTurn()
+		page := "/requests/" + strconv.Itoa(r.Number)
+		client.get(page)
+		const views = 16
+		keys := make(chan string, views*8)
+		errs := make(chan error, views)
+		for range views {
+			go func() {
+				for range 8 {
+					resp, err := client.client.Get(client.srv.URL + page)
+					if err != nil {
+						errs <- err
+						return
+					}
+					b, err := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(string(b), "Badge reader") {
+						errs <- fmt.Errorf("view: %d, %v", resp.StatusCode, err)
+						return
+					}
+					d, _ := goquery.NewDocumentFromReader(strings.NewReader(string(b)))
+					k, _ := d.Find(`input[name="idempotency_key"]`).Attr("value")
+					keys <- k
+				}
+				errs <- nil
+			}()
+		}
+		for range views {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		close(keys)
+		seen := map[string]bool{}
+		for k := range keys {
+			if len(k) != 22 || seen[k] {
+				t.Fatalf("form key %q (repeated: %v)", k, seen[k])
+			}
+			seen[k] = true
 		}
 	})
 }
