@@ -45,3 +45,10 @@ func (statementCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) cont
 }
 
 func (statementCounter) AfterQuery(context.Context, *bun.QueryEvent) {}
+
+// countStatement counts a statement run outside bun's hooks (a prepared one).
+func countStatement(ctx context.Context) {
+	if c, ok := ctx.Value(statementCountKey{}).(*StatementCount); ok {
+		c.n.Add(1)
+	}
+}
