@@ -18,6 +18,11 @@ import (
 // reopenClosedMessage is shown beside the composer when a reply can no longer reopen.
 const reopenClosedMessage = "This request was completed too long ago to reopen. Start a follow-up request instead."
 
+// reopenClosedFilesMessage says where files sent with such a reply went:
+// nowhere, as the request takes no more messages (the follow-up form takes
+// text; its page then takes files).
+const reopenClosedFilesMessage = "Your files were not sent. Start the follow-up request, then attach them to it."
+
 // markFixed completes the client's open request with their optional note.
 func (s *Server) markFixed(c echo.Context, sc models.Scope) error {
 	ctx := c.Request().Context()

@@ -225,6 +225,9 @@ func (s *Server) replyToRequest(c echo.Context, sc models.Scope) error {
 			return err
 		}
 		errs["body"] = reopenClosedMessage
+		if len(files) > 0 {
+			errs[attachmentField] = reopenClosedFilesMessage
+		}
 		return s.renderBlock(c, http.StatusUnprocessableEntity, tplRequestDetail, "reply-form",
 			View{Title: d.Ref() + " " + d.Title, Nav: "open", Data: RequestPage{Request: d, Reply: body, Errors: errs}})
 	}

@@ -136,6 +136,16 @@ func TestAfterTheWindowAReplyStartsALinkedFollowUp(t *testing.T) {
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Start a follow-up") {
 			t.Errorf("reply after the window: %d", resp.StatusCode)
 		}
+		// With files: they are not kept, and the form says so beside them.
+		resp, body = client.postFiles("/requests/1", "/requests/1/reply", url.Values{"body": {"Screenshot attached"}},
+			[]upload{{name: "error.png", data: pngOf(t, 8, 8), ctype: "image/png"}}, false)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Your files were not sent") ||
+			!strings.Contains(body, "Screenshot attached") {
+			t.Errorf("reply with files after the window: %d\n%s", resp.StatusCode, text(t, body, "#reply-form"))
+		}
+		if n := countRows(t, db, "attachments", "1 = 1"); n != 0 {
+			t.Errorf("%d attachments stored after the window", n)
+		}
 		// Reopen is refused too.
 		resp, _ = client.submit("/requests/1", "/requests/1/reopen", url.Values{})
 		if resp.StatusCode != http.StatusUnprocessableEntity {
