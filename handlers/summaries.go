@@ -27,12 +27,14 @@ type SummaryPage struct {
 	Summary    models.MonthlySummary
 	Trend      []models.TrendMonth
 	Chart      TrendChart
+	Resolved   []models.ResolvedRequest // the month's completed requests, as the e-mail lists them
 }
 
 // summaryPage gathers a summary's page: the stored figures and the trend
 // of the stored months before it.
-func summaryPage(client *models.Client, sum *models.MonthlySummary, trend []models.TrendMonth) SummaryPage {
-	return SummaryPage{ClientName: client.Name, ClientID: client.ID, Summary: *sum, Trend: trend, Chart: newTrendChart(trend)}
+func summaryPage(client *models.Client, sum *models.MonthlySummary, trend []models.TrendMonth, resolved []models.ResolvedRequest) SummaryPage {
+	return SummaryPage{ClientName: client.Name, ClientID: client.ID, Summary: *sum, Trend: trend, Chart: newTrendChart(trend),
+		Resolved: resolved}
 }
 
 // monthParam reads :month (2026-10); anything else is not found.
@@ -64,8 +66,12 @@ func (s *Server) monthlySummary(c echo.Context, sc models.Scope) error {
 	if err != nil {
 		return err
 	}
+	resolved, err := sc.ResolvedInMonth(ctx, client, sum.Month)
+	if err != nil {
+		return err
+	}
 	return s.render(c, http.StatusOK, tplSummary, View{Title: "Summary for " + sum.MonthLabel(), Nav: "reports",
-		Data: summaryPage(client, sum, trend)})
+		Data: summaryPage(client, sum, trend, resolved)})
 }
 
 // summaryPreview shows staff a client's summary as the client sees it.
@@ -79,8 +85,12 @@ func (s *Server) summaryPreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	resolved, err := models.ResolvedInMonth(ctx, s.db, client, sum.Month)
+	if err != nil {
+		return err
+	}
 	return s.render(c, http.StatusOK, tplSummaryPreview, View{Title: client.Name + " · Summary for " + sum.MonthLabel(),
-		Nav: "clients", Data: summaryPage(client, sum, trend)})
+		Nav: "clients", Data: summaryPage(client, sum, trend, resolved)})
 }
 
 // summaryParam is the client and stored summary the path names.

@@ -103,6 +103,23 @@ func TestSummaryPage(t *testing.T) {
 		if d.Find("[style]").Length() != 0 {
 			t.Error("inline style on the summary page (the CSP forbids them)")
 		}
+		// The month's resolved requests are listed with their resolution
+		// (escaped), as the e-mail lists them; a month without any has no list.
+		if d.Find("#summary-resolved-list").Length() != 0 {
+			t.Error("a resolved list before anything was resolved")
+		}
+		if _, err := db.NewUpdate().Table("requests").Set("status = ?", models.StatusCompleted).
+			Set("completed_at = ?", time.Date(2026, 10, 9, 10, 0, 0, 0, time.UTC)).Set("resolution = ?", "Cleared the <jam> in tray 2.").
+			Where("client_id = ?", s.client.ID).Exec(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		_, body = a.get("/reports/summaries/2026-10")
+		if got := text(t, body, "#summary-resolved-list li"); got != "ACME-1 Printer jamCleared the <jam> in tray 2." {
+			t.Errorf("resolved list = %q", got)
+		}
+		if _, sep := a.get("/reports/summaries/2026-09"); doc(t, sep).Find("#summary-resolved-list").Length() != 0 {
+			t.Error("September lists October's resolution")
+		}
 		// Reports links each month to its page.
 		if _, reports := a.get("/reports"); doc(t, reports).Find(`a[href="/reports/summaries/2026-10"]`).Length() != 1 {
 			t.Error("Reports does not link October's summary")

@@ -78,6 +78,16 @@ func (s Scope) MonthlySummary(ctx context.Context, month time.Time) (*MonthlySum
 	return GetMonthlySummary(ctx, s.db, s.clientID, month)
 }
 
+// ResolvedInMonth is the scope's client's requests completed in month, as
+// its summary lists them. client is the scope's own (Scope.Client, read for
+// its time zone); any other is refused.
+func (s Scope) ResolvedInMonth(ctx context.Context, client *Client, month time.Time) ([]ResolvedRequest, error) {
+	if client == nil || client.ID != s.clientID {
+		return nil, fmt.Errorf("models: resolved requests of another client than the scope's: %w", ErrNotFound)
+	}
+	return ResolvedInMonth(ctx, s.db, client, month)
+}
+
 // SummaryTrend is the trend of the client's summary of month.
 func (s Scope) SummaryTrend(ctx context.Context, month time.Time) ([]TrendMonth, error) {
 	return SummaryTrend(ctx, s.db, s.clientID, month)
