@@ -107,28 +107,46 @@ type requestHead struct {
 	Following        bool   `bun:"following,scanonly"`
 }
 
-// readRequestHead reads the one request where picks. The time logged is
-// what the audience is shown: a client is not shown time kept hidden from
-// it. viewerID (0: none) adds the viewer's read marker and following.
-func readRequestHead(ctx context.Context, db bun.IDB, v Viewer, viewerID int64,
-	where func(*bun.SelectQuery) *bun.SelectQuery) (*requestHead, error) {
-	h := new(requestHead)
-	minutes := "SELECT sum(t.minutes) FROM time_entries AS t WHERE t.request_id = request.id"
-	if !v.Staff() {
-		minutes += " AND t.billing <> '" + BillingHidden + "'"
-	}
-	q := db.NewSelect().Model(h).ColumnExpr("request.*").Relation("Client").
-		ColumnExpr("coalesce((SELECT c.name FROM categories AS c WHERE c.id = request.category_id), '') AS category_name").
-		ColumnExpr("coalesce((SELECT u.name FROM users AS u WHERE u.id = request.requester_id), '') AS requester_name").
-		ColumnExpr("coalesce((SELECT u.name FROM users AS u WHERE u.id = request.assignee_id), '') AS assignee_name").
-		ColumnExpr("coalesce((" + minutes + "), 0) AS minutes_logged").
-		ColumnExpr("coalesce((SELECT f.number FROM requests AS f WHERE f.id = request.follow_up_of_id AND f.client_id = request.client_id), 0) AS follow_up_of_number").
-		ColumnExpr("EXISTS (SELECT 1 FROM requests AS f WHERE f.follow_up_of_id = request.id AND f.client_id = request.client_id) AS has_follow_ups")
+// readRequestHead reads one request: by "id" (key: its id) or by "number"
+// (key: its client's id and its number). The time logged is what the
+// audience is shown: a client is not shown time kept hidden from it.
+// viewerID (0: none) adds the viewer's read marker and following. Every
+// request page starts with it, so it is a prepared statement.
+func readRequestHead(ctx context.Context, db bun.IDB, v Viewer, viewerID int64, by string, key ...any) (*requestHead, error) {
+	args := key
 	if viewerID != 0 {
-		q = q.ColumnExpr("coalesce((SELECT mr.last_read_message_id FROM message_reads AS mr WHERE mr.user_id = ? AND mr.request_id = request.id), 0) AS read_up_to", viewerID).
-			ColumnExpr("EXISTS (SELECT 1 FROM request_followers AS rf WHERE rf.request_id = request.id AND rf.user_id = ?) AS following", viewerID)
+		args = append(key[:len(key):len(key)], viewerID)
 	}
-	if err := where(q).Limit(1).Scan(ctx); err != nil {
+	shape := fmt.Sprintf("request head by %s (staff %t, viewer %t)", by, v.Staff(), viewerID != 0)
+	h := new(requestHead)
+	err := scanOnePrepared(ctx, db, shape, h, func(dest any, arg func(int) any) *bun.SelectQuery {
+		minutes := "SELECT sum(t.minutes) FROM time_entries AS t WHERE t.request_id = request.id"
+		if !v.Staff() {
+			minutes += " AND t.billing <> '" + BillingHidden + "'"
+		}
+		q := db.NewSelect().Model(dest).ColumnExpr("request.*").Relation("Client").
+			ColumnExpr("coalesce((SELECT c.name FROM categories AS c WHERE c.id = request.category_id), '') AS category_name").
+			ColumnExpr("coalesce((SELECT u.name FROM users AS u WHERE u.id = request.requester_id), '') AS requester_name").
+			ColumnExpr("coalesce((SELECT u.name FROM users AS u WHERE u.id = request.assignee_id), '') AS assignee_name").
+			ColumnExpr("coalesce((" + minutes + "), 0) AS minutes_logged").
+			ColumnExpr("coalesce((SELECT f.number FROM requests AS f WHERE f.id = request.follow_up_of_id AND f.client_id = request.client_id), 0) AS follow_up_of_number").
+			ColumnExpr("EXISTS (SELECT 1 FROM requests AS f WHERE f.follow_up_of_id = request.id AND f.client_id = request.client_id) AS has_follow_ups")
+		if viewerID != 0 {
+			viewer := arg(len(key) + 1)
+			q = q.ColumnExpr("coalesce((SELECT mr.last_read_message_id FROM message_reads AS mr WHERE mr.user_id = ? AND mr.request_id = request.id), 0) AS read_up_to", viewer).
+				ColumnExpr("EXISTS (SELECT 1 FROM request_followers AS rf WHERE rf.request_id = request.id AND rf.user_id = ?) AS following", viewer)
+		}
+		switch by {
+		case "id":
+			q = q.Where("request.id = ?", arg(1))
+		case "number":
+			q = q.Where("request.client_id = ?", arg(1)).Where("request.number = ?", arg(2))
+		default:
+			q = q.Where("1 = 0") // an unknown key finds nothing rather than any request
+		}
+		return q.Limit(1)
+	}, args...)
+	if err != nil {
 		return nil, err
 	}
 	return h, nil
@@ -147,9 +165,7 @@ func ClientOfRequest(ctx context.Context, db bun.IDB, id int64) (int64, error) {
 // GetRequestForStaff is the console's view of a request: everything,
 // internal notes included.
 func GetRequestForStaff(ctx context.Context, db bun.IDB, id int64, now time.Time) (*RequestDetail, error) {
-	head, err := readRequestHead(ctx, db, StaffViewer(), 0, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("request.id = ?", id)
-	})
+	head, err := readRequestHead(ctx, db, StaffViewer(), 0, "id", id)
 	if err != nil {
 		return nil, notFound(err, fmt.Sprintf("load request %d", id))
 	}

@@ -212,9 +212,7 @@ func (s Scope) requestIDByNumber(ctx context.Context, n int) (int64, error) {
 // same statement as the request, so a view that reads nothing new writes
 // nothing (MarkReadUpTo).
 func (s Scope) RequestByNumber(ctx context.Context, n int, now time.Time) (*RequestDetail, error) {
-	head, err := readRequestHead(ctx, s.db, s.Viewer(), s.userID, func(q *bun.SelectQuery) *bun.SelectQuery {
-		return q.Where("request.client_id = ?", s.clientID).Where("request.number = ?", n)
-	})
+	head, err := readRequestHead(ctx, s.db, s.Viewer(), s.userID, "number", s.clientID, n)
 	if err != nil {
 		return nil, notFound(err, fmt.Sprintf("find request %d of client %d", n, s.clientID))
 	}

@@ -2,9 +2,7 @@ package models
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -146,82 +144,24 @@ func DeleteUserSessions(ctx context.Context, db bun.IDB, userID int64) error {
 	return nil
 }
 
-// sessionQuery is the session read: the session by its token's hash (the
-// value arg stands for), its user and the user's client, and with cursor
-// the newest settled event's position.
-func sessionQuery(db bun.IDB, s *Session, arg any, cursor bool) *bun.SelectQuery {
-	q := db.NewSelect().Model(s).Relation("User").Relation("User.Client").
-		Where("session.token_hash = ?", arg)
-	if cursor {
-		latest := "SELECT %s FROM activity_events AS e WHERE " + settledAs(db, "e") + " ORDER BY e.tx_id DESC, e.id DESC LIMIT 1"
-		q = q.ColumnExpr("session.*").
-			ColumnExpr("coalesce((" + fmt.Sprintf(latest, "e.tx_id") + "), 0) AS cursor_tx").
-			ColumnExpr("coalesce((" + fmt.Sprintf(latest, "e.id") + "), 0) AS cursor_id")
-	}
-	return q
-}
-
 // readSession runs the session read, which every request that is not a
-// kept page starts with. On a database (not a transaction) it is a prepared
-// statement: bun sends each statement as text with its values in it, so
-// PostgreSQL planned, and SQLite parsed, this one afresh every time, which
-// cost more than running it.
+// kept page starts with, as a prepared statement: the session by its token's
+// hash, its user and the user's client, and with cursor the newest settled
+// event's position.
 func readSession(ctx context.Context, db bun.IDB, s *Session, hash []byte, cursor bool) error {
-	d, ok := db.(*bun.DB)
-	if !ok {
-		return sessionQuery(db, s, hash, cursor).Scan(ctx)
+	shape := "session read"
+	if cursor {
+		shape += " with cursor"
 	}
-	stmt, err := preparedSessionRead(ctx, d, cursor)
-	if err != nil {
-		return err
-	}
-	countStatement(ctx)
-	rows, err := stmt.QueryContext(ctx, hash)
-	if err != nil {
-		return fmt.Errorf("models: read session: %w", err)
-	}
-	if err := d.ScanRows(ctx, rows, s); err != nil {
-		return fmt.Errorf("models: scan session: %w", err)
-	}
-	if s.ID == 0 {
-		return sql.ErrNoRows
-	}
-	return nil
-}
-
-type preparedRead struct {
-	once sync.Once
-	stmt *sql.Stmt
-	err  error
-}
-
-// sessionReads holds the prepared session reads per database and cursor.
-var sessionReads sync.Map // sessionReadKey → *preparedRead
-
-type sessionReadKey struct {
-	db     *bun.DB
-	cursor bool
-}
-
-func preparedSessionRead(ctx context.Context, db *bun.DB, cursor bool) (*sql.Stmt, error) {
-	v, _ := sessionReads.LoadOrStore(sessionReadKey{db, cursor}, new(preparedRead))
-	p := v.(*preparedRead)
-	p.once.Do(func() {
-		placeholder := "?"
-		if IsPostgres(db) {
-			placeholder = "$1"
+	return scanOnePrepared(ctx, db, shape, s, func(dest any, arg func(int) any) *bun.SelectQuery {
+		q := db.NewSelect().Model(dest).Relation("User").Relation("User.Client").
+			Where("session.token_hash = ?", arg(1))
+		if cursor {
+			latest := "SELECT %s FROM activity_events AS e WHERE " + settledAs(db, "e") + " ORDER BY e.tx_id DESC, e.id DESC LIMIT 1"
+			q = q.ColumnExpr("session.*").
+				ColumnExpr("coalesce((" + fmt.Sprintf(latest, "e.tx_id") + "), 0) AS cursor_tx").
+				ColumnExpr("coalesce((" + fmt.Sprintf(latest, "e.id") + "), 0) AS cursor_id")
 		}
-		query := sessionQuery(db, new(Session), bun.Safe(placeholder), cursor).String()
-		// database/sql prepares it again on each pooled connection as
-		// needed; the context only bounds this first preparation.
-		p.stmt, p.err = db.DB.PrepareContext(ctx, query)
-		if p.err != nil {
-			p.err = fmt.Errorf("models: prepare the session read: %w", p.err)
-		}
-	})
-	if p.err != nil {
-		// Not kept: a failure (the database restarting) is tried again next time.
-		sessionReads.CompareAndDelete(sessionReadKey{db, cursor}, p)
-	}
-	return p.stmt, p.err
+		return q
+	}, hash)
 }

@@ -223,25 +223,16 @@ func ReadVersion(db *bun.DB, userID int64) (mine, all uint64) {
 // sqliteDataVersion reads the data version row, with a prepared statement:
 // it is read for every page that may be kept.
 func sqliteDataVersion(ctx context.Context, db *bun.DB) (v uint64, err error) {
-	pv, _ := dataVersionReads.LoadOrStore(db, new(preparedRead))
-	p := pv.(*preparedRead)
-	p.once.Do(func() {
-		if p.stmt, p.err = db.DB.PrepareContext(ctx, "SELECT v FROM data_version WHERE id = 1"); p.err != nil {
-			p.err = fmt.Errorf("models: prepare the data version read: %w", p.err)
-		}
-	})
-	if p.err != nil {
-		dataVersionReads.CompareAndDelete(db, p) // tried again next time
-		return 0, p.err
+	stmt, err := prepare(ctx, db, "data version", func() string { return "SELECT v FROM data_version WHERE id = 1" })
+	if err != nil {
+		return 0, err
 	}
 	countStatement(ctx)
-	if err := p.stmt.QueryRowContext(ctx).Scan(&v); err != nil {
+	if err := stmt.QueryRowContext(ctx).Scan(&v); err != nil {
 		return 0, fmt.Errorf("models: read data version: %w", err)
 	}
 	return v, nil
 }
-
-var dataVersionReads sync.Map // *bun.DB → *preparedRead
 
 // readMarkerMoved counts a move of userID's read markers in this process at
 // once (on PostgreSQL the notification counts it again, in every process).
