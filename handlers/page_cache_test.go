@@ -32,15 +32,7 @@ func keepingApp(t *testing.T, db *bun.DB) *app {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	go models.ListenChanges(ctx, db, log)
-	for deadline := time.Now().Add(10 * time.Second); !models.SettingsListening(db); {
-		if time.Now().After(deadline) {
-			t.Fatal("change listener did not connect")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	listenForChanges(t, db, log)
 	e, err := handlers.New(cfg, db, log, handlers.WithStatementCount())
 	if err != nil {
 		t.Fatal(err)

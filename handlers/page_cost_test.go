@@ -115,15 +115,7 @@ func countingServer(t *testing.T, db *bun.DB) string {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	hub := realtime.NewHub(db, nil, log, realtime.Options{})
 	t.Cleanup(hub.Close)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	go models.ListenChanges(ctx, db, log)
-	for deadline := time.Now().Add(10 * time.Second); !models.SettingsListening(db); {
-		if time.Now().After(deadline) {
-			t.Fatal("settings listener did not connect")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	listenForChanges(t, db, log)
 	// Setup's change of the workspace drops the cache once more a second
 	// later (models.SettingsChanged); let that pass before counting.
 	time.Sleep(1100 * time.Millisecond)
@@ -134,6 +126,22 @@ func countingServer(t *testing.T, db *bun.DB) string {
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// listenForChanges runs the change listener, as `portal serve` does, until
+// the test ends, and waits until it is connected (on PostgreSQL the
+// settings cache and kept pages are used only then).
+func listenForChanges(t *testing.T, db *bun.DB, log *slog.Logger) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go models.ListenChanges(ctx, db, log)
+	for deadline := time.Now().Add(10 * time.Second); !models.SettingsListening(db); {
+		if time.Now().After(deadline) {
+			t.Fatal("change listener did not connect")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // statementsOf GETs path signed in with token and returns the statements it ran.
