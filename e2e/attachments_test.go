@@ -82,6 +82,9 @@ func TestAttachmentsInTheComposer(t *testing.T) {
 		carol.fill("#body", "The printer log is attached.")
 		carol.click(`#reply-form button[type="submit"]`)
 		carol.waitText("#thread .message .attachment-name", "printer-log.txt")
+		// The message can arrive by the live stream before the answer to
+		// the post, which brings a fresh composer: write the next one there.
+		carol.waitFor("a fresh composer", composerSettled)
 		var progress int
 		carol.eval(`window.__progress`, &progress)
 		if progress == 0 {
@@ -107,6 +110,7 @@ func TestAttachmentsInTheComposer(t *testing.T) {
 			const img = document.querySelector("#thread .attachment-thumb img");
 			return !!img && img.complete && img.naturalWidth > 0;
 		}`)
+		carol.waitFor("a fresh composer", composerSettled)
 
 		// 3. A file dropped on the composer.
 		carol.fill("#body", "Dropping the config too.")
@@ -195,3 +199,11 @@ func saveShot(t *testing.T, p *person, name string) {
 		t.Fatal(err)
 	}
 }
+
+// composerSettled is true once the reply form's post has been answered and
+// swapped in: no request in flight, an empty message.
+const composerSettled = `() => {
+	const form = document.querySelector("#reply-form");
+	return !!form && !document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling") &&
+		form.querySelector("#body").value === "";
+}`
