@@ -11,9 +11,9 @@ import (
 	"github.com/portal-msp/portal/models/dbtest"
 )
 
-// garbageParams replace every path parameter: not numbers, out of range,
-// negative, odd characters.
-var garbageParams = []string{"abc", "-1", "0", "99999999999999999999", "1%27%22%3C", "%00"}
+// garbageParams replace every path parameter: not numbers, out of range
+// (past INTEGER and BIGINT columns too), negative, odd characters.
+var garbageParams = []string{"abc", "-1", "0", "99999999999999999999", "2147483648", "9223372036854775807", "1%27%22%3C", "%00"}
 
 // garbageForm fills every field any form asks for with values no form
 // accepts: too long, wrong type, out of range, unknown choices.

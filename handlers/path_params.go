@@ -20,11 +20,13 @@ func idParam(c echo.Context, name string) (int64, error) {
 }
 
 // requestNumber reads a portal request's :number (the number its client
-// sees, not its id).
+// sees, not its id). Numbers are INTEGER columns: one past their range
+// names no request, and must not reach PostgreSQL, which refuses it as
+// out of range instead of finding nothing.
 func requestNumber(c echo.Context) (int, error) {
-	n, err := strconv.Atoi(c.Param("number"))
+	n, err := strconv.ParseInt(c.Param("number"), 10, 32)
 	if err != nil || n <= 0 {
 		return 0, echo.ErrNotFound
 	}
-	return n, nil
+	return int(n), nil
 }
