@@ -60,13 +60,16 @@ func ParseBlocked(raw string) (exts []string, bad string) {
 // CleanName is the name a file is shown and downloaded under: the last part
 // of what the browser sent (some send a whole path), without control
 // characters or trailing dots and spaces, at most MaxNameLength characters.
+// Bidirectional controls (U+202A–U+202E, U+2066–U+2069, the LRM, RLM and
+// ALM marks) go too: they reorder what is shown, so "invoice\u202Efdp.exe"
+// would read as a PDF while being a program.
 // It is only ever shown (escaped) and put in Content-Disposition, never used
 // as a storage key.
 func CleanName(name string) string {
 	name = strings.ReplaceAll(name, "\\", "/")
 	name = path.Base(name)
 	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError {
 			return -1
 		}
 		return r

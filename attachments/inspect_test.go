@@ -96,6 +96,11 @@ func TestCleanNameAndBlockedList(t *testing.T) {
 	for in, want := range map[string]string{
 		`C:\Users\me\report.pdf`: "report.pdf", "../../etc/passwd": "passwd", "a\x00b\nc.txt": "abc.txt",
 		"": "file", "..": "file", "...": "file", "notes.txt. ": "notes.txt", strings.Repeat("é", 300) + ".png": strings.Repeat("é", MaxNameLength-4) + ".png",
+		// Bidirectional controls reorder what is shown: "invoice\u202Efdp.exe"
+		// reads "invoiceexe.pdf". Every one of them is dropped.
+		"invoice\u202Efdp.exe": "invoicefdp.exe", "a\u202Ab\u202Bc\u202Cd\u202De.txt": "abcde.txt",
+		"x\u2066y\u2067z\u2068w\u2069.png": "xyzw.png", "r\u200Ee\u200Fp\u061Co.pdf": "repo.pdf",
+		"\u202E\u2066": "file",
 	} {
 		if got := CleanName(in); got != want {
 			t.Errorf("CleanName(%q) = %q, want %q", in, got, want)
