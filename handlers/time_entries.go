@@ -31,7 +31,7 @@ func readTimeForm(c echo.Context, action string) (TimeForm, models.TimeEntryInpu
 	day, err := time.Parse("2006-01-02", f.Date)
 	if err != nil {
 		f.Errors["date"] = "Enter a date such as 2026-11-24."
-	} else if day.After(time.Now().AddDate(0, 0, 1)) {
+	} else if day.After(models.Now().AddDate(0, 0, 1)) {
 		f.Errors["date"] = "The date cannot be in the future."
 	}
 	if utf8.RuneCountInString(f.Note) > maxNoteLength {

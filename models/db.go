@@ -103,7 +103,3 @@ func notFound(err error, what string) error {
 	}
 	return fmt.Errorf("models: %s: %w", what, err)
 }
-
-// Now is the clock every model write uses: UTC, microsecond precision (what
-// PostgreSQL keeps), so a value read back equals the value written.
-func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
