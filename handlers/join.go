@@ -104,6 +104,12 @@ func (s *Server) joinCreate(c echo.Context) error {
 func (s *Server) mailJoin(c echo.Context, res *models.JoinResult, link *models.PortalLink) {
 	data := map[string]any{"Name": res.User.Name, "Workspace": s.workspaceName(c), "Client": link.Client.Name}
 	if res.Token == "" {
+		// Anyone can type any address into a link's form: the owner of an
+		// account elsewhere (another client's user, staff) must not learn
+		// from it which company's link was used.
+		if own := res.User.ClientID != nil && *res.User.ClientID == link.ClientID; !own {
+			delete(data, "Client")
+		}
 		data["SigninURL"], data["ForgotURL"] = s.absURL("/signin"), s.absURL("/forgot")
 		s.mailer.SendLater(mailMessage(res.User.Email, "join_existing", data))
 		return

@@ -46,6 +46,12 @@ func TestJoinAnswersAlikeForExistingAddresses(t *testing.T) {
 			if !strings.Contains(msg.Text, "already has an account") || welcomeLink.MatchString(msg.Text) {
 				t.Errorf("mail to %s:\n%s", u.Email, msg.Text)
 			}
+			// Whose link it was is the link client's business: only its own
+			// users are told the company's name.
+			ownClient := u.ClientID != nil && *u.ClientID == s.client.ID
+			if named := strings.Contains(msg.Text+msg.HTML, s.client.Name); named != ownClient {
+				t.Errorf("mail to %s names %q: %v, want %v:\n%s", u.Email, s.client.Name, named, ownClient, msg.Text)
+			}
 			got, _ := models.GetUser(t.Context(), db, u.ID)
 			if got.Name != u.Name || (u.ClientID != nil && *got.ClientID != *u.ClientID) || got.SignupPending {
 				t.Errorf("existing account %s changed: %+v", u.Email, got)
