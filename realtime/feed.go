@@ -65,7 +65,7 @@ func (f *Feed) Run(ctx context.Context) error {
 	for {
 		cursor = f.drain(ctx, cursor)
 		if !models.IsPostgres(f.db) {
-			f.readRevocations(ctx)
+			f.readRevocations(ctx) // those with no event after them
 		}
 		select {
 		case <-ctx.Done():
@@ -115,6 +115,12 @@ func (f *Feed) drain(ctx context.Context, cursor models.Position) models.Positio
 			return cursor
 		}
 		if len(events) > 0 {
+			if !models.IsPostgres(f.db) {
+				// A revocation committed before an event is read after it:
+				// applied first, the event cannot reach a stream whose
+				// session had already ended when it was written.
+				f.readRevocations(ctx)
+			}
 			f.hub.Dispatch(ctx, events)
 			cursor = events[len(events)-1].Position()
 		}

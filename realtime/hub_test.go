@@ -148,6 +148,13 @@ func render(_ context.Context, ev *models.ActivityEvent, v models.Viewer, _ *tim
 
 func newFixture(t *testing.T, db *bun.DB, opts realtime.Options) *fixture {
 	t.Helper()
+	return newFixtureFeed(t, db, opts, nil, nil)
+}
+
+// newFixtureFeed is newFixture with a say in how its feed is set up (tune,
+// before it runs) and where the hub and feed log (nil: nowhere).
+func newFixtureFeed(t *testing.T, db *bun.DB, opts realtime.Options, tune func(*realtime.Feed), log *slog.Logger) *fixture {
+	t.Helper()
 	f := &fixture{db: db}
 	for i := range f.clients {
 		c := &models.Client{Name: fmt.Sprint("Client ", i), Slug: fmt.Sprint("c", i), RequestPrefix: fmt.Sprint("C", i),
@@ -157,9 +164,14 @@ func newFixture(t *testing.T, db *bun.DB, opts realtime.Options) *fixture {
 		}
 		f.clients[i] = c.ID
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	f.hub = realtime.NewHub(db, render, log, opts)
 	feed := realtime.NewFeed(db, f.hub, log)
+	if tune != nil {
+		tune(feed)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { feed.Run(ctx); close(done) }()
