@@ -30,6 +30,7 @@ type ConsoleRequest struct {
 	Time       TimeForm
 	Resolution string      // the details form's resolution summary
 	Properties FieldErrors // details form
+	Chosen     Properties  // what the details form shows chosen
 
 	SavedReplies []models.SavedReply // insertable into the composer
 	SavedReplyID int64               // the one last inserted
@@ -47,6 +48,19 @@ type TimeForm struct {
 	ClosedPeriod string
 	Errors       FieldErrors
 }
+
+// Properties are the choices of the details form: the request's own, or
+// those of a post that was refused, so that nothing chosen is lost.
+type Properties struct {
+	Status, Urgency        string
+	CategoryID, AssigneeID *int64
+}
+
+// HasCategory reports whether category id is chosen.
+func (p Properties) HasCategory(id int64) bool { return p.CategoryID != nil && *p.CategoryID == id }
+
+// AssignedTo reports whether staff member id is chosen as the assignee.
+func (p Properties) AssignedTo(id int64) bool { return p.AssigneeID != nil && *p.AssigneeID == id }
 
 // CanEdit reports whether me may change a time entry: its author or an admin.
 func (p ConsoleRequest) CanEdit(e models.TimeEntry) bool {
@@ -70,6 +84,8 @@ func (s *Server) consoleRequestPage(c echo.Context, id int64) (ConsoleRequest, e
 		return p, err
 	}
 	p.Resolution = p.Request.ResolutionText
+	p.Chosen = Properties{Status: p.Request.Status, Urgency: p.Request.Urgency,
+		CategoryID: p.Request.CategoryID, AssigneeID: p.Request.AssigneeID}
 	if p.SavedReplies, err = models.ListSavedReplies(ctx, s.db, p.Me); err != nil {
 		return p, err
 	}
@@ -135,6 +151,14 @@ func (s *Server) consoleReply(c echo.Context) error {
 	if err != nil || duplicate {
 		s.discardUploads(ctx, files) // nothing was written, or the first post has its own
 	}
+	if errors.Is(err, models.ErrFormKeyReused) {
+		p, err := s.consoleRequestPage(c, id)
+		if err != nil {
+			return err
+		}
+		p.Reply, p.Errors = body, formKeyReusedErrors(errs, files)
+		return s.renderConsoleRequest(c, http.StatusConflict, "reply-form", p)
+	}
 	if err != nil {
 		return err
 	}
@@ -199,6 +223,7 @@ func (s *Server) consoleRequestProperties(c echo.Context) error {
 				return err
 			}
 			p.Resolution, p.Properties = resolution, errs
+			p.Chosen = Properties{Status: status, Urgency: urgency, CategoryID: category, AssigneeID: assignee}
 			return s.renderConsoleRequest(c, http.StatusUnprocessableEntity, "content", p)
 		}
 	}

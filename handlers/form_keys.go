@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/portal-msp/portal/models"
 )
 
 // Forms that post something which must not happen twice (a reply) carry a
@@ -36,6 +38,23 @@ func formKey(c echo.Context) (string, error) {
 		return "", echo.NewHTTPError(http.StatusBadRequest, "This form is damaged. Reload the page and send it again.")
 	}
 	return k, nil
+}
+
+// formKeyReused is shown beside the composer when its key already posted
+// other words (models.ErrFormKeyReused): the form comes back with what was
+// written and a fresh key, so sending it again posts it as a new message.
+const (
+	formKeyReusedMessage = "This form was already sent with a different message. What you wrote is kept here: send it again to post it as a new message."
+	formKeyReusedFiles   = "Your files were not sent. Choose them again."
+)
+
+// formKeyReusedErrors are the field errors of such a refused post.
+func formKeyReusedErrors(errs FieldErrors, files []models.NewAttachment) FieldErrors {
+	errs["body"] = formKeyReusedMessage
+	if len(files) > 0 {
+		errs[attachmentField] = formKeyReusedFiles
+	}
+	return errs
 }
 
 // afterCommit ends a post whose change is stored but whose answer could not

@@ -193,3 +193,50 @@ func TestCommittedReplyIsNeverAnError(t *testing.T) {
 		}
 	})
 }
+
+// A form key names one message. Posting it again with other words (a page
+// kept open and reused, a tampered retry) used to answer as if sent while
+// dropping the new words; it is refused with the words kept in the form.
+func TestReusedFormKeyWithOtherWordsIsRefused(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		s := seedWorkspace(t, db)
+		client := newApp(t, db)
+		client.signIn(s.clientUser.Email, testPassword)
+		staff := client.browser()
+		staff.signIn(s.admin.Email, testPassword)
+		r := newRequest(t, db, s.clientUser, "Printer jam")
+
+		for _, c := range []struct {
+			who  *app
+			page string
+		}{{client, "/requests/" + strconv.Itoa(r.Number)}, {staff, "/console/requests/" + itoa(r.ID)}} {
+			form := c.who.replyForm(c.page, "First words from "+c.page)
+			if resp, _ := c.who.post(c.page+"/reply", form, "HX-Request", "true"); resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s: first post %d", c.page, resp.StatusCode)
+			}
+			for _, htmx := range []string{"true", "false"} {
+				form.Set("body", "Other words from "+c.page)
+				resp, body := c.who.post(c.page+"/reply", form, "HX-Request", htmx)
+				if resp.StatusCode != http.StatusConflict {
+					t.Fatalf("%s (htmx %s): the same key with other words answered %d, want 409", c.page, htmx, resp.StatusCode)
+				}
+				d := doc(t, body)
+				if got := d.Find(`#reply-form textarea[name="body"]`).Text(); got != "Other words from "+c.page {
+					t.Errorf("%s (htmx %s): the composer holds %q, want the words just sent", c.page, htmx, got)
+				}
+				if msg := d.Find(`#reply-form .field-error`).Text(); !strings.Contains(msg, "already sent") {
+					t.Errorf("%s (htmx %s): message %q", c.page, htmx, msg)
+				}
+				if key := d.Find(`#reply-form input[name="idempotency_key"]`).AttrOr("value", ""); key == "" || key == form.Get("idempotency_key") {
+					t.Errorf("%s (htmx %s): the form comes back with key %q, want a fresh one", c.page, htmx, key)
+				}
+			}
+			if n := countRows(t, db, "messages", "body = ?", "First words from "+c.page); n != 1 {
+				t.Errorf("%s: first words stored %d times", c.page, n)
+			}
+			if n := countRows(t, db, "messages", "body = ?", "Other words from "+c.page); n != 0 {
+				t.Errorf("%s: other words stored %d times, want 0", c.page, n)
+			}
+		}
+	})
+}

@@ -231,6 +231,14 @@ func (s *Server) replyToRequest(c echo.Context, sc models.Scope) error {
 		return s.renderBlock(c, http.StatusUnprocessableEntity, tplRequestDetail, "reply-form",
 			View{Title: d.Ref() + " " + d.Title, Nav: "open", Data: RequestPage{Request: d, Reply: body, Errors: errs}})
 	}
+	if errors.Is(err, models.ErrFormKeyReused) {
+		d, err := sc.RequestByNumber(ctx, n, models.Now())
+		if err != nil {
+			return err
+		}
+		return s.renderBlock(c, http.StatusConflict, tplRequestDetail, "reply-form", View{Title: d.Ref() + " " + d.Title,
+			Nav: "open", Data: RequestPage{Request: d, Reply: body, Errors: formKeyReusedErrors(errs, files)}})
+	}
 	if err != nil {
 		return err
 	}

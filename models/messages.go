@@ -53,6 +53,12 @@ type PostMessageInput struct {
 // ErrInternalByClient is returned when a client user tries to write an internal note.
 var ErrInternalByClient = errors.New("models: only staff write internal notes")
 
+// ErrFormKeyReused is returned when a form key that already posted a
+// message comes again with other words (or as a note instead of a reply):
+// it is not a repeat of that post, and answering it as one would drop what
+// was written.
+var ErrFormKeyReused = errors.New("models: the form was already sent with another message")
+
 // PostMessage adds a message to a request's thread in one transaction with
 // its activity event and its effect on the request: a public staff reply
 // stops the response clock; a client reply on a request waiting on the
@@ -69,7 +75,9 @@ func PostMessage(ctx context.Context, db bun.IDB, in PostMessageInput) (*Message
 // PostMessageOnce is PostMessage that also reports whether in's
 // IdempotencyKey had already posted the message: then nothing is written and
 // the first message is returned, so a double click or a retry after a lost
-// answer never posts twice. The request's row lock orders two posts of the
+// answer never posts twice. The same key with another body or kind is
+// ErrFormKeyReused (files are not compared: a retry sends them again, and
+// its copies are discarded). The request's row lock orders two posts of the
 // same form; the unique index on (author_id, idempotency_key) backs it up.
 func PostMessageOnce(ctx context.Context, db bun.IDB, in PostMessageInput) (m *Message, duplicate bool, err error) {
 	if in.Internal && !in.ByStaff {
@@ -89,6 +97,9 @@ func PostMessageOnce(ctx context.Context, db bun.IDB, in PostMessageInput) (m *M
 		} else if prior != nil {
 			if prior.RequestID != r.ID {
 				return fmt.Errorf("models: form key of message %d reused on request %d: %w", prior.ID, r.ID, ErrNotFound)
+			}
+			if prior.Body != in.Body || prior.Internal != in.Internal {
+				return fmt.Errorf("models: form key of message %d reused on request %d: %w", prior.ID, r.ID, ErrFormKeyReused)
 			}
 			*m, duplicate = *prior, true
 			return nil
