@@ -57,7 +57,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case http.StatusInternalServerError:
 		page.Heading, page.Message = "Something went wrong", "The error has been logged. Please try again in a moment."
 		s.log.ErrorContext(c.Request().Context(), "server error", "error", err,
-			"uri", redactURI(c.Request().RequestURI), "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+			"uri", s.redactURI(c.Request().RequestURI), "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 	}
 	if message != "" && message != http.StatusText(code) {
 		page.Message = message

@@ -63,7 +63,7 @@ func formKeyReusedErrors(errs FieldErrors, files []models.NewAttachment) FieldEr
 // logged and the browser is sent to the page, which shows what was stored.
 func (s *Server) afterCommit(c echo.Context, err error, flash, to string) error {
 	s.log.WarnContext(c.Request().Context(), "stored, but the answer could not be built; redirecting",
-		"error", err, "uri", redactURI(c.Request().RequestURI))
+		"error", err, "uri", s.redactURI(c.Request().RequestURI))
 	setFlash(c, "success", flash)
 	return redirect(c, to)
 }

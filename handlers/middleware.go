@@ -36,7 +36,7 @@ func (s *Server) requestLog() echo.MiddlewareFunc {
 				level = slog.LevelError
 			}
 			attrs := []slog.Attr{
-				slog.String("method", v.Method), slog.String("uri", redactURI(v.URI)),
+				slog.String("method", v.Method), slog.String("uri", s.redactURI(v.URI)),
 				slog.Int("status", v.Status), slog.Duration("latency", v.Latency),
 				slog.String("ip", v.RemoteIP), slog.String("request_id", v.RequestID),
 			}

@@ -169,4 +169,7 @@ func (s *Server) routes(e *echo.Echo) {
 	console.GET("/sla-policies/:id", s.editSLAPolicy, s.requireAdmin)
 	console.POST("/sla-policies/:id", s.updateSLAPolicy, s.requireAdmin)
 	console.POST("/sla-policies/assign", s.assignSLAPolicy, s.requireAdmin)
+
+	// Last: the log's redaction is read from the table above (secret_urls.go).
+	s.secretURLs = secretURLsOf(e.Routes())
 }

@@ -40,6 +40,10 @@ type Server struct {
 
 	workspace atomic.Pointer[cachedName]
 
+	// secretURLs redacts token-bearing addresses in log lines, as the route
+	// table marks them (secret_urls.go).
+	secretURLs *secretURLs
+
 	mailer     *mail.Mailer                  // account e-mail (handlers/auth_mail.go)
 	providers  *oauthProviders               // optional Google/Microsoft/OIDC sign-in (handlers/oauth.go)
 	frameCache atomic.Pointer[cachedOrigins] // framing origins (handlers/settings.go)
