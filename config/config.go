@@ -50,6 +50,9 @@ type Config struct {
 	SMTPFrom     string // PORTAL_SMTP_FROM
 	SMTPTLS      string // PORTAL_SMTP_TLS: none, starttls or tls
 
+	// Incoming mail: replies by e-mail (inbound.go).
+	Inbound Inbound
+
 	// Optional sign-in providers; each is enabled when its client id is set.
 	GoogleClientID        string // PORTAL_GOOGLE_CLIENT_ID
 	GoogleClientSecret    string // PORTAL_GOOGLE_CLIENT_SECRET
@@ -158,6 +161,7 @@ func Load(getenv Getenv, args []string) (Config, error) {
 		cfg.TrustedProxies = append(cfg.TrustedProxies, n)
 	}
 	loadMail(&cfg, get, bad)
+	loadInbound(&cfg, get, bad)
 	loadDebug(&cfg, get, bad)
 	loadLimits(&cfg, get, bad)
 	loadAttachments(&cfg, get, bad)

@@ -241,7 +241,7 @@ func TestCompletionMailCarriesTheResolution(t *testing.T) {
 		completeAs(t, staff, r, "Archived mail older than 2 years; 40 % free now.")
 		tick(t, n, models.Now().Add(5*time.Minute))
 		msg := smtp.WaitFor(t, s.clientUser.Email, 1)
-		if msg.Subject != "Completed: ACME-1: Mailbox full" {
+		if msg.Subject != "[ACME-1] Mailbox full" {
 			t.Errorf("subject %q", msg.Subject)
 		}
 		for _, want := range []string{"completed your request", "Archived mail older than 2 years; 40 % free now.",

@@ -12,6 +12,7 @@ import (
 
 	"github.com/portal-msp/portal/config"
 	"github.com/portal-msp/portal/mail"
+	"github.com/portal-msp/portal/mail/thread"
 	"github.com/portal-msp/portal/models"
 )
 
@@ -26,6 +27,10 @@ type Notifier struct {
 	err    error // from building the mailer; Run reports it
 	log    *slog.Logger
 	base   string // the portal's base URL for links
+	// inbound is where clients' replies go (PORTAL_INBOUND_ADDRESS); empty:
+	// replies by e-mail are not configured and mail carries no reply token.
+	inbound string
+	domain  string // right-hand side of our Message-IDs: the portal's host
 
 	Every   time.Duration // how often it looks for work
 	Settle  time.Duration // an event this young may have a lower-id neighbour still committing; wait
@@ -46,6 +51,7 @@ const queueChunk = 500
 func NewNotifier(cfg config.Config, db *bun.DB, log *slog.Logger) *Notifier {
 	m, err := mail.FromConfig(cfg, log)
 	return &Notifier{db: db, mailer: m, err: err, log: log, base: strings.TrimRight(cfg.BaseURL.String(), "/"),
+		inbound: cfg.Inbound.Address, domain: cfg.BaseURL.Hostname(),
 		Every: 15 * time.Second, Settle: 30 * time.Second, Quiet: 2 * time.Minute, MaxWait: 10 * time.Minute, GiveUp: 24 * time.Hour}
 }
 
@@ -90,12 +96,19 @@ func (n *Notifier) Tick(ctx context.Context, now time.Time) error {
 		if err != nil {
 			return err
 		}
+		if len(batches) == 0 {
+			return nil
+		}
 		workspace := "Portal"
 		if w, err := models.GetWorkspace(ctx, n.db); err == nil {
 			workspace = w.Name
 		}
+		th, err := n.threading(ctx)
+		if err != nil {
+			return err
+		}
 		for _, b := range batches {
-			if err := n.send(ctx, workspace, b); err != nil {
+			if err := n.send(ctx, workspace, th, b); err != nil {
 				n.log.ErrorContext(ctx, "notification mail not sent", "user", b.User.ID, "error", err)
 				if now.Sub(b.Oldest) < n.GiveUp {
 					continue // keep the lines; next round retries
@@ -110,9 +123,31 @@ func (n *Notifier) Tick(ctx context.Context, now time.Time) error {
 	})
 }
 
+// threadKeys is what a round needs to thread its mails: the signer of
+// Message-IDs and reply tokens, and whether replies by e-mail are on.
+type threadKeys struct {
+	signer  *thread.Signer
+	replyIn bool // PORTAL_INBOUND_ADDRESS is set and the Settings switch is on
+}
+
+func (n *Notifier) threading(ctx context.Context) (threadKeys, error) {
+	st, err := models.GetInboundSettings(ctx, n.db)
+	if err != nil {
+		return threadKeys{}, err
+	}
+	signer, err := thread.NewSigner(st.TokenKey, n.domain)
+	if err != nil {
+		return threadKeys{}, err
+	}
+	return threadKeys{signer: signer, replyIn: n.inbound != "" && st.ReplyIn}, nil
+}
+
 // NotifyMail is the data of the notify_client and notify_staff e-mails.
 type NotifyMail struct {
-	Subject    string
+	// ReplyMarker, when replies by e-mail are on, heads the mail: the
+	// reader writes above it, and the portal keeps only what is above.
+	ReplyMarker string
+	Subject     string
 	Name       string
 	Workspace  string
 	Items      []NotifyItem
@@ -145,7 +180,7 @@ type NotifyFile struct {
 const bodyLimit = 2000
 
 // send mails one batch; a batch with nothing left to say sends nothing.
-func (n *Notifier) send(ctx context.Context, workspace string, b models.NotificationBatch) error {
+func (n *Notifier) send(ctx context.Context, workspace string, th threadKeys, b models.NotificationBatch) error {
 	if b.User == nil || len(b.Items) == 0 {
 		return nil
 	}
@@ -197,17 +232,45 @@ func (n *Notifier) send(ctx context.Context, workspace string, b models.Notifica
 		}
 		data.Items = append(data.Items, item)
 	}
+	msg := mail.Message{To: b.User.Email, Template: "notify_client"}
+	if staff {
+		msg.Template = "notify_staff"
+	}
 	data.Subject = notifySubject(data, staff)
+	if r := oneRequest(b.Items); r != nil {
+		// A mail about one request threads with the others about it: the
+		// same subject (mail programs group on it), a stable id, and the
+		// request's root id to follow. A client can answer it by mail.
+		last := b.Items[len(b.Items)-1].Event.ID
+		msg.MessageID = th.signer.MessageID(r.ID, last, b.User.ID)
+		msg.References = []string{th.signer.RootID(r.ID)}
+		data.Subject = "[" + data.Items[0].Ref + "] " + r.Title
+		if th.replyIn && !staff {
+			msg.ReplyTo = thread.ReplyAddress(n.inbound, th.signer.Token(r.ID, b.User.ID))
+			data.ReplyMarker = thread.ReplyMarker
+		}
+	}
 	if b.Urgent && len(data.Items) == 1 {
 		// Urgency and number lead, so the mail stands out in an inbox.
 		data.Subject = "[" + titleWord(data.Items[0].Urgency) + "] " + data.Subject
 		data.Urgent = true
 	}
-	tpl := "notify_client"
-	if staff {
-		tpl = "notify_staff"
+	msg.Data = data
+	return n.mailer.Send(ctx, msg)
+}
+
+// oneRequest is the request every item is about, or nil for a mail about
+// several (a digest, which does not thread and takes no reply).
+func oneRequest(items []models.NotificationItem) *models.Request {
+	if len(items) == 0 || items[0].Request == nil {
+		return nil
 	}
-	return n.mailer.Send(ctx, mail.Message{To: b.User.Email, Template: tpl, Data: data})
+	for _, it := range items[1:] {
+		if it.Request == nil || it.Request.ID != items[0].Request.ID {
+			return nil
+		}
+	}
+	return items[0].Request
 }
 
 // notifySubject names the one item, or counts them.

@@ -46,6 +46,16 @@ type Message struct {
 	To       string
 	Template string // name under templates/emails, without extension
 	Data     any
+
+	// Threading (see mail/thread): MessageID is this mail's id without
+	// angle brackets (empty: a random one); References are the earlier
+	// mails of its thread, oldest first, the last one being the mail this
+	// one follows (In-Reply-To).
+	MessageID  string
+	References []string
+	// ReplyTo is where a reply goes: the inbound address with a reply
+	// token, when replies by e-mail are on.
+	ReplyTo string
 }
 
 // Mailer renders and delivers messages. It is safe for concurrent use.
@@ -121,7 +131,29 @@ func (m *Mailer) Send(ctx context.Context, msg Message) error {
 	}
 	out.Subject(subject)
 	out.SetDate()
-	out.SetMessageID()
+	if msg.MessageID != "" {
+		out.SetMessageIDWithValue(msg.MessageID)
+	} else {
+		out.SetMessageID()
+	}
+	if n := len(msg.References); n > 0 {
+		refs := make([]string, n)
+		for i, r := range msg.References {
+			refs[i] = "<" + r + ">"
+		}
+		out.SetGenHeaderPreformatted(gomail.HeaderInReplyTo, refs[n-1])
+		out.SetGenHeaderPreformatted(gomail.HeaderReferences, strings.Join(refs, " "))
+	}
+	if msg.ReplyTo != "" {
+		if err := out.ReplyTo(msg.ReplyTo); err != nil {
+			return fmt.Errorf("mail: reply-to %q: %w", msg.ReplyTo, err)
+		}
+	}
+	// Every mail the portal sends is written by a program (RFC 3834):
+	// out-of-office replies and auto-responders leave it alone, and
+	// Exchange is asked not to answer it automatically at all.
+	out.SetGenHeader("Auto-Submitted", "auto-generated")
+	out.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
 	out.SetBodyString(gomail.TypeTextPlain, text)
 	out.AddAlternativeString(gomail.TypeTextHTML, html)
 

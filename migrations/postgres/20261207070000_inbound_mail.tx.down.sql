@@ -1,0 +1,3 @@
+DROP TABLE inbound_routes;
+DROP TABLE inbound_mails;
+DROP TABLE inbound_settings;
