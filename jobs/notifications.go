@@ -148,11 +148,11 @@ type NotifyMail struct {
 	// reader writes above it, and the portal keeps only what is above.
 	ReplyMarker string
 	Subject     string
-	Name       string
-	Workspace  string
-	Items      []NotifyItem
-	AccountURL string // where to switch these mails off
-	Urgent     bool   // a Critical or High request's mail, sent at once
+	Name        string
+	Workspace   string
+	Items       []NotifyItem
+	AccountURL  string // where to switch these mails off
+	Urgent      bool   // a Critical or High request's mail, sent at once
 }
 
 // NotifyItem is one reply or new request in a notification mail.
