@@ -30,7 +30,6 @@ type Config struct {
 	Demo            bool          // serve --demo
 	DebugAddr       string        // PORTAL_DEBUG_ADDR: pprof and runtime figures, off by default
 	CountStatements bool          // PORTAL_COUNT_STATEMENTS: X-Portal-Statements header per request
-	PageCache       bool          // PORTAL_PAGE_CACHE: keep rendered pages per session until data changes
 
 	// Request limits and shutdown (limits.go).
 	MaxBodyBytes int64         // PORTAL_MAX_BODY_BYTES: largest request body of a form post

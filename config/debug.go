@@ -9,9 +9,6 @@ import "net"
 // PORTAL_COUNT_STATEMENTS=1 counts the SQL statements each request runs and
 // sends the figure in an X-Portal-Statements response header (for the load
 // tool's statements per page).
-//
-// PORTAL_PAGE_CACHE=0 turns off the per-session page cache (handlers/page_cache.go),
-// to measure what rendering costs.
 func loadDebug(cfg *Config, get func(name, def string) string, bad func(name, value, why string)) {
 	switch v := get("PORTAL_COUNT_STATEMENTS", ""); v {
 	case "", "0", "false":
@@ -19,13 +16,6 @@ func loadDebug(cfg *Config, get func(name, def string) string, bad func(name, va
 		cfg.CountStatements = true
 	default:
 		bad("PORTAL_COUNT_STATEMENTS", v, "want 1 or 0")
-	}
-	switch v := get("PORTAL_PAGE_CACHE", "1"); v {
-	case "1", "true":
-		cfg.PageCache = true
-	case "0", "false":
-	default:
-		bad("PORTAL_PAGE_CACHE", v, "want 1 or 0")
 	}
 	cfg.DebugAddr = get("PORTAL_DEBUG_ADDR", "")
 	if cfg.DebugAddr == "" {

@@ -21,7 +21,6 @@ const (
 	// ctxEventCursor is the live stream's start for a full page, read with
 	// the session (models.SessionUserAt).
 	ctxEventCursor = "portal.event_cursor"
-	ctxSession     = "portal.session" // the *models.Session loadSession read (page_cache.go)
 )
 
 // requestLog writes one slog line per request with its request id.
@@ -109,7 +108,6 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		default:
 			c.Set(ctxUser, u)
-			c.Set(ctxSession, sess)
 			c.Set(ctxSessionToken, ck.Value)
 			if fullPage && s.hub != nil {
 				c.Set(ctxEventCursor, sess.Cursor())

@@ -130,7 +130,7 @@ func countingServer(t *testing.T, db *bun.DB) string {
 
 // listenForChanges runs the change listener, as `portal serve` does, until
 // the test ends, and waits until it is connected (on PostgreSQL the
-// settings cache and kept pages are used only then).
+// settings cache is used only then).
 func listenForChanges(t *testing.T, db *bun.DB, log *slog.Logger) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -152,7 +152,6 @@ func statementsOf(t *testing.T, base, path, token string) int {
 		t.Fatal(err)
 	}
 	req.AddCookie(&http.Cookie{Name: "portal_session", Value: token})
-	req.Header.Set("Cache-Control", "no-cache") // what rendering costs, not the page cache (page_cache_test.go)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -281,7 +280,6 @@ func csrfOf(t *testing.T, base, path, token string) string {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, base+path, nil)
 	req.AddCookie(&http.Cookie{Name: "portal_session", Value: token})
-	req.Header.Set("Cache-Control", "no-cache") // what rendering costs, not the page cache (page_cache_test.go)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

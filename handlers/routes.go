@@ -25,11 +25,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.Use(s.secureHeaders)
 	// Level 1: HTML compresses nearly as well at a third of the CPU of the
 	// default level, which was a sixth of a page's cost under load.
-	// Kept pages (page_cache.go) are sent before any session is read, and
-	// compressed once, when kept, so their sending comes before gzip.
-	e.Use(s.markFresh, s.sendKeptPages)
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: gzip.BestSpeed, Skipper: skipGzip}))
-	e.Use(s.keepPages)
 
 	// The event stream, /events, is served in front of Echo (App in events.go).
 

@@ -49,7 +49,6 @@ type Server struct {
 	frameCache atomic.Pointer[cachedOrigins] // framing origins (handlers/settings.go)
 	hub        *realtime.Hub                 // live updates over SSE (handlers/events.go); nil disables them
 	files      *attachments.Store            // attachment storage (handlers/attachments.go)
-	pages      *pageCache                    // rendered pages kept per session (handlers/page_cache.go); nil: off
 }
 
 // New builds the Echo application with every route and middleware.
@@ -82,9 +81,6 @@ func New(cfg config.Config, db *bun.DB, log *slog.Logger, opts ...Option) (*App,
 	}
 	if s.cfg.CountStatements {
 		models.AddStatementCounter(db)
-	}
-	if s.cfg.PageCache {
-		s.pages = newPageCache()
 	}
 	s.views, err = templates.Parse(s.funcs(), zonedFuncs)
 	if err != nil {

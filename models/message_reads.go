@@ -74,7 +74,6 @@ func markRead(ctx context.Context, db bun.IDB, userID, requestID, upTo int64) er
 	if err != nil {
 		return fmt.Errorf("models: mark request %d read for user %d: %w", requestID, userID, err)
 	}
-	readMarkerMoved(db, userID) // the reader's kept pages show unread counts
 	return nil
 }
 

@@ -64,21 +64,6 @@ func CreateSession(ctx context.Context, db bun.IDB, userID int64, ip, userAgent 
 // touchEvery limits last_seen_at writes to one a minute per session.
 const touchEvery = time.Minute
 
-// GoodUntil is until when what a session read just now says stays true
-// without reading it again: until its touch falls due, it reaches its end,
-// or it would count as idle. (Sign-out and revocation change the data
-// version, which a cache of anything read with it also checks.)
-func (s *Session) GoodUntil(p SessionPolicy) time.Time {
-	until := s.LastSeenAt.Add(touchEvery)
-	if s.ExpiresAt.Before(until) {
-		until = s.ExpiresAt
-	}
-	if idle := s.LastSeenAt.Add(p.Idle); idle.Before(until) {
-		until = idle
-	}
-	return until
-}
-
 // SessionUser returns the user behind a session token, or ErrNotFound when the
 // token is unknown, expired (idle or absolute), or its user may no longer sign in.
 // The session, its user and the user's client come in one statement; the
@@ -144,8 +129,8 @@ func DeleteUserSessions(ctx context.Context, db bun.IDB, userID int64) error {
 	return nil
 }
 
-// readSession runs the session read, which every request that is not a
-// kept page starts with, as a prepared statement: the session by its token's
+// readSession runs the session read, which every signed-in request starts
+// with, as a prepared statement: the session by its token's
 // hash, its user and the user's client, and with cursor the newest settled
 // event's position.
 func readSession(ctx context.Context, db bun.IDB, s *Session, hash []byte, cursor bool) error {

@@ -78,7 +78,6 @@ func main() {
 	flag.IntVar(&po.users, "users", 50, "with -pages: signed-in users of the largest client")
 	flag.IntVar(&po.messages, "request-messages", 3, "with -pages: messages per request")
 	flag.IntVar(&po.concurrency, "c", 50, "with -pages: concurrent users")
-	flag.BoolVar(&po.fresh, "fresh", false, "with -pages: ask for a fresh render on every view (Cache-Control: no-cache), to measure rendering rather than the page cache")
 	flag.DurationVar(&po.duration, "duration", 10*time.Second, "with -pages: measuring time per page (with -mix, of the mix)")
 	flag.DurationVar(&po.warmup, "warmup", 2*time.Second, "with -pages: unmeasured time per page first (with -mix, of the mix)")
 	flag.StringVar(&po.only, "page", "", "with -pages: only the page whose name starts with this")

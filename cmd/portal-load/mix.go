@@ -124,9 +124,6 @@ func (m *mixer) user(ctx context.Context, u int, lat [][]time.Duration) error {
 		i := u + loop*m.o.concurrency
 		for k, p := range m.pages {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, m.base+p.path(i), nil)
-			if m.o.fresh {
-				req.Header.Set("Cache-Control", "no-cache")
-			}
 			body, d, err := m.do(req, token, csrf == "")
 			if err != nil {
 				return stopped(ctx, err)

@@ -28,7 +28,6 @@ type pageOptions struct {
 	duration    time.Duration
 	warmup      time.Duration
 	only        string
-	fresh       bool // every view asks for a fresh render (Cache-Control: no-cache)
 	mix         bool // each user loops over the client pages and replies (see mix.go)
 	replyEvery  int  // with mix: a reply every this many loops; 0, never
 }
@@ -98,7 +97,7 @@ func runPages(ctx context.Context, db *bun.DB, url string, o pageOptions) error 
 			tokens = []string{set.StaffToken}
 		}
 		if o.warmup > 0 {
-			if _, err := drive(ctx, client, url, p, tokens, o.concurrency, o.warmup, o.fresh); err != nil {
+			if _, err := drive(ctx, client, url, p, tokens, o.concurrency, o.warmup); err != nil {
 				return fmt.Errorf("%s: %w", p.name, err)
 			}
 		}
@@ -108,7 +107,7 @@ func runPages(ctx context.Context, db *bun.DB, url string, o pageOptions) error 
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.name, err)
 		}
-		res, err := drive(ctx, client, url, p, tokens, o.concurrency, o.duration, o.fresh)
+		res, err := drive(ctx, client, url, p, tokens, o.concurrency, o.duration)
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.name, err)
 		}
@@ -174,7 +173,6 @@ func dataSet(ctx context.Context, db *bun.DB, o pageOptions) (*loaddata.Set, err
 func statements(client *http.Client, base string, p page, token string) (string, error) {
 	req, _ := http.NewRequest(http.MethodGet, base+p.path(0), nil)
 	req.AddCookie(&http.Cookie{Name: "portal_session", Value: token})
-	req.Header.Set("Cache-Control", "no-cache") // a render's statements, not a kept page's
 	resp, err := client.Do(req)
 	if err != nil {
 		return "", err
@@ -217,7 +215,7 @@ func summarize(lat []time.Duration, elapsed time.Duration) (pageResult, bool) {
 
 // drive runs a closed loop: each of n users asks for the page, reads the
 // whole answer, and asks again, until d has passed.
-func drive(ctx context.Context, client *http.Client, base string, p page, tokens []string, n int, d time.Duration, fresh bool) (pageResult, error) {
+func drive(ctx context.Context, client *http.Client, base string, p page, tokens []string, n int, d time.Duration) (pageResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var (
@@ -235,9 +233,6 @@ func drive(ctx context.Context, client *http.Client, base string, p page, tokens
 			for i := u; ctx.Err() == nil; i += n {
 				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+p.path(i), nil)
 				req.AddCookie(&http.Cookie{Name: "portal_session", Value: tokens[u%len(tokens)]})
-				if fresh {
-					req.Header.Set("Cache-Control", "no-cache")
-				}
 				t0 := time.Now()
 				resp, err := client.Do(req)
 				if err != nil {
