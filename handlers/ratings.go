@@ -18,40 +18,116 @@ const (
 	tplSatisfaction templates.Page = "console/satisfaction"
 )
 
-// RatedPage answers a one-click rating link of the completion e-mail.
+// RatedPage is the page of a completion e-mail's rating link: the choice
+// (pre-selected from the link) and a button that records it, then the thank
+// you; or why the link no longer works.
 type RatedPage struct {
-	OK      bool
+	Token   string
 	Ref     string
+	Title   string
 	Number  int
-	Rating  string
+	Rating  string // chosen: from the link, then from the form
+	Comment string
+	Errors  FieldErrors
+	Done    bool // recorded
 	Problem string
 }
 
-// rateByLink records the rating a completion e-mail's link carries. It
-// needs no sign-in: the single-use token is the permission, and it changes
-// nothing but the rating. Tampered, expired and spent links are refused.
-func (s *Server) rateByLink(c echo.Context) error {
-	ctx := c.Request().Context()
+// rateLinkShow is what opening a rating link shows: the request and the
+// choice, recorded only by the page's button. Mail scanners and link
+// previews open every link in a message; opening one records nothing. No
+// sign-in is needed: the single-use token is the permission, and it
+// changes nothing but the rating.
+func (s *Server) rateLinkShow(c echo.Context) error {
 	rating := c.Param("rating")
-	r, err := models.RateByToken(ctx, s.db, c.Param("token"), rating)
-	page := RatedPage{Rating: rating}
-	status := http.StatusOK
-	switch {
-	case errors.Is(err, models.ErrNotFound), errors.Is(err, models.ErrBadRating):
-		status, page.Problem = http.StatusNotFound, "This rating link is not valid. It may have been mistyped."
-	case errors.Is(err, models.ErrRatingLinkUsed):
-		status, page.Problem = http.StatusGone, "This rating link was already used."
-	case errors.Is(err, models.ErrRatingClosed):
-		status, page.Problem = http.StatusGone, "This rating link has expired: the request can no longer be rated from it."
-	case err != nil:
+	if !models.ValidRating(rating) {
+		return s.renderRated(c, http.StatusNotFound, RatedPage{Problem: ratingLinkInvalid})
+	}
+	r, err := models.RatingLink(c.Request().Context(), s.db, c.Param("token"))
+	if page, status, ok := ratingLinkProblem(err); ok {
+		return s.renderRated(c, status, page)
+	} else if err != nil {
 		return err
-	default:
-		client, err := models.GetClient(ctx, s.db, r.ClientID)
+	}
+	page, err := s.ratedPage(c, r)
+	if err != nil {
+		return err
+	}
+	page.Rating = rating
+	return s.renderRated(c, http.StatusOK, page)
+}
+
+// rateLinkSubmit records the rating posted from a rating link's page. The
+// token in the address is the authority; the form's CSRF token (csrf.go,
+// bound to this browser's cookie) keeps another site from posting it.
+func (s *Server) rateLinkSubmit(c echo.Context) error {
+	ctx := c.Request().Context()
+	token := c.Param("token")
+	rating, comment := c.FormValue("rating"), strings.TrimSpace(c.FormValue("comment"))
+	errs := FieldErrors{}
+	if !models.ValidRating(rating) {
+		errs["rating"] = "Choose good or bad."
+	}
+	if utf8.RuneCountInString(comment) > models.MaxRatingCommentLength {
+		errs["comment"] = "Comment is too long (at most 2000 characters)."
+	}
+	if errs.Any() {
+		r, err := models.RatingLink(ctx, s.db, token)
+		if page, status, ok := ratingLinkProblem(err); ok {
+			return s.renderRated(c, status, page)
+		} else if err != nil {
+			return err
+		}
+		page, err := s.ratedPage(c, r)
 		if err != nil {
 			return err
 		}
-		page.OK, page.Ref, page.Number = true, r.Ref(client.RequestPrefix), r.Number
+		page.Rating, page.Comment, page.Errors = rating, comment, errs
+		return s.renderRated(c, http.StatusUnprocessableEntity, page)
 	}
+	r, err := models.RateByToken(ctx, s.db, token, rating, comment)
+	if page, status, ok := ratingLinkProblem(err); ok {
+		return s.renderRated(c, status, page)
+	} else if err != nil {
+		return err
+	}
+	page, err := s.ratedPage(c, r)
+	if err != nil {
+		return err
+	}
+	page.Rating, page.Done = rating, true
+	return s.renderRated(c, http.StatusOK, page)
+}
+
+const ratingLinkInvalid = "This rating link is not valid. It may have been mistyped."
+
+// ratingLinkProblem is the page of a link that cannot rate (tampered,
+// spent, expired), or ok false for any other error.
+func ratingLinkProblem(err error) (RatedPage, int, bool) {
+	switch {
+	case errors.Is(err, models.ErrNotFound), errors.Is(err, models.ErrBadRating):
+		return RatedPage{Problem: ratingLinkInvalid}, http.StatusNotFound, true
+	case errors.Is(err, models.ErrRatingLinkUsed):
+		return RatedPage{Problem: "This rating link was already used."}, http.StatusGone, true
+	case errors.Is(err, models.ErrRatingClosed):
+		return RatedPage{Problem: "This rating link has expired: the request can no longer be rated from it."}, http.StatusGone, true
+	}
+	return RatedPage{}, 0, false
+}
+
+// ratedPage names the request a link rates.
+func (s *Server) ratedPage(c echo.Context, r *models.Request) (RatedPage, error) {
+	client, err := models.GetClient(c.Request().Context(), s.db, r.ClientID)
+	if err != nil {
+		return RatedPage{}, err
+	}
+	return RatedPage{Token: c.Param("token"), Ref: r.Ref(client.RequestPrefix), Title: r.Title, Number: r.Number,
+		Errors: FieldErrors{}}, nil
+}
+
+// renderRated shows a rating link's page. It is not sent on as a referrer:
+// its address is the token.
+func (s *Server) renderRated(c echo.Context, status int, page RatedPage) error {
 	c.Response().Header().Set("Referrer-Policy", "no-referrer")
 	return s.render(c, status, tplRated, View{Title: "Rating", Data: page})
 }

@@ -35,19 +35,54 @@ func TestRatingBySignedLinkFromTheCompletionMail(t *testing.T) {
 
 		// Tampered: refused, nothing written.
 		anon := newApp(t, db)
-		good := links[0][1]
+		good, bad := links[0][1], links[1][1]
+		action := strings.TrimSuffix(good, "/good")
 		tampered := strings.Replace(good, "/rate/", "/rate/x", 1)
 		if resp, _ := anon.get(tampered); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("tampered link: %d", resp.StatusCode)
 		}
-		if resp, _ := anon.get(strings.TrimSuffix(good, "/good") + "/great"); resp.StatusCode != http.StatusNotFound {
+		if resp, _ := anon.get(action + "/great"); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("unknown rating: %d", resp.StatusCode)
 		}
-		if countRows(t, db, "request_ratings", "1 = 1") != 0 {
-			t.Fatalf("a refused link wrote a rating")
+		// Opened, as a mail scanner or a link preview does: the choice is
+		// shown, pre-selected from the link, and nothing is recorded.
+		for _, link := range []string{good, good, bad} {
+			resp, body := anon.get(link)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET %s: %d", link, resp.StatusCode)
+			}
+			want := strings.TrimPrefix(link, action+"/")
+			if got := doc(t, body).Find(`#rate-form input[name="rating"][checked]`).AttrOr("value", ""); got != want {
+				t.Errorf("GET %s: %q pre-selected, want %q", link, got, want)
+			}
+			if got := doc(t, body).Find("#rate-form").AttrOr("action", ""); got != action {
+				t.Errorf("GET %s: the form posts to %q, want %q", link, got, action)
+			}
 		}
-		// One click, no sign-in: rated good.
-		resp, body := anon.get(good)
+		if n := countRows(t, db, "request_ratings", "1 = 1"); n != 0 {
+			t.Fatalf("opening the rating links wrote %d ratings", n)
+		}
+		if n := countRows(t, db, "rating_tokens", "used_at IS NOT NULL"); n != 0 {
+			t.Fatalf("opening the rating links spent %d tokens", n)
+		}
+		// Another site cannot post it: without this browser's form token
+		// the post is refused, even with the link's token in the address.
+		if resp, _ := anon.post(action, url.Values{"rating": {"bad"}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("post without a form token: %d", resp.StatusCode)
+		}
+		if resp, _ := newApp(t, db).post(action, url.Values{"rating": {"bad"}, "csrf": {"forged"}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("cross-site post: %d", resp.StatusCode)
+		}
+		if n := countRows(t, db, "request_ratings", "1 = 1"); n != 0 {
+			t.Fatalf("a refused post wrote %d ratings", n)
+		}
+		// No choice: asked again, nothing spent.
+		if resp, body := anon.submit(good, action, url.Values{"rating": {"meh"}}); resp.StatusCode != http.StatusUnprocessableEntity ||
+			doc(t, body).Find("#rate-form .has-error").Length() == 0 {
+			t.Errorf("post without a valid choice: %d", resp.StatusCode)
+		}
+		// One click on the page, no sign-in: rated good.
+		resp, body := anon.submit(good, action, url.Values{"rating": {"good"}, "comment": {"Quick, thanks"}})
 		if resp.StatusCode != http.StatusOK || !strings.Contains(text(t, body, "#rated-message"), "ACME-1 as good") {
 			t.Fatalf("rate by link: %d %q", resp.StatusCode, text(t, body, "#rated-message"))
 		}
@@ -55,11 +90,15 @@ func TestRatingBySignedLinkFromTheCompletionMail(t *testing.T) {
 		if resp, _ := anon.get(good); resp.StatusCode != http.StatusGone {
 			t.Errorf("replayed link: %d", resp.StatusCode)
 		}
-		if resp, _ := anon.get(links[1][1]); resp.StatusCode != http.StatusGone {
+		if resp, _ := anon.get(bad); resp.StatusCode != http.StatusGone {
 			t.Errorf("second link of a used token: %d", resp.StatusCode)
 		}
+		if resp, _ := anon.post(action, url.Values{"rating": {"bad"}, "csrf": {anon.csrfOf("/signin")}}); resp.StatusCode != http.StatusGone {
+			t.Errorf("second post of a used token: %d", resp.StatusCode)
+		}
 		rating, err := models.RatingOf(t.Context(), db, r.ID)
-		if err != nil || rating == nil || rating.Rating != "good" || rating.UserID == nil || *rating.UserID != s.clientUser.ID {
+		if err != nil || rating == nil || rating.Rating != "good" || rating.Comment != "Quick, thanks" ||
+			rating.UserID == nil || *rating.UserID != s.clientUser.ID {
 			t.Fatalf("rating %+v (%v)", rating, err)
 		}
 		// Nothing else changed: still completed, no message, no event.
@@ -76,6 +115,9 @@ func TestRatingBySignedLinkFromTheCompletionMail(t *testing.T) {
 		}
 		if resp, _ := anon.get("/rate/" + token + "/bad"); resp.StatusCode != http.StatusGone {
 			t.Errorf("expired link: %d", resp.StatusCode)
+		}
+		if resp, _ := anon.post("/rate/"+token, url.Values{"rating": {"bad"}, "csrf": {anon.csrfOf("/signin")}}); resp.StatusCode != http.StatusGone {
+			t.Errorf("post of an expired link: %d", resp.StatusCode)
 		}
 		if rating, _ := models.RatingOf(t.Context(), db, r.ID); rating.Rating != "good" {
 			t.Errorf("expired link changed the rating to %s", rating.Rating)

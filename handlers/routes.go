@@ -50,7 +50,8 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/join/:token", s.joinShow, app...)
 	e.POST("/join/:token", s.joinCreate, app...)
 	e.POST("/join/:token/signin", s.joinSignin, app...)
-	e.GET("/rate/:token/:rating", s.rateByLink, app...)
+	e.GET("/rate/:token/:rating", s.rateLinkShow, app...) // shows the choice; mail scanners open links
+	e.POST("/rate/:token", s.rateLinkSubmit, app...)
 	e.GET("/welcome/:token", s.welcomeForm, app...)
 	e.POST("/welcome/:token", s.welcomeSubmit, app...)
 	e.GET("/auth/:provider", s.oauthBegin, app...)

@@ -39,9 +39,10 @@ type RequestRating struct {
 // Good reports whether the rating is good.
 func (r *RequestRating) Good() bool { return r.Rating == RatingGood }
 
-// RatingToken is a one-click rating link of the completion e-mail: a random
-// token stored only as its hash, for one request and one user, single-use,
-// expiring with the reopen window.
+// RatingToken is a rating link of the completion e-mail: a random token
+// stored only as its hash, for one request and one user, single-use,
+// expiring with the reopen window. Opening the link shows the choice;
+// posting its page records it (RatingLink, RateByToken).
 type RatingToken struct {
 	bun.BaseModel `bun:"table:rating_tokens"`
 
@@ -134,49 +135,88 @@ func NewRatingToken(ctx context.Context, db bun.IDB, requestID, userID int64, ex
 	return token, nil
 }
 
-// RateByToken records the rating a one-click link carries: the token must
-// exist (a tampered one does not), be unused and unexpired, and its user
-// still an active user of the request's client. The token is spent in the
-// same transaction. It returns the rated request.
-func RateByToken(ctx context.Context, db bun.IDB, token, rating string) (*Request, error) {
+// RatingLink checks the token of a completion e-mail's rating link without
+// spending it, for the page that shows the choice: a mail scanner that
+// follows the link records nothing. It returns the request the link rates,
+// or the error RateByToken would give.
+func RatingLink(ctx context.Context, db bun.IDB, token string) (*Request, error) {
+	_, r, err := ratingLink(ctx, db, token, false)
+	if err != nil {
+		return nil, err
+	}
+	window, err := ReopenWindowOf(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	if !r.CanReopen(window, Now()) {
+		return nil, ErrRatingClosed
+	}
+	return r, nil
+}
+
+// RateByToken records the rating (and optional comment) posted from a
+// rating link's page: the token must exist (a tampered one does not), be
+// unused and unexpired, and its user still an active user of the request's
+// client. The token is spent in the same transaction. It returns the rated
+// request.
+func RateByToken(ctx context.Context, db bun.IDB, token, rating, comment string) (*Request, error) {
 	if !ValidRating(rating) {
 		return nil, ErrBadRating
 	}
 	var out *Request
 	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		t := new(RatingToken)
-		if err := forUpdate(tx, tx.NewSelect().Model(t).Where("token_hash = ?", HashToken(token))).Scan(ctx); err != nil {
-			return notFound(err, "load rating token")
-		}
-		now := Now()
-		if t.UsedAt != nil {
-			return ErrRatingLinkUsed
-		}
-		if !now.Before(t.ExpiresAt) {
-			return ErrRatingClosed
-		}
-		r, err := lockRequest(ctx, tx, t.RequestID)
+		t, r, err := ratingLink(ctx, tx, token, true)
 		if err != nil {
 			return err
 		}
-		ok, err := tx.NewSelect().Model((*User)(nil)).Where("id = ?", t.UserID).Where("client_id = ?", r.ClientID).
-			Where("disabled_at IS NULL").Exists(ctx)
-		if err != nil {
-			return fmt.Errorf("models: rating token user %d: %w", t.UserID, err)
-		}
-		if !ok {
-			return ErrRatingClosed
-		}
+		now := Now()
 		if _, err := tx.NewUpdate().Model(t).Set("used_at = ?", now).WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("models: spend rating token %d: %w", t.ID, err)
 		}
 		out = r
-		return rate(ctx, tx, r, t.UserID, rating, "", now)
+		return rate(ctx, tx, r, t.UserID, rating, comment, now)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// ratingLink loads a rating link's token and request and checks the token
+// may still rate it. lock takes both rows for update, to spend the token.
+func ratingLink(ctx context.Context, db bun.IDB, token string, lock bool) (*RatingToken, *Request, error) {
+	t := new(RatingToken)
+	q := db.NewSelect().Model(t).Where("token_hash = ?", HashToken(token))
+	if lock {
+		q = forUpdate(db, q)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, nil, notFound(err, "load rating token")
+	}
+	if t.UsedAt != nil {
+		return nil, nil, ErrRatingLinkUsed
+	}
+	if !Now().Before(t.ExpiresAt) {
+		return nil, nil, ErrRatingClosed
+	}
+	r := new(Request)
+	if lock {
+		var err error
+		if r, err = lockRequest(ctx, db, t.RequestID); err != nil {
+			return nil, nil, err
+		}
+	} else if err := db.NewSelect().Model(r).Where("id = ?", t.RequestID).Scan(ctx); err != nil {
+		return nil, nil, notFound(err, fmt.Sprintf("load request %d", t.RequestID))
+	}
+	ok, err := db.NewSelect().Model((*User)(nil)).Where("id = ?", t.UserID).Where("client_id = ?", r.ClientID).
+		Where("disabled_at IS NULL").Exists(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("models: rating token user %d: %w", t.UserID, err)
+	}
+	if !ok {
+		return nil, nil, ErrRatingClosed
+	}
+	return t, r, nil
 }
 
 // Satisfaction is a month's ratings: how many were good of how many given.
