@@ -62,6 +62,9 @@ type Config struct {
 	OIDCClientID          string // PORTAL_OIDC_CLIENT_ID
 	OIDCClientSecret      string // PORTAL_OIDC_CLIENT_SECRET
 	OIDCName              string // PORTAL_OIDC_NAME: the button's label
+
+	// The API's rate limit and the webhook address rule (api.go).
+	API API
 }
 
 // Getenv is the environment lookup Load uses; tests pass a map's lookup.
@@ -165,6 +168,7 @@ func Load(getenv Getenv, args []string) (Config, error) {
 	loadLimits(&cfg, get, bad)
 	loadAttachments(&cfg, get, bad)
 	loadProviders(&cfg, get, bad)
+	loadAPI(&cfg, get, bad)
 	if cfg.SessionMax < cfg.SessionIdle {
 		bad("PORTAL_SESSION_MAX", cfg.SessionMax.String(), "must not be shorter than PORTAL_SESSION_IDLE")
 	}

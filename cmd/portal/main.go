@@ -39,6 +39,8 @@ commands:
                      password, prints a link to choose one
   client create      --name --slug [--timezone] [--contact-email] [--monthly-hours]
   link create        --client <slug> [--days 7|30|90|365] [--label]; prints the URL
+  token create       --staff <email> --name <label> --scopes <list> [--integration]
+                     [--days N]; prints a new API token on its own line
   summaries run      --month 2026-10 [--client <slug>] [--send]; rebuilds that
                      month's summary (replacing the stored one), --send e-mails it
 
@@ -70,6 +72,8 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout io.Wri
 		return clientCmd(ctx, args, getenv, stdout)
 	case "link":
 		return linkCmd(ctx, args, getenv, stdout)
+	case "token":
+		return tokenCmd(ctx, args, getenv, stdout)
 	case "summaries":
 		return summariesCmd(ctx, args, getenv, stdout)
 	case "help":
