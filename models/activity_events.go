@@ -42,6 +42,12 @@ type ActivityEvent struct {
 	CreatedAt time.Time `bun:"created_at"`
 	// TxID is set by the database (see Position); never written from here.
 	TxID int64 `bun:"tx_id"`
+	// InFlight is read by EventsAfter only: the transactions of this
+	// database in flight when it read, "1,2,3".
+	InFlight string `bun:"in_flight,scanonly"`
+	// Reached is set by EventsAfter: the position of its reader once it
+	// has this event.
+	Reached Position `bun:"-"`
 
 	Actor   *User    `bun:"rel:belongs-to,join:actor_id=id"`
 	Request *Request `bun:"rel:belongs-to,join:request_id=id"`

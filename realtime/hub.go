@@ -4,9 +4,12 @@
 // receives only their own client's public events, staff receive everything.
 //
 // Delivery is exactly once and in order per connection, whatever the load:
-//   - Every event has a Position that is safe against commit order (see
-//     models.Position); it is the SSE id, so a reconnecting browser's
-//     Last-Event-ID says exactly what it has.
+//   - Every read of the events says where its reader then stands, a
+//     models.Position that is safe against commit order and names the
+//     transactions passed while still open, whose events come later. A
+//     connection's position is its SSE id, so a reconnecting browser's
+//     Last-Event-ID says exactly what it has; an event is written to a
+//     connection only if its position does not have it yet.
 //   - A connection is either catching up or live. Catching up, it reads pages
 //     of events from the database and writes them at its own pace (a blocking
 //     publish: nothing is buffered beyond what the socket takes). Live, it
@@ -14,7 +17,9 @@
 //     queue overflows, the connection goes back to catching up from the last
 //     event it wrote, instead of being dropped.
 //   - The hand-over from catching up to live happens under the hub's lock at
-//     the feed's cursor, so no event falls between the two or comes twice.
+//     the feed's cursor; the catch-up then reads at least up to that cursor
+//     (passing what the feed passed), so no event falls between the two or
+//     comes twice.
 //   - An event may take several SSE frames; only the last carries the event's
 //     own position, the others the previous one, so a browser cut off in the
 //     middle of an event asks for all of it again.
@@ -121,11 +126,14 @@ type Hub struct {
 	byClient map[int64]map[*conn]struct{}
 	staff    map[*conn]struct{}
 	closed   bool
-	// cursor is the position of the newest event the feed has dispatched;
+	// cursor is where the feed stands after the events it has dispatched;
 	// started is closed once the feed has set it.
-	cursor  models.Position
-	started chan struct{}
-	once    sync.Once
+	cursor models.Position
+	// inFlight is what the feed last learnt of open transactions; a
+	// catch-up reads past the same ones.
+	inFlight models.InFlight
+	started  chan struct{}
+	once     sync.Once
 	// recently revoked sessions and clients, so a stream whose session was
 	// checked just before the revocation cannot register just after it.
 	revokedSessions map[int64]time.Time
@@ -193,15 +201,17 @@ type conn struct {
 	writerExit chan struct{} // closed when that writer has stopped writing
 	ping       bool          // a heartbeat is due
 	live       bool
-	queue      []queued        // live events not yet written, in position order
-	tail       models.Position // newest position queued or written while live
-	written    models.Position // newest event completely handed to the stream
+	queue      []queued        // live events not yet written, in the feed's order
+	tail       models.Position // what is queued or written, while live
+	written    models.Position // what was completely handed to the stream
 	dead       bool
 }
 
-// queued is one live event rendered for a connection's audience.
+// queued is one live event rendered for a connection's audience: the
+// event's own position, and the feed's once it had the event.
 type queued struct {
 	pos    models.Position
+	at     models.Position
 	frames []Frame
 }
 
@@ -515,7 +525,7 @@ func (h *Hub) writeSession(c *conn) (ok bool) {
 			return true
 		}
 		if !item.pos.IsZero() {
-			h.write(c, s, item.pos, item.frames)
+			h.write(c, s, item.pos, item.at, item.frames)
 		}
 	}
 	return true
@@ -530,7 +540,7 @@ func (c *conn) pop() (queued, bool) {
 		item := c.queue[0]
 		c.queue[0] = queued{}
 		c.queue = c.queue[1:]
-		if item.pos.After(c.written) {
+		if !c.written.Has(item.pos) {
 			return item, true
 		}
 	}
@@ -562,15 +572,13 @@ func (h *Hub) catchUp(c *conn, s *session) error {
 	case <-c.ctx.Done():
 		return nil
 	}
-	// From here the feed queues every event after its cursor; everything up
-	// to the cursor is already in the database, and the pages below read it.
+	// From here the feed queues every event its cursor does not have;
+	// everything it has is already in the database, and the pages below
+	// read it: they pass what the feed passed (hint).
 	h.mu.Lock()
 	c.mu.Lock()
 	c.live, c.queue = true, nil
-	c.tail = c.written
-	if h.cursor.After(c.tail) {
-		c.tail = h.cursor
-	}
+	c.tail = c.written.Join(h.cursor)
 	c.mu.Unlock()
 	h.mu.Unlock()
 	for {
@@ -586,9 +594,13 @@ func (h *Hub) catchUp(c *conn, s *session) error {
 // browser then reconnects from its last event.
 func (h *Hub) replayPage(c *conn, s *session) (int, error) {
 	var events []models.ActivityEvent
+	c.mu.Lock()
+	from := c.written
+	c.mu.Unlock()
+	in := h.hint()
 	err := retry(c.ctx, func() error {
 		var err error
-		events, err = models.EventsAfter(c.ctx, h.db, c.written, c.aud.Viewer(), h.opts.PageSize)
+		events, err = models.EventsAfter(c.ctx, h.db, from, c.aud.Viewer(), h.opts.PageSize, in)
 		return err
 	})
 	if err != nil {
@@ -610,7 +622,7 @@ func (h *Hub) replayPage(c *conn, s *session) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("replay: render event %d: %w", ev.ID, err)
 		}
-		h.write(c, s, ev.Position(), frames)
+		h.write(c, s, ev.Position(), ev.Reached, frames)
 		if c.ctx.Err() != nil {
 			return 0, nil
 		}
@@ -618,16 +630,35 @@ func (h *Hub) replayPage(c *conn, s *session) (int, error) {
 	return len(events), nil
 }
 
-// write hands one event's frames to the stream, blocking while the browser
-// is slow. Only the last frame carries the event's own position.
-func (h *Hub) write(c *conn, s *session, pos models.Position, frames []Frame) {
+// hint is what a catch-up passes: what the feed passes, and what the
+// feed's cursor holds, so that it reads at least as far as the feed.
+func (h *Hub) hint() models.InFlight {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	in := h.inFlight
+	in.Pass = append(append([]int64(nil), in.Pass...), h.cursor.Holds()...)
+	return in
+}
+
+// setInFlight is called by the feed with what it learnt of open transactions.
+func (h *Hub) setInFlight(in models.InFlight) {
+	h.mu.Lock()
+	h.inFlight = in
+	h.mu.Unlock()
+}
+
+// write hands one event (at pos) to the stream, blocking while the browser
+// is slow; at is where its reader stood once it had the event. Only the last
+// frame carries the connection's new position, the others the previous one.
+func (h *Hub) write(c *conn, s *session, pos, at models.Position, frames []Frame) {
 	c.mu.Lock()
 	prev := c.written
 	c.mu.Unlock()
-	if !pos.After(prev) {
+	if prev.Has(pos) {
 		return
 	}
-	prevID, posID := []byte(prev.String()), []byte(pos.String())
+	next := prev.Join(at)
+	prevID, posID := []byte(prev.String()), []byte(next.String())
 	for i, f := range frames {
 		id := prevID
 		if i == len(frames)-1 {
@@ -636,13 +667,13 @@ func (h *Hub) write(c *conn, s *session, pos models.Position, frames []Frame) {
 		h.sse.Publish(s.id, &sse.Event{ID: id, Event: []byte(f.Name), Data: []byte(sanitize(f.Data))})
 	}
 	c.mu.Lock()
-	c.written = pos
+	c.written = next
 	c.mu.Unlock()
 }
 
-// Dispatch fans events (in position order, from the feed) out to this
-// process's connections, rendering each once per audience. It never blocks
-// on a browser.
+// Dispatch fans events (in the order the feed read them, each with the
+// position the feed reached with it) out to this process's connections,
+// rendering each once per audience. It never blocks on a browser.
 func (h *Hub) Dispatch(ctx context.Context, events []models.ActivityEvent) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -651,11 +682,9 @@ func (h *Hub) Dispatch(ctx context.Context, events []models.ActivityEvent) {
 	}()
 	for i := range events {
 		ev := &events[i]
-		pos := ev.Position()
+		pos, at := ev.Position(), ev.Reached
 		h.mu.Lock()
-		if pos.After(h.cursor) {
-			h.cursor = pos
-		}
+		h.cursor = h.cursor.Join(at)
 		targets := make([]*conn, 0, len(h.staff)+len(h.byClient[ev.ClientID]))
 		for c := range h.staff {
 			targets = append(targets, c)
@@ -693,7 +722,7 @@ func (h *Hub) Dispatch(ctx context.Context, events []models.ActivityEvent) {
 				h.resync(c)
 				continue
 			}
-			h.enqueue(c, queued{pos: pos, frames: r.frames})
+			h.enqueue(c, queued{pos: pos, at: at, frames: r.frames})
 		}
 	}
 }
@@ -702,14 +731,14 @@ func (h *Hub) Dispatch(ctx context.Context, events []models.ActivityEvent) {
 func (c *conn) wantsLive(pos models.Position) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.live && !c.dead && pos.After(c.tail)
+	return c.live && !c.dead && !c.tail.Has(pos)
 }
 
 // enqueue queues a live event; a connection whose queue is full stops being
 // live and catches up from the database at its own pace instead.
 func (h *Hub) enqueue(c *conn, item queued) {
 	c.mu.Lock()
-	if !c.live || c.dead || !item.pos.After(c.tail) {
+	if !c.live || c.dead || c.tail.Has(item.pos) {
 		c.mu.Unlock()
 		return
 	}
@@ -721,7 +750,7 @@ func (h *Hub) enqueue(c *conn, item queued) {
 		return
 	}
 	c.queue = append(c.queue, item)
-	c.tail = item.pos
+	c.tail = c.tail.Join(item.at)
 	c.mu.Unlock()
 	h.kick(c)
 }
@@ -759,9 +788,7 @@ func (h *Hub) heartbeat() {
 // connections over to live delivery only once it is set.
 func (h *Hub) Start(pos models.Position) {
 	h.mu.Lock()
-	if pos.After(h.cursor) {
-		h.cursor = pos
-	}
+	h.cursor = h.cursor.Join(pos)
 	h.mu.Unlock()
 	h.once.Do(func() { close(h.started) })
 }
