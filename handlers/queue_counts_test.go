@@ -11,10 +11,11 @@ import (
 	"github.com/portal-msp/portal/models/dbtest"
 )
 
-// TestQueueCountsFollowEveryChange: the unfiltered queue's counts per status
-// come from counter rows kept by triggers; after requests are created,
-// moved between statuses, completed and reopened they still equal a count
-// of the requests themselves, for every client and for one.
+// TestQueueCountsFollowEveryChange: after requests are created, moved
+// between statuses, completed, reopened and moved to another client, the
+// queue's counts per status (read through an index), the dashboard's open
+// and closed counts and the lists' totals (the closed one from the counter
+// row triggers keep) still equal a count of the requests themselves.
 func TestQueueCountsFollowEveryChange(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
@@ -74,5 +75,50 @@ func TestQueueCountsFollowEveryChange(t *testing.T) {
 				t.Errorf("client's requests by status = %v, want 2 in progress and 1 submitted", want)
 			}
 		}
+
+		// The client pages' counts, before and after a completed request
+		// (and an open one) moves to another client.
+		other := seedOtherClient(t, db)
+		c := newRequest(t, db, s.clientUser, "Old printer")
+		if err := models.CompleteRequest(ctx, db, c.ID, s.admin, "Recycled it."); err != nil {
+			t.Fatal(err)
+		}
+		pagesAgree := func(step string, clientID int64) {
+			t.Helper()
+			var open, closed int
+			if err := db.NewSelect().Table("requests").ColumnExpr("count(*)").Where("client_id = ?", clientID).
+				Where("status <> ?", models.StatusCompleted).Scan(ctx, &open); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.NewSelect().Table("requests").ColumnExpr("count(*)").Where("client_id = ?", clientID).
+				Where("status = ?", models.StatusCompleted).Scan(ctx, &closed); err != nil {
+				t.Fatal(err)
+			}
+			sc := models.ScopeOfClient(db, clientID)
+			stats, err := sc.Dashboard(ctx, models.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			openList, err := sc.ListOpenRequests(ctx, models.RequestFilter{}, models.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			closedList, err := sc.ListClosedRequests(ctx, models.RequestFilter{}, models.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stats.Open != open || openList.Total != open || stats.Closed != closed || closedList.Total != closed {
+				t.Errorf("%s, client %d: dashboard %d open %d closed, lists %d and %d; the requests: %d open, %d closed",
+					step, clientID, stats.Open, stats.Closed, openList.Total, closedList.Total, open, closed)
+			}
+		}
+		pagesAgree("before the move", s.client.ID)
+		pagesAgree("before the move", other.client.ID)
+		if _, err := db.NewUpdate().Table("requests").Set("client_id = ?", other.client.ID).Set("number = number + 1000").
+			Where("id IN (?)", bun.In([]int64{a.ID, c.ID})).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		pagesAgree("after the move", s.client.ID)
+		pagesAgree("after the move", other.client.ID)
 	})
 }

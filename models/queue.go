@@ -85,29 +85,10 @@ func ListQueue(ctx context.Context, db bun.IDB, f QueueFilter, now time.Time) (Q
 }
 
 // queueCounts counts the open requests per status under f's filters (the
-// status aside). With no filter but the client, the counts are the clients'
-// counter rows (kept by triggers): one row per client, not every open request.
+// status aside), through an index that starts with the status: open
+// requests are bounded by the work in hand, not by history.
 func queueCounts(ctx context.Context, db bun.IDB, f QueueFilter, now time.Time) (map[string]int, error) {
 	out := map[string]int{}
-	if f.Urgency == "" && f.AssigneeID == 0 && !f.Breached && strings.TrimSpace(f.Q) == "" {
-		var n struct {
-			Submitted  int `bun:"submitted"`
-			InProgress int `bun:"in_progress"`
-			Waiting    int `bun:"waiting"`
-		}
-		q := db.NewSelect().Table("request_counts").
-			ColumnExpr("coalesce(sum(submitted_count), 0) AS submitted").
-			ColumnExpr("coalesce(sum(in_progress_count), 0) AS in_progress").
-			ColumnExpr("coalesce(sum(waiting_count), 0) AS waiting")
-		if f.ClientID != 0 {
-			q = q.Where("client_id = ?", f.ClientID)
-		}
-		if err := q.Scan(ctx, &n); err != nil {
-			return nil, fmt.Errorf("models: count queue: %w", err)
-		}
-		out[StatusSubmitted], out[StatusInProgress], out[StatusWaiting] = n.Submitted, n.InProgress, n.Waiting
-		return out, nil
-	}
 	var counts []struct {
 		Status string `bun:"status"`
 		N      int    `bun:"n"`

@@ -139,11 +139,12 @@ func (s Scope) listRequests(ctx context.Context, f RequestFilter, statuses []str
 	}
 	q = applySort(applySearch(q, f.Q, client.RequestPrefix), f.Sort).Limit(f.PerPage).Offset(offset(f.Page, f.PerPage))
 	var total int
-	if counter := countColumn(statuses, f); counter != "" {
-		// The whole list, unfiltered: its length is the client's counter
-		// row (kept by triggers), not a count of every open or closed request.
+	if !open && f.Urgency == "" && strings.TrimSpace(f.Q) == "" {
+		// The whole closed list, which grows with history: its length is the
+		// client's counter row (kept by triggers), not a count of every
+		// closed request. An open list is counted through its index.
 		if err = q.Scan(ctx); err == nil {
-			err = s.db.NewSelect().ColumnExpr("coalesce((SELECT "+counter+" FROM request_counts WHERE client_id = ?), 0)", s.clientID).
+			err = s.db.NewSelect().ColumnExpr("coalesce((SELECT closed_count FROM request_counts WHERE client_id = ?), 0)", s.clientID).
 				Scan(ctx, &total)
 		}
 	} else {
@@ -168,21 +169,6 @@ func (s Scope) listRequests(ctx context.Context, f RequestFilter, statuses []str
 		page.Items[i] = row
 	}
 	return page, nil
-}
-
-// countColumn is the request_counts column that counts a list with these
-// statuses and no other filter ("" when there is none).
-func countColumn(statuses []string, f RequestFilter) string {
-	if f.Urgency != "" || strings.TrimSpace(f.Q) != "" {
-		return ""
-	}
-	switch {
-	case slices.Equal(statuses, OpenStatuses):
-		return "open_count"
-	case slices.Equal(statuses, []string{StatusCompleted}):
-		return "closed_count"
-	}
-	return ""
 }
 
 // CreateRequest submits a request as the scope's user.
