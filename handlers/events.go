@@ -56,10 +56,15 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", status)
 		return
 	}
-	aud, ok := s.streamAudience(r)
-	if !ok {
-		status = http.StatusUnauthorized
+	aud, refused := s.streamAudience(r)
+	switch refused {
+	case http.StatusUnauthorized:
+		status = refused
 		http.Error(w, "sign in to receive updates", status)
+		return
+	case http.StatusForbidden:
+		status = refused
+		http.Error(w, "set up two-factor sign-in to receive updates", status)
 		return
 	}
 	userID = aud.UserID
@@ -73,24 +78,32 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	s.hub.Serve(w, r, aud, after)
 }
 
-// streamAudience is who the session cookie belongs to, as a stream audience.
-func (s *Server) streamAudience(r *http.Request) (realtime.Audience, bool) {
+// streamAudience is who the session cookie belongs to, as a stream audience,
+// or why there is no stream: 401 without a live session, 403 for staff who
+// must set up two-factor sign-in first (mustEnrol, the rule the pages keep).
+func (s *Server) streamAudience(r *http.Request) (realtime.Audience, int) {
 	ck, err := r.Cookie(sessionCookie)
 	if err != nil || ck.Value == "" {
-		return realtime.Audience{}, false
+		return realtime.Audience{}, http.StatusUnauthorized
 	}
 	u, sess, err := models.SessionUser(r.Context(), s.db, ck.Value, s.sessionPolicy())
 	if err != nil {
 		if !errors.Is(err, models.ErrNotFound) {
 			s.log.ErrorContext(r.Context(), "event stream: load session", "error", err)
 		}
-		return realtime.Audience{}, false
+		return realtime.Audience{}, http.StatusUnauthorized
+	}
+	if must, err := s.mustEnrol(r.Context(), u); err != nil || must {
+		if err != nil {
+			s.log.ErrorContext(r.Context(), "event stream: two-factor requirement", "error", err)
+		}
+		return realtime.Audience{}, http.StatusForbidden
 	}
 	aud := realtime.Audience{Staff: u.IsStaff(), UserID: u.ID, SessionID: sess.ID}
 	if !aud.Staff {
 		sc, err := models.ScopeFor(s.db, u)
 		if err != nil {
-			return realtime.Audience{}, false
+			return realtime.Audience{}, http.StatusUnauthorized
 		}
 		aud.ClientID = sc.ClientID()
 	}
@@ -99,7 +112,7 @@ func (s *Server) streamAudience(r *http.Request) (realtime.Audience, bool) {
 		s.log.WarnContext(r.Context(), "event stream: viewer time zone", "error", err)
 	}
 	aud.Zone = zone
-	return aud, true
+	return aud, 0
 }
 
 // ActivityItem is one line of an activity timeline pushed to a browser.

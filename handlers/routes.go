@@ -34,8 +34,10 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/static/*", echo.WrapHandler(s.assets))
 
-	// Pages: a session (if any), CSRF bound to it on state changes, setup done.
-	app := []echo.MiddlewareFunc{s.loadSession, s.csrf(), s.requireSetUp}
+	// Pages: a session (if any), CSRF bound to it on state changes, setup done,
+	// and staff who must set up two-factor sign-in kept to doing that
+	// (enrolFirst, two_factor.go; the event stream applies the same rule).
+	app := []echo.MiddlewareFunc{s.loadSession, s.csrf(), s.requireSetUp, s.enrolFirst}
 	e.GET("/setup", s.setupForm, app...)
 	e.POST("/setup", s.setupSubmit, app...)
 	e.GET("/signin", s.signinForm, app...)

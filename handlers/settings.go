@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/uptrace/bun"
 
 	"github.com/portal-msp/portal/attachments"
 	"github.com/portal-msp/portal/models"
@@ -105,6 +107,12 @@ func (s *Server) settingsSubmit(c echo.Context) error {
 		f.AttachBlocked = c.FormValue("attach_blocked")
 		f.Errors["attach_blocked"] = "“" + badExt + "” is not a file extension. Enter extensions such as exe msi bat, separated by spaces."
 	}
+	// Requiring two-factor sign-in of an admin who has none would send them
+	// to set it up before they could use the console again, this page
+	// included: so it is theirs to set up first.
+	if f.RequireTOTP && !currentUser(c).TOTPEnabled() {
+		f.Errors["require_totp"] = "Set up two-factor sign-in on your own account first, then require it of all staff."
+	}
 	if f.Errors.Any() {
 		return s.renderBlock(c, http.StatusUnprocessableEntity, tplSettings, "form", View{Title: "Settings", Nav: "settings", Data: f})
 	}
@@ -112,9 +120,22 @@ func (s *Server) settingsSubmit(c echo.Context) error {
 	if c.Request().PostForm.Has("attach_blocked") {
 		blockedList = &f.AttachBlocked
 	}
-	if err := models.UpdateWorkspace(c.Request().Context(), s.db, models.WorkspaceSettings{
-		Name: f.Name, FrameOrigins: f.FrameOrigins, StaffDomains: f.StaffDomains, RequireStaffTOTP: f.RequireTOTP,
-		ReopenWindowDays: days, AttachMaxFileBytes: attachBytes, AttachMaxFiles: attachFiles, AttachBlocked: blockedList}); err != nil {
+	err := s.db.RunInTx(c.Request().Context(), nil, func(ctx context.Context, tx bun.Tx) error {
+		was, err := models.GetWorkspace(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := models.UpdateWorkspace(ctx, tx, models.WorkspaceSettings{
+			Name: f.Name, FrameOrigins: f.FrameOrigins, StaffDomains: f.StaffDomains, RequireStaffTOTP: f.RequireTOTP,
+			ReopenWindowDays: days, AttachMaxFileBytes: attachBytes, AttachMaxFiles: attachFiles, AttachBlocked: blockedList}); err != nil {
+			return err
+		}
+		if f.RequireTOTP && !was.RequireStaffTOTP {
+			_, err = models.EndUnenrolledStaffSessions(ctx, tx)
+		}
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	s.workspace.Store(nil)

@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"html/template"
 	"image/png"
 	"net/http"
@@ -129,8 +131,9 @@ func (s *Server) restartSignin(c echo.Context, err error) error {
 	return redirect(c, "/signin")
 }
 
-// totpSetup starts turning two-factor sign-in on: a new secret, shown as a
-// QR code, that a first right code confirms.
+// totpSetup starts turning two-factor sign-in on, or moving it to a new
+// app: a new secret, shown as a QR code, that a first right code confirms.
+// Until then the app in use, if any, keeps working.
 func (s *Server) totpSetup(c echo.Context) error {
 	u := currentUser(c)
 	key, err := models.BeginTOTP(c.Request().Context(), s.db, u, s.workspaceName(c))
@@ -155,27 +158,51 @@ func (s *Server) renderTOTPSetup(c echo.Context, status int, key *otp.Key, errs 
 	return s.render(c, status, accountTemplate(u), View{Title: "Account", Nav: "account", Data: page})
 }
 
+// totpEnable confirms the pending secret with a code from the new app. A
+// user replacing an app in use also gives a code of that app (or a recovery
+// code), counted against the same limit as sign-in codes.
 func (s *Server) totpEnable(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
-	codes, err := models.ConfirmTOTP(ctx, s.db, u.ID, c.FormValue("totp_code"))
-	if errors.Is(err, models.ErrTOTPCode) {
+	var claim *models.Claim
+	if u.TOTPEnabled() {
+		var err error
+		if claim, err = s.claimSecondFactor(c, u.ID); err != nil {
+			return err
+		}
+	}
+	codes, err := models.ConfirmTOTP(ctx, s.db, u.ID, c.FormValue("totp_code"), c.FormValue("current_code"))
+	var errs FieldErrors
+	switch {
+	case errors.Is(err, models.ErrTOTPCode):
+		errs = FieldErrors{"totp_code": "That code is not right. Enter the 6-digit code your app shows now."}
+	case errors.Is(err, models.ErrCurrentFactor):
+		errs = FieldErrors{"current_code": "That code is not right. Enter the code your current app shows now, or one of your recovery codes."}
+	case err != nil:
+		return err
+	}
+	if errs != nil {
 		fresh, gerr := models.GetUser(ctx, s.db, u.ID)
 		if gerr != nil {
 			return gerr
 		}
-		if fresh.TOTPSecret == nil || fresh.TOTPEnabledAt != nil {
+		if fresh.TOTPPendingSecret == nil {
 			return redirect(c, accountPath(u))
 		}
-		key, kerr := otp.NewKeyFromURL(totpURL(s.workspaceName(c), u.Email, *fresh.TOTPSecret))
+		key, kerr := otp.NewKeyFromURL(totpURL(s.workspaceName(c), u.Email, *fresh.TOTPPendingSecret))
 		if kerr != nil {
 			return kerr
 		}
-		return s.renderTOTPSetup(c, http.StatusUnprocessableEntity, key,
-			FieldErrors{"totp_code": "That code is not right. Enter the 6-digit code your app shows now."})
+		return s.renderTOTPSetup(c, http.StatusUnprocessableEntity, key, errs)
 	}
-	if err != nil {
-		return err
+	if claim != nil {
+		if err := claim.Release(ctx, s.db); err != nil {
+			return err
+		}
+	}
+	message := "Two-factor sign-in is on. Keep your recovery codes somewhere safe."
+	if u.TOTPEnabled() {
+		message = "Two-factor sign-in now uses your new app. Your old app's codes and recovery codes no longer work: keep the new recovery codes somewhere safe."
 	}
 	page, err := s.accountPage(c)
 	if err != nil {
@@ -183,11 +210,13 @@ func (s *Server) totpEnable(c echo.Context) error {
 	}
 	page.TOTPEnabled, page.RecoveryCodes, page.RecoveryLeft = true, codes, len(codes)
 	return s.render(c, http.StatusOK, accountTemplate(u), View{Title: "Account", Nav: "account", Data: page,
-		Flash: &Flash{Kind: "success", Message: "Two-factor sign-in is on. Keep your recovery codes somewhere safe."}})
+		Flash: &Flash{Kind: "success", Message: message}})
 }
 
-// totpDisable turns two-factor sign-in off with a current code; staff may
-// not while their MSP requires it.
+// totpDisable turns two-factor sign-in off. A session alone is not enough:
+// it takes the password (for an account that has one) and a current code
+// of the app or a recovery code, the same as signing in. Staff may not turn
+// it off while their MSP requires it.
 func (s *Server) totpDisable(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
@@ -195,45 +224,100 @@ func (s *Server) totpDisable(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if !u.TOTPEnabled() {
+		return redirect(c, accountPath(u))
+	}
 	if page.TOTPRequired {
 		page.Errors["disable_code"] = "Your MSP requires two-factor sign-in for staff."
 		return s.render(c, http.StatusUnprocessableEntity, accountTemplate(u), View{Title: "Account", Nav: "account", Data: page})
 	}
+	// Both checks count against their limits at once, so neither can be
+	// guessed by way of the other.
 	claim, err := s.claim(c, limitSecondFactor.Window,
+		models.BucketLimit{Bucket: "password-check-user:" + strconv.FormatInt(u.ID, 10), Limit: limitPasswordCheck},
 		models.BucketLimit{Bucket: "second-factor-user:" + strconv.FormatInt(u.ID, 10), Limit: limitSecondFactor})
 	if err != nil {
 		return err
 	}
-	err = models.CheckSecondFactor(ctx, s.db, u.ID, c.FormValue("disable_code"))
-	if errors.Is(err, models.ErrTOTPCode) {
-		page.Errors["disable_code"] = "That code is not right. Enter the code your app shows now, or a recovery code."
+	code := strings.TrimSpace(c.FormValue("disable_code"))
+	if u.PasswordHash != nil && !models.VerifyPassword(ctx, u, c.FormValue("disable_password")) {
+		page.Errors["disable_password"] = "This is not your current password."
+	}
+	if code == "" {
+		page.Errors["disable_code"] = "Enter the code your app shows now, or one of your recovery codes."
+	}
+	// The code is checked (and a recovery code used up) only once the
+	// password is right.
+	if !page.Errors.Any() {
+		err := models.DisableTOTP(ctx, s.db, u.ID, code)
+		if errors.Is(err, models.ErrTOTPCode) {
+			page.Errors["disable_code"] = "That code is not right. Enter the code your app shows now, or one of your recovery codes."
+		} else if err != nil {
+			return err
+		}
+	}
+	if page.Errors.Any() {
 		return s.render(c, http.StatusUnprocessableEntity, accountTemplate(u), View{Title: "Account", Nav: "account", Data: page})
 	}
-	if err != nil {
-		return err
-	}
 	if err := claim.Release(ctx, s.db); err != nil {
-		return err
-	}
-	if err := models.DisableTOTP(ctx, s.db, u.ID); err != nil {
 		return err
 	}
 	setFlash(c, "success", "Two-factor sign-in is off.")
 	return redirect(c, accountPath(u))
 }
 
-// requireStaffTOTP sends staff without two-factor sign-in to their account
-// page, the only console page they may use, while admins require it.
-func (s *Server) requireStaffTOTP(c echo.Context, u *models.User) (bool, error) {
-	if u.TOTPEnabled() || c.Path() == "/console/account" {
+func (s *Server) claimSecondFactor(c echo.Context, userID int64) (*models.Claim, error) {
+	return s.claim(c, limitSecondFactor.Window,
+		models.BucketLimit{Bucket: "second-factor-user:" + strconv.FormatInt(userID, 10), Limit: limitSecondFactor})
+}
+
+// enrolmentRoutes are the routes a staff member who must still set up
+// two-factor sign-in may use: their own account page and its forms (where
+// they set it up), signing out, and the pages that need no session at all.
+// Every other route, present or future, is closed to them (enrolFirst).
+var enrolmentRoutes = map[string]bool{
+	"/console/account": true, "/console/account/timezone": true,
+	"/account/profile": true, "/account/password": true, "/account/identities/:id/unlink": true,
+	"/account/totp/setup": true, "/account/totp/enable": true,
+	"/signout": true, "/signin": true, "/signin/code": true, "/setup": true, "/forgot": true, "/reset/:token": true,
+	"/join/:token": true, "/join/:token/signin": true, "/welcome/:token": true, "/rate/:token/:rating": true,
+	"/auth/:provider": true, "/auth/:provider/callback": true,
+}
+
+// mustEnrol reports whether u is a staff member who has not set up
+// two-factor sign-in while the MSP requires it. It is the one rule for
+// every staff surface: the pages (enrolFirst) and the event stream
+// (streamAudience).
+func (s *Server) mustEnrol(ctx context.Context, u *models.User) (bool, error) {
+	if u == nil || !u.IsStaff() || u.TOTPEnabled() {
 		return false, nil
 	}
-	ws, err := models.CachedWorkspace(c.Request().Context(), s.db)
-	if err != nil || !ws.RequireStaffTOTP {
-		return false, err
+	ws, err := models.CachedWorkspace(ctx, s.db)
+	if err != nil {
+		return false, fmt.Errorf("handlers: read the two-factor requirement: %w", err)
 	}
-	setFlash(c, "info", "Your MSP requires two-factor sign-in for staff. Set it up below to continue.")
-	return true, redirect(c, "/console/account#two-factor")
+	return ws.RequireStaffTOTP, nil
+}
+
+// enrolFirst sends staff who must set up two-factor sign-in to their
+// account page from every route but enrolmentRoutes. It runs on every page
+// route, not only on the console's, so that no staff route (an export, a
+// file, a fragment) is left out.
+func (s *Server) enrolFirst(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if enrolmentRoutes[c.Path()] {
+			return next(c)
+		}
+		must, err := s.mustEnrol(c.Request().Context(), currentUser(c))
+		if err != nil {
+			return err
+		}
+		if !must {
+			return next(c)
+		}
+		setFlash(c, "info", "Your MSP requires two-factor sign-in for staff. Set it up below to continue.")
+		return redirect(c, "/console/account#two-factor")
+	}
 }
 
 // totpSetupOf renders a key for the page.

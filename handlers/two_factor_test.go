@@ -103,6 +103,7 @@ func TestAdminsCanRequireTwoFactorForStaff(t *testing.T) {
 		}
 		admin := a.other()
 		admin.signIn(s.admin.Email, testPassword)
+		enableTOTP(t, admin, "/console/account") // first: see TestRequiringTwoFactorNeedsTheAdminsOwn
 		resp, _ := admin.submit("/console/settings", "/console/settings", url.Values{"name": {"Northwind IT"}, "require_totp": {"on"}})
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("save settings: %d", resp.StatusCode)
@@ -124,7 +125,7 @@ func TestAdminsCanRequireTwoFactorForStaff(t *testing.T) {
 		}
 		// While it is required, staff cannot turn it off.
 		next, _ := totp.GenerateCode(secret, time.Now().Add(30*time.Second))
-		if resp, body := alan.submit("/console/account", "/account/totp/disable", url.Values{"disable_code": {next}}); resp.StatusCode != http.StatusUnprocessableEntity ||
+		if resp, body := alan.submit("/console/account", "/account/totp/disable", url.Values{"disable_password": {testPassword}, "disable_code": {next}}); resp.StatusCode != http.StatusUnprocessableEntity ||
 			!strings.Contains(text(t, body, ".field-error"), "requires") {
 			t.Errorf("turning off while required: %d %q", resp.StatusCode, text(t, body, ".field-error"))
 		}
@@ -144,12 +145,12 @@ func TestTwoFactorCanBeTurnedOffWithACode(t *testing.T) {
 		carol := a.other()
 		carol.signIn(s.clientUser.Email, testPassword)
 		secret, _ := enableTOTP(t, carol, "/account")
-		resp, body := carol.submit("/account", "/account/totp/disable", url.Values{"disable_code": {"999999"}})
+		resp, body := carol.submit("/account", "/account/totp/disable", url.Values{"disable_password": {testPassword}, "disable_code": {"999999"}})
 		if resp.StatusCode != http.StatusUnprocessableEntity || text(t, body, "#disable_code ~ .field-error") == "" {
 			t.Fatalf("wrong code to turn off: %d", resp.StatusCode)
 		}
 		next, _ := totp.GenerateCode(secret, time.Now().Add(30*time.Second))
-		if resp, _ := carol.submit("/account", "/account/totp/disable", url.Values{"disable_code": {next}}); resp.StatusCode != http.StatusOK ||
+		if resp, _ := carol.submit("/account", "/account/totp/disable", url.Values{"disable_password": {testPassword}, "disable_code": {next}}); resp.StatusCode != http.StatusOK ||
 			resp.Request.URL.Path != "/account" {
 			t.Fatalf("turn off: %d at %s", resp.StatusCode, resp.Request.URL.Path)
 		}

@@ -44,41 +44,59 @@ func (u *User) TOTPEnabled() bool { return u.TOTPEnabledAt != nil && u.TOTPSecre
 // ErrTOTPCode is a wrong, reused or expired code.
 var ErrTOTPCode = errors.New("models: the code is not valid")
 
+// ErrCurrentFactor is a wrong code of the app in use (or recovery code)
+// where replacing that app asks for one.
+var ErrCurrentFactor = errors.New("models: the code of the app in use is not valid")
+
 // BeginTOTP makes a new secret for the user, pending until ConfirmTOTP, and
 // returns the key an authenticator app scans (its URL holds the secret).
+// Two-factor sign-in that is on stays on with the secret in use: starting a
+// set-up proves nothing but a session, so it must not weaken the sign-in.
 func BeginTOTP(ctx context.Context, db bun.IDB, u *User, issuer string) (*otp.Key, error) {
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: issuer, AccountName: u.Email})
 	if err != nil {
 		return nil, fmt.Errorf("models: generate TOTP secret: %w", err)
 	}
 	secret := key.Secret()
-	if _, err := db.NewUpdate().Model((*User)(nil)).Set("totp_secret = ?", secret).Set("totp_enabled_at = NULL").
+	if _, err := db.NewUpdate().Model((*User)(nil)).Set("totp_pending_secret = ?", secret).
 		Set("updated_at = ?", Now()).Where("id = ?", u.ID).Exec(ctx); err != nil {
-		return nil, fmt.Errorf("models: store TOTP secret of user %d: %w", u.ID, err)
+		return nil, fmt.Errorf("models: store pending TOTP secret of user %d: %w", u.ID, err)
 	}
-	u.TOTPSecret, u.TOTPEnabledAt = &secret, nil
+	u.TOTPPendingSecret = &secret
 	return key, nil
 }
 
-// ConfirmTOTP turns two-factor sign-in on once the app shows a right code
-// for the pending secret, and returns the user's new recovery codes (shown
-// once; only their hashes are kept).
-func ConfirmTOTP(ctx context.Context, db *bun.DB, userID int64, code string) ([]string, error) {
+// ConfirmTOTP puts the pending secret in use once the new app shows a right
+// code, and returns the user's new recovery codes (shown once; only their
+// hashes are kept). A user who already has two-factor sign-in on replaces
+// their app: current must then be a code of the app in use or a recovery
+// code (ErrCurrentFactor otherwise), so a stolen session cannot swap in an
+// app of its own. A wrong new code is ErrTOTPCode, checked first so that a
+// recovery code is not used up by a mistyped new one.
+func ConfirmTOTP(ctx context.Context, db *bun.DB, userID int64, code, current string) ([]string, error) {
 	var codes []string
 	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		u, err := GetUser(ctx, tx, userID)
 		if err != nil {
 			return err
 		}
-		if u.TOTPSecret == nil || u.TOTPEnabledAt != nil {
+		if u.TOTPPendingSecret == nil {
 			return ErrTOTPCode
 		}
-		step, ok := matchTOTP(*u.TOTPSecret, code, 0)
+		step, ok := matchTOTP(*u.TOTPPendingSecret, code, 0)
 		if !ok {
 			return ErrTOTPCode
 		}
+		if u.TOTPEnabled() {
+			if err := checkSecondFactor(ctx, tx, u, current); errors.Is(err, ErrTOTPCode) {
+				return ErrCurrentFactor
+			} else if err != nil {
+				return err
+			}
+		}
 		now := Now()
-		if _, err := tx.NewUpdate().Model((*User)(nil)).Set("totp_enabled_at = ?", now).Set("totp_last_step = ?", step).
+		if _, err := tx.NewUpdate().Model((*User)(nil)).Set("totp_secret = totp_pending_secret").
+			Set("totp_pending_secret = NULL").Set("totp_enabled_at = ?", now).Set("totp_last_step = ?", step).
 			Set("updated_at = ?", now).Where("id = ?", userID).Exec(ctx); err != nil {
 			return fmt.Errorf("models: enable TOTP of user %d: %w", userID, err)
 		}
@@ -88,11 +106,21 @@ func ConfirmTOTP(ctx context.Context, db *bun.DB, userID int64, code string) ([]
 	return codes, err
 }
 
-// DisableTOTP turns two-factor sign-in off and drops the recovery codes.
-func DisableTOTP(ctx context.Context, db *bun.DB, userID int64) error {
+// DisableTOTP turns two-factor sign-in off and drops the recovery codes,
+// given a current code of the app or a recovery code (ErrTOTPCode
+// otherwise). The caller checks the password first.
+func DisableTOTP(ctx context.Context, db *bun.DB, userID int64, code string) error {
 	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewUpdate().Model((*User)(nil)).Set("totp_secret = NULL").Set("totp_enabled_at = NULL").
-			Set("totp_last_step = 0").Set("updated_at = ?", Now()).Where("id = ?", userID).Exec(ctx); err != nil {
+		u, err := GetUser(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if err := checkSecondFactor(ctx, tx, u, code); err != nil {
+			return err
+		}
+		if _, err := tx.NewUpdate().Model((*User)(nil)).Set("totp_secret = NULL").Set("totp_pending_secret = NULL").
+			Set("totp_enabled_at = NULL").Set("totp_last_step = 0").Set("updated_at = ?", Now()).
+			Where("id = ?", userID).Exec(ctx); err != nil {
 			return fmt.Errorf("models: disable TOTP of user %d: %w", userID, err)
 		}
 		if _, err := tx.NewDelete().Model((*RecoveryCode)(nil)).Where("user_id = ?", userID).Exec(ctx); err != nil {
@@ -110,33 +138,43 @@ func CheckSecondFactor(ctx context.Context, db *bun.DB, userID int64, code strin
 		if err != nil {
 			return err
 		}
-		if !u.TOTPEnabled() {
-			return ErrTOTPCode
-		}
-		if step, ok := matchTOTP(*u.TOTPSecret, code, u.TOTPLastStep); ok {
-			// The condition on the last step makes a concurrent second use
-			// of the same code fail.
-			res, err := tx.NewUpdate().Model((*User)(nil)).Set("totp_last_step = ?", step).
-				Where("id = ?", userID).Where("totp_last_step < ?", step).Exec(ctx)
-			if err != nil {
-				return fmt.Errorf("models: record TOTP step of user %d: %w", userID, err)
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return ErrTOTPCode
-			}
-			return nil
-		}
-		res, err := tx.NewUpdate().Model((*RecoveryCode)(nil)).Set("used_at = ?", Now()).
-			Where("user_id = ?", userID).Where("code_hash = ?", HashToken(normalizeRecoveryCode(code))).
-			Where("used_at IS NULL").Exec(ctx)
+		return checkSecondFactor(ctx, tx, u, code)
+	})
+}
+
+// checkSecondFactor is CheckSecondFactor inside the caller's transaction,
+// for u as read in it.
+func checkSecondFactor(ctx context.Context, tx bun.Tx, u *User, code string) error {
+	if !u.TOTPEnabled() {
+		return ErrTOTPCode
+	}
+	if step, ok := matchTOTP(*u.TOTPSecret, code, u.TOTPLastStep); ok {
+		// The condition on the last step makes a concurrent second use
+		// of the same code fail.
+		res, err := tx.NewUpdate().Model((*User)(nil)).Set("totp_last_step = ?", step).
+			Where("id = ?", u.ID).Where("totp_last_step < ?", step).Exec(ctx)
 		if err != nil {
-			return fmt.Errorf("models: use recovery code of user %d: %w", userID, err)
+			return fmt.Errorf("models: record TOTP step of user %d: %w", u.ID, err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return ErrTOTPCode
 		}
 		return nil
-	})
+	}
+	code = normalizeRecoveryCode(code)
+	if code == "" {
+		return ErrTOTPCode
+	}
+	res, err := tx.NewUpdate().Model((*RecoveryCode)(nil)).Set("used_at = ?", Now()).
+		Where("user_id = ?", u.ID).Where("code_hash = ?", HashToken(code)).
+		Where("used_at IS NULL").Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("models: use recovery code of user %d: %w", u.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return ErrTOTPCode
+	}
+	return nil
 }
 
 // UnusedRecoveryCodes counts a user's recovery codes still available.
@@ -202,4 +240,22 @@ func normalizeRecoveryCode(code string) string {
 		}
 		return r
 	}, strings.ToLower(strings.TrimSpace(code)))
+}
+
+// EndUnenrolledStaffSessions signs out every staff member who has not set
+// up two-factor sign-in, for the moment it becomes compulsory: the pages
+// check the rule on each request, but a live event stream opened before
+// would go on streaming. Ending the session ends its streams (the
+// sessions_revoke trigger); they sign in again and are sent to set it up.
+func EndUnenrolledStaffSessions(ctx context.Context, db bun.IDB) (int64, error) {
+	res, err := db.NewDelete().Model((*Session)(nil)).
+		Where("user_id IN (?)", db.NewSelect().Model((*User)(nil)).Column("id").
+			Where("role IN (?)", bun.In([]string{RoleAdmin, RoleAgent})).
+			Where("(totp_enabled_at IS NULL OR totp_secret IS NULL)")).
+		Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("models: end sessions of staff without two-factor sign-in: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }

@@ -41,8 +41,11 @@ type User struct {
 	LastSignInAt      *time.Time `bun:"last_sign_in_at"`
 	PasswordChangedAt *time.Time `bun:"password_changed_at"`
 	TOTPSecret        *string    `bun:"totp_secret"`     // see totp.go
-	TOTPEnabledAt     *time.Time `bun:"totp_enabled_at"` // nil while off or pending
+	TOTPEnabledAt     *time.Time `bun:"totp_enabled_at"` // nil while off
 	TOTPLastStep      int64      `bun:"totp_last_step"`
+	// TOTPPendingSecret is a new app's secret waiting for its first code;
+	// TOTPSecret, if any, stays in use until then.
+	TOTPPendingSecret *string `bun:"totp_pending_secret"`
 	// Timezone is a staff member's own zone, "" for the workspace's (see
 	// ViewerLocation); client users see their client's.
 	Timezone  string    `bun:"timezone"`
