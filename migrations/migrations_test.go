@@ -2,6 +2,7 @@ package migrations_test
 
 import (
 	"context"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -14,11 +15,12 @@ import (
 )
 
 // TestUpDownUp migrates each dialect up, all the way down and up again, and
-// checks both dialects end with the same tables and columns, and the same
-// indexes (names, columns, uniqueness, partial or not).
+// checks both dialects end with the same tables and columns, the same
+// indexes (names, columns, uniqueness, partial or not) and the same
+// triggers (see triggers).
 func TestUpDownUp(t *testing.T) {
 	t.Parallel()
-	schemas, indexSets := map[string][]string{}, map[string][]string{}
+	schemas, indexSets, triggerSets := map[string][]string{}, map[string][]string{}, map[string][]string{}
 	for _, kind := range dbtest.Kinds {
 		db := dbtest.Empty(t, kind)
 		ctx := context.Background()
@@ -33,12 +35,15 @@ func TestUpDownUp(t *testing.T) {
 		if err != nil || len(again) != 0 {
 			t.Fatalf("%s: second up applied %v, %v; want nothing", kind, again, err)
 		}
-		first, firstIndexes := columns(t, db), indexes(t, db)
+		first, firstIndexes, firstTriggers := columns(t, db), indexes(t, db), triggers(t, db)
 		if _, err := migrations.Down(ctx, db); err != nil {
 			t.Fatalf("%s: down: %v", kind, err)
 		}
 		if left := appTables(columns(t, db)); len(left) != 0 {
 			t.Fatalf("%s: after down these columns remain: %v", kind, left)
+		}
+		if left := triggers(t, db); len(left) != 0 {
+			t.Fatalf("%s: after down these triggers and functions remain: %v", kind, left)
 		}
 		status, err := migrations.List(ctx, db)
 		if err != nil {
@@ -58,25 +63,128 @@ func TestUpDownUp(t *testing.T) {
 		if second := indexes(t, db); !slices.Equal(firstIndexes, second) {
 			t.Fatalf("%s: indexes differ after up/down/up:\nfirst  %v\nsecond %v", kind, firstIndexes, second)
 		}
-		schemas[kind], indexSets[kind] = appTables(first), firstIndexes
+		if second := triggers(t, db); !slices.Equal(firstTriggers, second) {
+			t.Fatalf("%s: triggers differ after up/down/up:\nfirst  %v\nsecond %v", kind, firstTriggers, second)
+		}
+		schemas[kind], indexSets[kind], triggerSets[kind] = appTables(first), firstIndexes, firstTriggers
 	}
 	sq, pg := schemas[dbtest.SQLite], schemas[dbtest.Postgres]
-	// SQLite's data version row is its stand-in for PostgreSQL's NOTIFY on
-	// the portal_data channel (20261202010000_page_cache): the one table
-	// the two schemas do not share.
-	sq = slices.DeleteFunc(sq, func(c string) bool { return strings.HasPrefix(c, "data_version.") })
 	onlyIn(t, "SQLite", sq, pg)
 	onlyIn(t, "PostgreSQL", pg, sq)
 	if len(sq) < 100 {
 		t.Errorf("SQLite schema has only %d columns; expected the whole domain", len(sq))
 	}
 	sqi, pgi := indexSets[dbtest.SQLite], indexSets[dbtest.Postgres]
-	sqi = slices.DeleteFunc(sqi, func(i string) bool { return strings.HasPrefix(i, "data_version:") })
 	onlyIn(t, "SQLite", sqi, pgi)
 	onlyIn(t, "PostgreSQL", pgi, sqi)
 	if len(sqi) < 20 {
 		t.Errorf("SQLite has only %d indexes; expected the domain's", len(sqi))
 	}
+	sqt, pgt := triggerSets[dbtest.SQLite], triggerSets[dbtest.Postgres]
+	// SQLite has no stored functions (a trigger's body is its own); that
+	// each PostgreSQL function is called by a trigger is checked above.
+	pgt = slices.DeleteFunc(slices.Clone(pgt), func(tr string) bool {
+		return postgresOnly[tr] || strings.HasPrefix(tr, "function ")
+	})
+	onlyIn(t, "SQLite", sqt, pgt)
+	onlyIn(t, "PostgreSQL", pgt, sqt)
+	for tr := range postgresOnly {
+		if !slices.Contains(triggerSets[dbtest.Postgres], tr) {
+			t.Errorf("postgresOnly lists %q, which PostgreSQL no longer has", tr)
+		}
+	}
+	if len(sqt) < 5 {
+		t.Errorf("SQLite has only %d triggers; expected the revocation and counter triggers", len(sqt))
+	}
+}
+
+// postgresOnly are the triggers and functions SQLite has no twin of, each
+// for a reason: the settings cache is dropped by NOTIFY on PostgreSQL, where
+// several processes share the database, and by the one process that made
+// the change on SQLite (models/settings_cache.go).
+var postgresOnly = map[string]bool{
+	"sla_calendars: sla_calendars_settings_changed AFTER DELETE,INSERT,UPDATE": true,
+	"sla_holidays: sla_holidays_settings_changed AFTER DELETE,INSERT,UPDATE":   true,
+	"sla_policies: sla_policies_settings_changed AFTER DELETE,INSERT,UPDATE":   true,
+	"sla_targets: sla_targets_settings_changed AFTER DELETE,INSERT,UPDATE":     true,
+	"workspace: workspace_settings_changed AFTER DELETE,INSERT,UPDATE":         true,
+}
+
+// triggerDef reads a CREATE TRIGGER statement, as SQLite keeps it and as
+// pg_get_triggerdef writes it: name, timing, events, table.
+var triggerDef = regexp.MustCompile(`(?is)^CREATE\s+(?:OR\s+REPLACE\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?"?(\w+)"?\s+` +
+	`(BEFORE|AFTER|INSTEAD\s+OF)\s+(.+?)\s+ON\s+(?:\w+\.)?"?(\w+)"?(?:\s|$)`)
+
+// triggers lists the application's triggers, sorted, each as "table: name
+// TIMING EVENTS" (events sorted, an UPDATE OF with its columns sorted), so
+// that the two dialects can be held to one list; on PostgreSQL also its
+// functions, as "function name", each of which some trigger must call (one
+// no trigger calls is drift too). What a trigger does is not compared: a
+// PL/pgSQL function and an SQLite trigger body share no syntax.
+func triggers(t *testing.T, db *bun.DB) []string {
+	t.Helper()
+	ctx := context.Background()
+	var defs []string
+	var functions []string
+	called := map[string]bool{}
+	if db.Dialect().Name().String() == "pg" {
+		var rows []struct {
+			Def      string `bun:"def"`
+			Function string `bun:"fn"`
+		}
+		if err := db.NewRaw(`SELECT pg_get_triggerdef(tg.oid) AS def, p.proname AS fn
+			FROM pg_trigger tg
+			JOIN pg_class c ON c.oid = tg.tgrelid
+			JOIN pg_namespace n ON n.oid = c.relnamespace
+			JOIN pg_proc p ON p.oid = tg.tgfoid
+			WHERE n.nspname = 'public' AND NOT tg.tgisinternal`).Scan(ctx, &rows); err != nil {
+			t.Fatalf("list triggers: %v", err)
+		}
+		for _, r := range rows {
+			defs = append(defs, r.Def)
+			called[r.Function] = true
+		}
+		// The schema's own functions, not those an extension brought.
+		if err := db.NewRaw(`SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+			WHERE n.nspname = 'public'
+				AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`).
+			Scan(ctx, &functions); err != nil {
+			t.Fatalf("list functions: %v", err)
+		}
+	} else if err := db.NewRaw(`SELECT sql FROM sqlite_master WHERE type = 'trigger'`).Scan(ctx, &defs); err != nil {
+		t.Fatalf("list triggers: %v", err)
+	}
+	out := make([]string, 0, len(defs)+len(functions))
+	for _, def := range defs {
+		m := triggerDef.FindStringSubmatch(strings.TrimSpace(def))
+		if m == nil {
+			t.Fatalf("cannot read trigger: %s", def)
+		}
+		var events []string
+		for _, ev := range regexp.MustCompile(`(?i)\s+OR\s+`).Split(m[3], -1) {
+			ev = strings.ToUpper(strings.Join(strings.Fields(ev), " "))
+			if cols, ok := strings.CutPrefix(ev, "UPDATE OF "); ok {
+				list := strings.Split(strings.ToLower(cols), ",")
+				for i := range list {
+					list[i] = strings.Trim(strings.TrimSpace(list[i]), `"`)
+				}
+				slices.Sort(list)
+				ev = "UPDATE OF " + strings.Join(list, " ")
+			}
+			events = append(events, ev)
+		}
+		slices.Sort(events)
+		timing := strings.ToUpper(strings.Join(strings.Fields(m[2]), " "))
+		out = append(out, m[4]+": "+m[1]+" "+timing+" "+strings.Join(events, ","))
+	}
+	for _, fn := range functions {
+		if !called[fn] {
+			t.Errorf("function %s is called by no trigger", fn)
+		}
+		out = append(out, "function "+fn)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // onlyIn reports what a lists and b lacks.
