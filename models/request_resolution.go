@@ -199,36 +199,44 @@ func (s Scope) FollowUp(ctx context.Context, n int, body string) (*Request, erro
 	}
 	var out *Request
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		old, err := lockRequest(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if old.ClientID != s.clientID {
-			return fmt.Errorf("models: request %d is not of client %d: %w", id, s.clientID, ErrNotFound)
-		}
-		if old.Status != StatusCompleted {
-			return ErrRequestNotClosed
-		}
-		client, err := GetClient(ctx, tx, s.clientID)
-		if err != nil {
-			return err
-		}
-		title := "Follow-up to " + old.Ref(client.RequestPrefix) + ": " + old.Title
-		if r := []rune(title); len(r) > MaxTitleLength {
-			title = string(r[:MaxTitleLength-1]) + "…"
-		}
-		in := NewRequest{Title: title, Description: body, Urgency: old.Urgency, CategoryID: old.CategoryID,
-			FollowUpOfID: &old.ID}
-		if out, err = createRequest(ctx, tx, s.clientID, s.userID, in); err != nil {
-			return err
-		}
-		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: s.clientID, RequestID: &old.ID, ActorID: &s.userID,
-			Kind: EventFollowUpOpened, Audience: AudiencePublic, Detail: strconv.Itoa(out.Number), CreatedAt: out.CreatedAt})
+		out, err = followUpIn(ctx, tx, s, id, NewRequest{Description: body})
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// followUpIn starts the follow-up of the scope's completed request id
+// inside tx: in gives its description, channel and files; the title,
+// urgency and category come from the old request.
+func followUpIn(ctx context.Context, tx bun.IDB, s Scope, id int64, in NewRequest) (*Request, error) {
+	old, err := lockRequest(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if old.ClientID != s.clientID {
+		return nil, fmt.Errorf("models: request %d is not of client %d: %w", id, s.clientID, ErrNotFound)
+	}
+	if old.Status != StatusCompleted {
+		return nil, ErrRequestNotClosed
+	}
+	client, err := GetClient(ctx, tx, s.clientID)
+	if err != nil {
+		return nil, err
+	}
+	title := "Follow-up to " + old.Ref(client.RequestPrefix) + ": " + old.Title
+	if r := []rune(title); len(r) > MaxTitleLength {
+		title = string(r[:MaxTitleLength-1]) + "…"
+	}
+	in.Title, in.Urgency, in.CategoryID, in.FollowUpOfID = title, old.Urgency, old.CategoryID, &old.ID
+	out, err := createRequest(ctx, tx, s.clientID, s.userID, in)
+	if err != nil {
+		return nil, err
+	}
+	return out, RecordEvent(ctx, tx, &ActivityEvent{ClientID: s.clientID, RequestID: &old.ID, ActorID: &s.userID,
+		Kind: EventFollowUpOpened, Audience: AudiencePublic, Detail: strconv.Itoa(out.Number), CreatedAt: out.CreatedAt})
 }
 
 // loadResolution fills what a request page shows of the request's
