@@ -126,7 +126,9 @@ const phoneProblemsJS = `(() => {
 		}
 	}
 	for (const el of document.querySelectorAll("input, select, textarea")) {
-		if (el.type === "hidden") continue;
+		// A field hidden from people and screen readers alike (the account
+		// name a password manager files a new password under) needs no label.
+		if (el.type === "hidden" || el.getAttribute("aria-hidden") === "true") continue;
 		if ((el.labels && el.labels.length) || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby")) continue;
 		problems.push("no label: <" + el.tagName.toLowerCase() + " name=" + el.name + " id=" + el.id + ">");
 	}
