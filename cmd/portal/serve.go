@@ -73,6 +73,14 @@ func serve(ctx context.Context, args []string, getenv config.Getenv, stdout io.W
 	files := attachments.New(filesURL)
 	defer files.Close()
 
+	// Replies by e-mail: the SMTP/LMTP receiver and the IMAP reader, when
+	// configured (before the notifier, which puts the reply address in mail).
+	stopInbound, err := startInbound(ctx, &cfg, db, files, log, stdout)
+	if err != nil {
+		return err
+	}
+	defer stopInbound()
+
 	app, err := handlers.New(cfg, db, log, handlers.WithHub(hub), handlers.WithAttachments(files))
 	if err != nil {
 		return err
