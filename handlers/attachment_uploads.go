@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"mime/multipart"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -38,11 +37,8 @@ var uploadRoutes = map[string]bool{
 // discardUploads if that fails.
 func (s *Server) receiveUploads(c echo.Context) (files []models.NewAttachment, problem string, err error) {
 	r := c.Request()
-	if r.MultipartForm == nil {
-		return nil, "", nil
-	}
-	var parts []*multipart.FileHeader
-	for _, fh := range r.MultipartForm.File[attachmentField] {
+	var parts []*spooledFile
+	for _, fh := range uploadsOf(c)[attachmentField] {
 		if fh.Filename == "" && fh.Size == 0 {
 			continue // the empty part a file input sends when nothing was chosen
 		}
@@ -82,7 +78,7 @@ func (s *Server) receiveUploads(c echo.Context) (files []models.NewAttachment, p
 	return files, "", nil
 }
 
-func inspectPart(fh *multipart.FileHeader, lim attachments.Limits) (attachments.Inspected, error) {
+func inspectPart(fh *spooledFile, lim attachments.Limits) (attachments.Inspected, error) {
 	f, err := fh.Open()
 	if err != nil {
 		return attachments.Inspected{Name: attachments.CleanName(fh.Filename)}, fmt.Errorf("handlers: open upload: %w", err)
@@ -92,7 +88,7 @@ func inspectPart(fh *multipart.FileHeader, lim attachments.Limits) (attachments.
 }
 
 // storePart writes one checked file, and its thumbnail, under a new key.
-func (s *Server) storePart(c echo.Context, fh *multipart.FileHeader, in attachments.Inspected) (models.NewAttachment, error) {
+func (s *Server) storePart(c echo.Context, fh *spooledFile, in attachments.Inspected) (models.NewAttachment, error) {
 	ctx := c.Request().Context()
 	out := models.NewAttachment{Name: in.Name, Size: in.Size, ContentType: in.ContentType, SHA256: in.SHA256,
 		StorageKey: attachments.NewFileKey(), Width: in.Width, Height: in.Height, Inline: in.Inline}
@@ -142,12 +138,8 @@ func (e FieldErrors) refusedFiles(c echo.Context) bool {
 
 // sentFiles counts the files the form carried.
 func sentFiles(c echo.Context) int {
-	r := c.Request()
-	if r.MultipartForm == nil {
-		return 0
-	}
 	n := 0
-	for _, fh := range r.MultipartForm.File[attachmentField] {
+	for _, fh := range uploadsOf(c)[attachmentField] {
 		if fh.Filename != "" || fh.Size > 0 {
 			n++
 		}

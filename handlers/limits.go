@@ -42,14 +42,10 @@ func (s *Server) limitRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		r.Body = http.MaxBytesReader(c.Response().Writer, r.Body, limit)
-		// Files beyond the form limit are spooled to temporary files, which
-		// go when the request ends, whatever the handler did.
-		defer func() {
-			if r.MultipartForm != nil {
-				r.MultipartForm.RemoveAll() //nolint:errcheck // best effort; the OS cleans its temp folder too
-			}
-		}()
-		if err := parseFormBody(r, s.cfg.MaxBodyBytes); err != nil {
+		// Files are spooled to the portal's upload folder (upload_spool.go)
+		// and go when the request ends, whatever the handler did.
+		defer func() { uploadsOf(c).remove() }()
+		if err := s.parseFormBody(c, s.cfg.MaxBodyBytes); err != nil {
 			var tooBig *http.MaxBytesError
 			var ne net.Error
 			switch {
@@ -66,15 +62,16 @@ func (s *Server) limitRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// parseFormBody reads a form body now, holding at most memory bytes of
-// files in memory (the rest goes to temporary files).
-func parseFormBody(r *http.Request, memory int64) error {
+// parseFormBody reads a form body now: at most maxValues bytes of fields,
+// and any files into the upload folder.
+func (s *Server) parseFormBody(c echo.Context, maxValues int64) error {
+	r := c.Request()
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch ct {
 	case "application/x-www-form-urlencoded":
 		return r.ParseForm()
 	case "multipart/form-data":
-		return r.ParseMultipartForm(memory)
+		return s.readMultipartForm(c, maxValues)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/uptrace/bun"
@@ -49,6 +50,7 @@ type Server struct {
 	frameCache atomic.Pointer[cachedOrigins] // framing origins (handlers/settings.go)
 	hub        *realtime.Hub                 // live updates over SSE (handlers/events.go); nil disables them
 	files      *attachments.Store            // attachment storage (handlers/attachments.go)
+	spoolDir   string                        // uploads while their request lasts (handlers/upload_spool.go)
 }
 
 // New builds the Echo application with every route and middleware.
@@ -67,9 +69,11 @@ func New(cfg config.Config, db *bun.DB, log *slog.Logger, opts ...Option) (*App,
 	if err := s.announceSetupCode(context.Background()); err != nil {
 		log.Error("no setup code: the setup page will refuse until a restart", "error", err)
 	}
+	s.spoolDir = defaultSpoolDir()
 	for _, opt := range opts {
 		opt(s)
 	}
+	sweepSpool(s.spoolDir, time.Now(), log) // files of uploads a stopped process left
 	if s.files == nil {
 		// Opened on first use, so a process that never sees an attachment
 		// never creates the folder.

@@ -101,6 +101,8 @@ func serve(ctx context.Context, args []string, getenv config.Getenv, stdout io.W
 	go jobs.NewNotifier(cfg, db, log).Run(ctx)     // batched e-mail notifications
 	// Files whose upload never reached the database: hourly, one process.
 	go (&jobs.OrphanSweeper{DB: db, Store: files, Log: log}).Run(feedCtx)
+	// Webhooks leave from the outbox; every process sends, each event once.
+	go jobs.NewWebhooks(cfg, db, log).Run(feedCtx)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on PORTAL_ADDR=%s: %w", cfg.Addr, err)
