@@ -123,5 +123,7 @@ func (s *Server) funcs() template.FuncMap {
 		"formKey":         newFormKey,       // form_keys.go
 		"attachLimits":    s.templateLimits, // attachments.go
 		"byteSize":        models.ByteSizeText,
+		"mailOff":         s.mailOff,    // mail_status.go
+		"mailOutbox":      s.mailOutbox, // mail_status.go
 	}
 }

@@ -86,7 +86,12 @@ func (s *Server) staffInvite(c echo.Context) error {
 		"URL": s.absURL("/reset/" + token), "SignInURL": s.absURL("/signin"),
 		"ValidDays": int(models.InviteValidity.Hours() / 24),
 	}))
-	setFlash(c, "success", "Invitation sent to "+u.Email+".")
+	if s.mailOff() {
+		setFlash(c, "error", "No mail server is configured, so the invitation to "+u.Email+" was not sent: it was written to "+
+			s.mailOutbox()+" on the server. Hand "+u.Name+" the link in that file yourself.")
+	} else {
+		setFlash(c, "success", "Invitation sent to "+u.Email+".")
+	}
 	return redirect(c, "/console/staff")
 }
 
