@@ -71,6 +71,13 @@ func (s *Server) renderBlock(c echo.Context, status int, page templates.Page, bl
 	h := c.Response().Header()
 	h.Add("Vary", "HX-Request")
 	h.Set("Cache-Control", "no-store")
+	if hx := htmxOf(c.Request()); hx.boosted && c.Request().Method != http.MethodGet {
+		// A boosted form answered with a page (a refused form shown again
+		// with its errors) would put the form's action in the address bar:
+		// a URL that only takes posts, so reloading it says "Page not
+		// found". The address stays that of the page the form was on.
+		h.Set("HX-Push-Url", "false")
+	}
 	return c.HTMLBlob(status, buf.Bytes())
 }
 

@@ -1,0 +1,114 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/uptrace/bun"
+
+	"github.com/portal-msp/portal/models"
+	"github.com/portal-msp/portal/models/dbtest"
+)
+
+// A "Completed" refused for want of a resolution summary shows the form
+// again with everything the agent chose, and leaves the browser's address
+// on the request page: the form's action only takes posts, and reloading it
+// said "Page not found".
+func TestRefusedCompletionKeepsTheChoices(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		s := seedWorkspace(t, db)
+		r := submitAs(t, db, s.clientUser, "Printer jams")
+		staff := newApp(t, db)
+		staff.signIn(s.admin.Email, testPassword)
+		page := "/console/requests/" + itoa(r.ID)
+		_, body := staff.get(page)
+		csrf := doc(t, body).Find(`input[name="csrf"]`).First().AttrOr("value", "")
+		form := url.Values{"csrf": {csrf}, "status": {"completed"}, "urgency": {"high"},
+			"assignee_id": {itoa(s.admin.ID)}, "resolution": {"  "}}
+		for _, boosted := range []bool{false, true} {
+			var headers []string
+			if boosted {
+				headers = []string{"HX-Request", "true", "HX-Boosted", "true", "HX-Current-URL", staff.srv.URL + page}
+			}
+			resp, body := staff.post(page+"/properties", form, headers...)
+			if resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("boosted %v: status %d, want 422", boosted, resp.StatusCode)
+			}
+			d := doc(t, body)
+			for sel, want := range map[string]string{
+				"#status option[selected]":      "completed",
+				"#urgency option[selected]":     "high",
+				"#assignee_id option[selected]": itoa(s.admin.ID),
+			} {
+				if got := d.Find(sel).AttrOr("value", ""); got != want {
+					t.Errorf("boosted %v: %s is %q, want %q", boosted, sel, got, want)
+				}
+			}
+			if text(t, body, "#request-status") != "Submitted" {
+				t.Errorf("boosted %v: the request's status shows %q", boosted, text(t, body, "#request-status"))
+			}
+			if got := resp.Header.Get("HX-Push-Url"); boosted && got != "false" {
+				t.Errorf("boosted: HX-Push-Url %q, want false (the address bar keeps %s)", got, page)
+			}
+		}
+	})
+}
+
+// Reopening asks the client why (optional). Staff read the reason on the
+// queue row and the request page until the request is completed again, and
+// in the request's history for good; a reason too long is refused with
+// what was typed kept.
+func TestReopenReasonReachesStaff(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		s := seedWorkspace(t, db)
+		r := submitAs(t, db, s.clientUser, "Scanner offline")
+		staff := newApp(t, db)
+		staff.signIn(s.admin.Email, testPassword)
+		client := newApp(t, db)
+		client.signIn(s.clientUser.Email, testPassword)
+		completeAs(t, staff, r, "Restarted the scanner.")
+
+		_, body := client.get("/requests/1")
+		if doc(t, body).Find("#reopen-form textarea[name=reason]").Length() != 1 {
+			t.Fatalf("the reopen form asks for no reason:\n%s", text(t, body, "#resolution-card"))
+		}
+		long := strings.Repeat("x", models.MaxReopenReasonLength+1)
+		resp, body := client.submit("/requests/1", "/requests/1/reopen", url.Values{"reason": {long}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || text(t, body, "#reopen-reason") != long ||
+			!strings.Contains(text(t, body, "#reopen-error"), "too long") {
+			t.Fatalf("a long reason: %d, error %q", resp.StatusCode, text(t, body, "#reopen-error"))
+		}
+		reason := "It goes offline again every <b>morning</b>."
+		if resp, _ = client.submit("/requests/1", "/requests/1/reopen", url.Values{"reason": {reason}}); resp.StatusCode != http.StatusOK {
+			t.Fatalf("reopen: %d", resp.StatusCode)
+		}
+		page := "/console/requests/" + itoa(r.ID)
+		_, body = staff.get("/console")
+		if got := strings.TrimSpace(requestRow(t, body, "ACME-1").Find(".reopen-reason").Text()); got != "Reopened: “"+reason+"”" {
+			t.Errorf("queue row shows %q", got)
+		}
+		_, body = staff.get(page)
+		if got := text(t, body, "#reopen-reason"); !strings.Contains(got, reason) {
+			t.Errorf("request page shows %q", got)
+		}
+		if got := text(t, body, "#history"); !strings.Contains(got, "Carol Client reopened “Scanner offline”: “"+reason+"”") {
+			t.Errorf("history: %q", got)
+		}
+
+		// Completed again: the reason has had its answer; the history keeps it.
+		completeAs(t, staff, r, "Replaced the scanner's power supply.")
+		_, body = staff.get(page)
+		if doc(t, body).Find("#reopen-reason").Length() != 0 || !strings.Contains(text(t, body, "#history"), reason) {
+			t.Errorf("after completion: reason %q, history %q", text(t, body, "#reopen-reason"), text(t, body, "#history"))
+		}
+		// A reply reopens without a reason.
+		if resp, _ = client.submit("/requests/1", "/requests/1/reply", url.Values{"body": {"Still broken."}}); resp.StatusCode != http.StatusOK {
+			t.Fatalf("reply: %d", resp.StatusCode)
+		}
+		if _, body = staff.get("/console"); requestRow(t, body, "ACME-1").Find(".reopen-reason").Length() != 0 {
+			t.Errorf("a reply's reopen shows a reason: %q", requestRow(t, body, "ACME-1").Text())
+		}
+	})
+}
