@@ -299,3 +299,54 @@ func TestAPITimeEntries(t *testing.T) {
 		problemOf(t, p.call("POST", path, tok, map[string]any{"minutes": 0, "work_date": "yesterday"}), http.StatusUnprocessableEntity, "validation")
 	})
 }
+
+// Webhook endpoints through the API: webhooks:admin only; private and
+// loopback addresses refused unless allowed; the secret shown on creation.
+func TestAPIWebhooks(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		p := newPortal(t, db, nil)
+		tok := p.token(p.admin, allScopes...)
+		body := map[string]any{"url": "https://127.0.0.1/hook", "events": []string{"request.created"}}
+		problemOf(t, p.call("POST", "/api/v1/webhooks", p.token(p.admin, models.ScopeRequestsRead), body), http.StatusForbidden, "forbidden")
+		for _, u := range []string{"https://127.0.0.1/hook", "https://169.254.169.254/latest", "https://10.1.2.3/x", "http://example.com/x", "https://[::1]/x"} {
+			body["url"] = u
+			prob := problemOf(t, p.call("POST", "/api/v1/webhooks", tok, body), http.StatusUnprocessableEntity, "validation")
+			if prob["errors"].([]any)[0].(map[string]any)["field"] != "url" {
+				t.Fatalf("%s: %v", u, prob)
+			}
+		}
+
+		allowed := newPortal(t, dbtest.New(t, dbKind(t)), map[string]string{"PORTAL_WEBHOOK_ALLOW_PRIVATE": "1"})
+		tok = allowed.token(allowed.admin, allScopes...)
+		body["url"] = "http://127.0.0.1:9/hook"
+		var made struct {
+			ID     int64    `json:"id"`
+			Secret string   `json:"secret"`
+			Events []string `json:"events"`
+		}
+		allowed.call("POST", "/api/v1/webhooks", tok, body).want(t, http.StatusCreated).json(t, &made)
+		if !strings.HasPrefix(made.Secret, "whsec_") || made.ID == 0 || made.Events[0] != "request.created" {
+			t.Fatalf("created %+v", made)
+		}
+		got := allowed.call("GET", "/api/v1/webhooks/"+strconv.FormatInt(made.ID, 10), tok, nil).want(t, http.StatusOK)
+		if strings.Contains(got.Body, "whsec_") {
+			t.Fatal("the secret is shown again after creation")
+		}
+		allowed.call("POST", "/api/v1/webhooks/"+strconv.FormatInt(made.ID, 10)+"/test", tok, nil).want(t, http.StatusAccepted)
+		var log struct {
+			Data []struct {
+				EventType string `json:"event_type"`
+			} `json:"data"`
+		}
+		allowed.call("GET", "/api/v1/webhooks/"+strconv.FormatInt(made.ID, 10)+"/deliveries", tok, nil).want(t, http.StatusOK).json(t, &log)
+		if len(log.Data) != 1 || log.Data[0].EventType != "webhook.test" {
+			t.Fatalf("delivery log %+v", log)
+		}
+	})
+}
+
+// dbKind is the database kind of the running subtest (its name's last part).
+func dbKind(t *testing.T) string {
+	name := t.Name()
+	return name[strings.LastIndex(name, "/")+1:]
+}
