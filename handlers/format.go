@@ -141,6 +141,9 @@ func eventText(e models.ActivityEvent) string {
 	case models.EventSummaryBuilt:
 		return "Monthly summary for " + e.Detail + " is ready"
 	case models.EventRequestReopened:
+		if e.Detail != "" {
+			return actor + " reopened " + subject + ": “" + e.Detail + "”"
+		}
 		return actor + " reopened " + subject
 	case models.EventRequestMarkedFixed:
 		return actor + " marked " + subject + " as fixed"

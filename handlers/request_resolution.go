@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -51,18 +52,26 @@ func (s *Server) markFixed(c echo.Context, sc models.Scope) error {
 	return redirect(c, models.PortalRequestPath(n))
 }
 
-// reopenRequest puts the client's completed request back in progress.
+// reopenRequest puts the client's completed request back in progress, with
+// the client's optional reason for staff.
 func (s *Server) reopenRequest(c echo.Context, sc models.Scope) error {
 	n, err := requestNumber(c)
 	if err != nil {
 		return err
 	}
-	err = sc.Reopen(c.Request().Context(), n)
+	reason := strings.TrimSpace(c.FormValue("reason"))
+	refuse := func(msg string) error {
+		return s.requestDetailWith(c, sc, n, http.StatusUnprocessableEntity, RequestPage{ReopenError: msg, ReopenReason: reason})
+	}
+	if utf8.RuneCountInString(reason) > models.MaxReopenReasonLength {
+		return refuse(fmt.Sprintf("The reason is too long (at most %d characters).", models.MaxReopenReasonLength))
+	}
+	err = sc.Reopen(c.Request().Context(), n, reason)
 	switch {
 	case errors.Is(err, models.ErrReopenWindowClosed):
-		return s.requestDetailWith(c, sc, n, http.StatusUnprocessableEntity, RequestPage{ReopenError: reopenClosedMessage})
+		return refuse(reopenClosedMessage)
 	case errors.Is(err, models.ErrRequestNotClosed):
-		return s.requestDetailWith(c, sc, n, http.StatusUnprocessableEntity, RequestPage{ReopenError: "This request is already open."})
+		return refuse("This request is already open.")
 	case err != nil:
 		return err
 	}

@@ -162,10 +162,11 @@ type RequestPage struct {
 	Errors  FieldErrors
 	Posted  *models.Message // the reply just sent, shown at once by htmx
 
-	FixedNote   string      // the "This is fixed" form
-	FixedErrors FieldErrors // …and its errors
-	ReopenError string      // why a reopen was refused
-	Following   bool        // the user is e-mailed about this request
+	FixedNote    string      // the "This is fixed" form
+	FixedErrors  FieldErrors // …and its errors
+	ReopenError  string      // why a reopen was refused
+	ReopenReason string      // …and the reason the client typed, kept
+	Following    bool        // the user is e-mailed about this request
 
 	RatingChoice  string // the rating form, re-shown after an error
 	RatingComment string

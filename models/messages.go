@@ -131,7 +131,7 @@ func PostMessageOnce(ctx context.Context, db bun.IDB, in PostMessageInput) (m *M
 		case in.ByStaff:
 			return applyClockEvent(ctx, tx, r, ClockEvent{Kind: ClockStaffReplied, At: now})
 		case r.Status == StatusCompleted:
-			return reopenOnClientReply(ctx, tx, r, author, now)
+			return reopenOnClientReply(ctx, tx, r, author, now, "")
 		case r.Status == StatusWaiting:
 			return changeStatus(ctx, tx, r, author, StatusInProgress, now)
 		}

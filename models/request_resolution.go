@@ -13,7 +13,7 @@ import (
 
 // Kinds of event of a request's resolution and reopening.
 const (
-	EventRequestReopened    = "request_reopened"     // a client reply or the client reopened it; Detail: new status
+	EventRequestReopened    = "request_reopened"     // a client reply or the client reopened it; Detail: the client's reason, if given
 	EventRequestMarkedFixed = "request_marked_fixed" // the client said "This is fixed"; Detail: completed
 	EventFollowUpOpened     = "follow_up_opened"     // on the old request; Detail: the follow-up's number
 )
@@ -108,8 +108,8 @@ func completeRequest(ctx context.Context, tx bun.IDB, r *Request, actorID int64,
 	if r.Status == StatusCompleted {
 		return ErrRequestNotOpen
 	}
-	r.ResolutionText = resolution
-	if _, err := tx.NewUpdate().Model(r).Column("resolution").WherePK().Exec(ctx); err != nil {
+	r.ResolutionText, r.ReopenReason = resolution, nil // a reason to reopen is answered by the new resolution
+	if _, err := tx.NewUpdate().Model(r).Column("resolution", "reopen_reason").WherePK().Exec(ctx); err != nil {
 		return fmt.Errorf("models: set resolution of request %d: %w", r.ID, err)
 	}
 	return changeStatusAs(ctx, tx, r, actorID, StatusCompleted, at, kind)
@@ -127,11 +127,12 @@ func CompleteRequest(ctx context.Context, db bun.IDB, id int64, actor *User, res
 	})
 }
 
-// reopenOnClientReply is what a client's public reply does to a completed
-// request: within the reopen window it goes back in progress (the
-// resolution clock resumes where it stopped); after it the reply is refused
-// and the client is offered a follow-up request instead.
-func reopenOnClientReply(ctx context.Context, tx bun.IDB, r *Request, actorID int64, at time.Time) error {
+// reopenOnClientReply is what a client's public reply (or the Reopen button,
+// with its optional reason) does to a completed request: within the reopen
+// window it goes back in progress (the resolution clock resumes where it
+// stopped); after it the reply is refused and the client is offered a
+// follow-up request instead.
+func reopenOnClientReply(ctx context.Context, tx bun.IDB, r *Request, actorID int64, at time.Time, reason string) error {
 	window, err := ReopenWindowOf(ctx, tx)
 	if err != nil {
 		return err
@@ -139,7 +140,21 @@ func reopenOnClientReply(ctx context.Context, tx bun.IDB, r *Request, actorID in
 	if !r.CanReopen(window, at) {
 		return ErrReopenWindowClosed
 	}
-	return changeStatusAs(ctx, tx, r, actorID, StatusInProgress, at, EventRequestReopened)
+	if r.Status == StatusInProgress {
+		return nil
+	}
+	if err := applyClockEvent(ctx, tx, r, ClockEvent{Kind: ClockStatusChanged, Status: StatusInProgress, At: at}); err != nil {
+		return err
+	}
+	r.ReopenReason = nil
+	if reason != "" {
+		r.ReopenReason = &reason
+	}
+	if _, err := tx.NewUpdate().Model(r).Column("reopen_reason").WherePK().Exec(ctx); err != nil {
+		return fmt.Errorf("models: set reopen reason of request %d: %w", r.ID, err)
+	}
+	return RecordEvent(ctx, tx, &ActivityEvent{ClientID: r.ClientID, RequestID: &r.ID, ActorID: &actorID,
+		Kind: EventRequestReopened, Audience: AudiencePublic, Detail: reason, CreatedAt: at})
 }
 
 // MarkFixed is the client's "This is fixed" on one of its open requests:
@@ -167,9 +182,12 @@ func (s Scope) MarkFixed(ctx context.Context, n int, note, name string) error {
 	})
 }
 
+// MaxReopenReasonLength bounds the reason a client gives for reopening.
+const MaxReopenReasonLength = 2000
+
 // Reopen puts the client's completed request back in progress, within the
-// reopen window.
-func (s Scope) Reopen(ctx context.Context, n int) error {
+// reopen window, with the client's reason ("" for none).
+func (s Scope) Reopen(ctx context.Context, n int, reason string) error {
 	id, err := s.requestIDByNumber(ctx, n)
 	if err != nil {
 		return err
@@ -185,7 +203,7 @@ func (s Scope) Reopen(ctx context.Context, n int) error {
 		if r.Status != StatusCompleted {
 			return ErrRequestNotClosed
 		}
-		return reopenOnClientReply(ctx, tx, r, s.userID, Now())
+		return reopenOnClientReply(ctx, tx, r, s.userID, Now(), reason)
 	})
 }
 

@@ -64,6 +64,9 @@ type Request struct {
 	SLANextChangeAt      *time.Time `bun:"sla_next_change_at"`
 	// Resolution is the public summary of how a completed request was resolved.
 	ResolutionText string `bun:"resolution"`
+	// ReopenReason is what the client wrote when reopening it (nil: not
+	// reopened, or no reason given), until it is completed again.
+	ReopenReason *string `bun:"reopen_reason"`
 	// FollowUpOfID links a follow-up request to the completed one it continues.
 	FollowUpOfID *int64 `bun:"follow_up_of_id"`
 	// AwaitingMSP: new and unanswered, or the last public message is the client's.
