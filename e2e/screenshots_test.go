@@ -87,6 +87,13 @@ func startDemo(t *testing.T) (*demoSite, *browser) {
 		Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// A mail held for staff, so that the E-mail page shows one.
+	if err := models.RecordHeldMail(ctx, p.db, &models.InboundMail{DedupeKey: "mid:screenshot@vendor.example", Route: "smtp",
+		FromAddr: "sales@vendor.example", Subject: "Your quote for toner cartridges", Size: 4210,
+		Reason: "No request matches this mail (no reply token, no reference to our mail, no request number in the subject).",
+		Raw:    []byte("From: sales@vendor.example\r\nSubject: Your quote for toner cartridges\r\n\r\n40 EUR.\r\n")}); err != nil {
+		t.Fatal(err)
+	}
 	lastMonth := thisMonth.AddDate(0, -1, 0).Format("2006-01")
 	d.visitor = []mainPage{
 		{"signin", "/signin", "form[action='/signin']"},
@@ -125,6 +132,7 @@ func startDemo(t *testing.T) (*demoSite, *browser) {
 		{"console-request-new", "/console/requests/new", "#on-behalf-form"},
 		{"console-saved-replies", "/console/saved-replies", "#saved-reply-form"},
 		{"console-satisfaction", "/console/satisfaction", "main h1"},
+		{"console-mail", "/console/mail", "#held"},
 	}
 	return d, b
 }

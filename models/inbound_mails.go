@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -125,6 +128,9 @@ func DecideHeldMail(ctx context.Context, db bun.IDB, id int64, status string, by
 		Set("decided_by = ?", by).Set("decided_at = ?", Now()).Where("id = ?", id).Where("status = ?", InboundHeld)
 	if requestID != nil {
 		q = q.Set("request_id = ?", *requestID).Set("message_id = ?", messageID)
+	}
+	if status == InboundDiscarded {
+		q = q.Set("message_id = NULL")
 	}
 	res, err := q.Exec(ctx)
 	if err != nil {
@@ -296,4 +302,81 @@ func RequestIDByClientNumber(ctx context.Context, db bun.IDB, clientID int64, n 
 		return 0, notFound(err, fmt.Sprintf("request %d of client %d", n, clientID))
 	}
 	return id, nil
+}
+
+// AcceptHeldMail puts a held mail on request requestID, in one transaction
+// with marking it accepted (a mail two staff accept at once is posted
+// once: the second gets ErrNotFound). asUser, an active user of the
+// request's client, becomes the author of a public message; with asUser
+// nil (a sender who is no user of that client) the mail becomes an
+// internal note by staff, never shown to the client.
+func AcceptHeldMail(ctx context.Context, db bun.IDB, mailID int64, staff *User, requestID int64, asUser *User, body string, files []NewAttachment) (*Message, error) {
+	var m *Message
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		r, err := lockRequest(ctx, tx, requestID)
+		if err != nil {
+			return err
+		}
+		in := PostMessageInput{ClientID: r.ClientID, RequestID: r.ID, AuthorID: staff.ID, ByStaff: true, Internal: true,
+			Body: body, Attachments: files}
+		if asUser != nil {
+			if asUser.ClientID == nil || *asUser.ClientID != r.ClientID {
+				return fmt.Errorf("models: user %d is not of the client of request %d: %w", asUser.ID, r.ID, ErrNotFound)
+			}
+			in.AuthorID, in.ByStaff, in.Internal = asUser.ID, false, false
+		}
+		if m, _, err = PostMessageOnce(ctx, tx, in); err != nil {
+			return err
+		}
+		return DecideHeldMail(ctx, tx, mailID, InboundAccepted, staff.ID, &r.ID, &m.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// StartRequestFromHeldMail opens a request for the sender (an active
+// client user) from a held mail, staff acting, in one transaction with
+// marking the mail accepted.
+func StartRequestFromHeldMail(ctx context.Context, db bun.IDB, mailID int64, staff, sender *User, title, body string, files []NewAttachment) (*Request, error) {
+	if sender.ClientID == nil {
+		return nil, ErrNotClientUser
+	}
+	var r *Request
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		in := NewRequest{Title: title, Description: body, Urgency: UrgencyNormal, Channel: ChannelEmail, Attachments: files}
+		if r, err = createRequestAt(ctx, tx, *sender.ClientID, sender.ID, staff.ID, in, time.Time{}); err != nil {
+			return err
+		}
+		return DecideHeldMail(ctx, tx, mailID, InboundAccepted, staff.ID, &r.ID, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// RequestIDByRef finds a request by the reference people write ("ACME-12"):
+// the prefix names the client, preferring client (when not nil) if several
+// clients share it. Anything else is ErrNotFound.
+func RequestIDByRef(ctx context.Context, db bun.IDB, ref string, client *int64) (int64, error) {
+	prefix, num, ok := strings.Cut(strings.TrimSpace(ref), "-")
+	n, err := strconv.Atoi(num)
+	if !ok || err != nil || n <= 0 || prefix == "" {
+		return 0, fmt.Errorf("models: request reference %q: %w", ref, ErrNotFound)
+	}
+	var ids []int64
+	if err := db.NewSelect().Model((*Client)(nil)).Column("id").Where("upper(request_prefix) = ?", strings.ToUpper(prefix)).
+		Order("id").Scan(ctx, &ids); err != nil {
+		return 0, fmt.Errorf("models: clients of prefix %q: %w", prefix, err)
+	}
+	switch {
+	case client != nil && slices.Contains(ids, *client):
+		return RequestIDByClientNumber(ctx, db, *client, n)
+	case len(ids) == 1:
+		return RequestIDByClientNumber(ctx, db, ids[0], n)
+	}
+	return 0, fmt.Errorf("models: request reference %q: %w", ref, ErrNotFound)
 }
