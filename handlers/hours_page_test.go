@@ -141,7 +141,7 @@ func TestHoursPage(t *testing.T) {
 		if d.Find(".overage").Length() != 0 || meter.HasClass("meter-over") {
 			t.Error("no overage expected")
 		}
-		if got := text(t, body, "#hours-meter-text"); !strings.Contains(got, "3.5 h used of 15 h purchased") {
+		if got := text(t, body, "#hours-meter-text"); !strings.Contains(got, "3.5 h used of 15 h in all") {
 			t.Errorf("screen reader text = %q", got)
 		}
 		if d.Find("[style]").Length() != 0 {
@@ -352,7 +352,7 @@ func TestHoursPagePeriods(t *testing.T) {
 		for sel, want := range map[string]string{
 			"#hours-purchased": "14 h", "#hours-used": "20 h", "#hours-remaining": "Over by 6 h",
 			"#hours-brought-in": "2 h",
-			"#hours-overage":    "This period used 6 h more than was purchased, charged as overage at €95/h.",
+			"#hours-overage":    "This period used 6 h more than its total, charged as overage at €95/h.",
 		} {
 			if got := text(t, body, sel); got != want {
 				t.Errorf("this period %s = %q, want %q", sel, got, want)

@@ -112,3 +112,28 @@ func TestReopenReasonReachesStaff(t *testing.T) {
 		}
 	})
 }
+
+// The hours of a bank period are a total of what the plan includes, what
+// was bought and what rolled over: no page calls them all "Purchased".
+func TestHourBankTotalIsNotCalledPurchased(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		s := seedWorkspace(t, db)
+		setIncluded(t, db, s.client, 600)
+		staff := newApp(t, db)
+		staff.signIn(s.admin.Email, testPassword)
+		client := staff.browser()
+		client.signIn(s.clientUser.Email, testPassword)
+		pages := map[string]*app{"/hours": client, "/": client, "/console/hours": staff,
+			"/console/clients/" + itoa(s.client.ID) + "/hours": staff}
+		for path, a := range pages {
+			_, body := a.get(path)
+			main := doc(t, body).Find("main").Text()
+			if strings.Contains(strings.ToLower(main), "purchased") {
+				t.Errorf("%s says purchased: %q", path, strings.Join(strings.Fields(main), " "))
+			}
+			if path != "/" && !strings.Contains(main, "Total") {
+				t.Errorf("%s names no total", path)
+			}
+		}
+	})
+}

@@ -44,7 +44,7 @@ func TestSummaryMailShowsHourBankAndTrend(t *testing.T) {
 		runDue(t, newSummaries(t, db, smtp), now)
 
 		m := octoberMail(t, smtp, "ops@acme.test")
-		for _, want := range []string{"Hour bank, period 1 Oct – 31 Oct 2026:", "Purchased:          1 h (1 h included)",
+		for _, want := range []string{"Hour bank, period 1 Oct – 31 Oct 2026:", "Total:              1 h (1 h included)",
 			"Used:               1.5 h", "Overage:            Over by 0.5 h (overage rate €95 per hour)",
 			"Not charged:        0 h", "Nov 2025: no summary", "Sep 2026: 0 / 0 / 0.25 h", "Oct 2026: 2 / 1 / 1.5 h",
 			"https://portal.northwind.test/reports/summaries/2026-10"} {

@@ -164,7 +164,7 @@ func (m SummaryMail) RemainingText() string {
 	return models.HoursText(m.Summary.Remaining())
 }
 
-// PurchasedDetail says where the purchased hours came from, e.g.
+// PurchasedDetail says where the period's total came from, e.g.
 // "10 h included + 2 h rolled over + 5 h top-ups".
 func (m SummaryMail) PurchasedDetail() string {
 	h := m.Summary.SummaryHours

@@ -86,7 +86,7 @@ func (a HourAlert) Overage() bool { return a.Threshold == alertOverage }
 // or "Over by 1.5 h of 20 h".
 func (a HourAlert) Text() string {
 	if a.Overage() {
-		return "Over by " + HoursText(-a.RemainingMinutes) + " of " + HoursText(a.PurchasedMinutes) + " purchased"
+		return "Over by " + HoursText(-a.RemainingMinutes) + " of " + HoursText(a.PurchasedMinutes)
 	}
 	unit, v, _ := strings.Cut(a.Threshold, ":")
 	n, _ := strconv.Atoi(v)

@@ -110,7 +110,7 @@ func TestHourAlertsOncePerThresholdAcrossProcesses(t *testing.T) {
 		if err := db.NewSelect().Model(&events).Where("kind = ?", models.EventHoursAlert).Order("id").Scan(ctx); err != nil {
 			t.Fatal(err)
 		}
-		want := []string{"5 h left of 10 h (threshold: 5 h left)", "Over by 1 h of 10 h purchased", "-1 h left of 10 h (threshold: 25 % left)"}
+		want := []string{"5 h left of 10 h (threshold: 5 h left)", "Over by 1 h of 10 h", "-1 h left of 10 h (threshold: 25 % left)"}
 		if len(events) != 3 {
 			t.Fatalf("%d alert events, want 3", len(events))
 		}
