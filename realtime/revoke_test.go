@@ -3,8 +3,12 @@ package realtime_test
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"github.com/portal-msp/portal/models"
 	"github.com/portal-msp/portal/models/dbtest"
@@ -77,4 +81,81 @@ func TestNoEventAfterARevocationReachesTheStream(t *testing.T) {
 		}
 		f.waitConns(t, 0)
 	}
+}
+
+// TestEveryStreamOpenedDuringEventsReceives: streams opened all at once
+// while events keep coming (registration racing the feed's dispatch and
+// the first read of each stream's starting point) each receive, from their
+// first event on, every later event exactly once and in order, and the
+// marker written once all are registered: no stream is subscribed without
+// receiving.
+func TestEveryStreamOpenedDuringEventsReceives(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db, realtime.Options{BufferSize: 4})
+		var details []string
+		stop := make(chan struct{})
+		written := make(chan struct{})
+		go func() {
+			defer close(written)
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				d := fmt.Sprint("e", i)
+				if err := models.RecordEvent(ctx, db, &models.ActivityEvent{ClientID: f.clients[0], Kind: "k", Audience: models.AudiencePublic, Detail: d}); err != nil {
+					t.Error(err)
+					return
+				}
+				details = append(details, "client:"+d)
+				time.Sleep(2 * time.Millisecond)
+			}
+		}()
+		const n = 150
+		browsers := make([]*browser, n)
+		var wg sync.WaitGroup
+		for i := range browsers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				browsers[i] = openBrowser(t, f.srv.URL, realtime.Audience{ClientID: f.clients[0]}, "")
+			}()
+		}
+		wg.Wait()
+		f.waitConns(t, n)
+		close(stop)
+		<-written
+		f.record(t, f.clients[0], "k", models.AudiencePublic, "marker")
+		details = append(details, "client:marker")
+		for i, b := range browsers {
+			deadline := time.Now().Add(60 * time.Second)
+			for !hasData(b.events(), "client:marker") {
+				if time.Now().After(deadline) {
+					t.Fatalf("browser %d, subscribed, received %d events and never the marker", i, len(b.events()))
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+		for i, b := range browsers {
+			got := b.events()
+			first := slices.Index(details, got[0].Data)
+			want := map[string]bool{}
+			for _, d := range details[first:] {
+				want[d] = true
+			}
+			checkExactlyOnceInOrder(t, fmt.Sprint("browser ", i), got, want)
+		}
+	})
+}
+
+func hasData(evs []received, data string) bool {
+	for _, ev := range evs {
+		if ev.Data == data {
+			return true
+		}
+	}
+	return false
 }

@@ -169,7 +169,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	lat.print()
+	lat.print(o.messages, pool)
 
 	pool.closeAll()
 	fmt.Printf("connect/disconnect cycles: %d…\n", o.cycles)
