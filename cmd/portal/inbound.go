@@ -60,6 +60,10 @@ func startInbound(ctx context.Context, cfg *config.Config, db *bun.DB, files *at
 		closers = append(closers, func() { r.Close() })
 		log.Info("receiving replies by e-mail", "smtp", ln.Addr().String(), "address", cfg.Inbound.Address, "lmtp", cfg.Inbound.LMTP)
 	}
+	if cfg.Inbound.IMAPURL != nil {
+		// Issue 19, step 5: the IMAP reader (IDLE) is not built yet.
+		log.Warn("PORTAL_INBOUND_IMAP_URL is set, but this version does not read IMAP mailboxes yet: deliver to PORTAL_INBOUND_SMTP_ADDR instead")
+	}
 	if cfg.Demo {
 		if err := printInboundDemo(ctx, *cfg, db, stdout); err != nil {
 			log.Warn("demo: how to reply by e-mail", "error", err)
