@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"net/http"
 
@@ -29,16 +28,20 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+	if clientGone(c, err) {
 		// The browser went away (a closed tab, a click elsewhere, a load
 		// tool stopping): no one is left to answer, and nothing failed
 		// here. Logged with nginx's "client closed request", not as a 500.
 		c.Response().Status = statusClientClosed
 		return
 	}
+	var he *echo.HTTPError
+	if !errors.As(err, &he) && dbUnavailable(err) {
+		s.unavailable(c, err) // 503, try again (db_unavailable.go)
+		return
+	}
 	code := http.StatusInternalServerError
 	message := ""
-	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &he):
 		code = he.Code

@@ -20,7 +20,7 @@ func (s *Server) checkHourAlerts(c echo.Context, clientID int64) {
 	ctx := c.Request().Context()
 	alerts, err := models.CheckHourAlerts(ctx, s.db, clientID, models.Now())
 	if err != nil {
-		s.log.ErrorContext(ctx, "hour alerts", "client_id", clientID, "error", err)
+		s.logFailure(c, "hour alerts", err, "client_id", clientID)
 		return
 	}
 	if len(alerts) == 0 {
@@ -28,17 +28,17 @@ func (s *Server) checkHourAlerts(c echo.Context, clientID int64) {
 	}
 	client, err := models.GetClient(ctx, s.db, clientID)
 	if err != nil {
-		s.log.ErrorContext(ctx, "hour alerts", "client_id", clientID, "error", err)
+		s.logFailure(c, "hour alerts", err, "client_id", clientID)
 		return
 	}
 	users, err := models.AlertRecipients(ctx, s.db, clientID)
 	if err != nil {
-		s.log.ErrorContext(ctx, "hour alerts", "client_id", clientID, "error", err)
+		s.logFailure(c, "hour alerts", err, "client_id", clientID)
 		return
 	}
 	plan, err := models.LoadHourPlan(ctx, s.db, clientID)
 	if err != nil {
-		s.log.ErrorContext(ctx, "hour alerts", "client_id", clientID, "error", err)
+		s.logFailure(c, "hour alerts", err, "client_id", clientID)
 		return
 	}
 	workspace := s.workspaceName(c)

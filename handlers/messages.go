@@ -52,7 +52,7 @@ func (s *Server) unreadBadge(c echo.Context, sc models.Scope) error {
 // markRead records that the signed-in staff user has read the thread a
 // console request page shows, up to its newest message there (internal notes
 // included). A failure is logged rather than shown; the page matters more
-// than the counter.
+// than the counter (and a browser that left is no failure: logFailure).
 func (s *Server) markRead(c echo.Context, d *models.RequestDetail) {
 	ctx := c.Request().Context()
 	u := currentUser(c)
@@ -64,7 +64,7 @@ func (s *Server) markRead(c echo.Context, d *models.RequestDetail) {
 		return
 	}
 	if err := models.MarkThreadRead(ctx, s.db, u.ID, d.ID, upTo); err != nil {
-		s.log.ErrorContext(ctx, "mark thread read", "request", d.ID, "user", u.ID, "error", err)
+		s.logFailure(c, "mark thread read", err, "request", d.ID, "user", u.ID)
 	}
 }
 
@@ -73,6 +73,6 @@ func (s *Server) markRead(c echo.Context, d *models.RequestDetail) {
 func (s *Server) markClientRead(c echo.Context, sc models.Scope, d *models.RequestDetail) {
 	ctx := c.Request().Context()
 	if err := sc.MarkReadUpTo(ctx, d); err != nil {
-		s.log.ErrorContext(ctx, "mark thread read", "request", d.ID, "user", sc.UserID(), "error", err)
+		s.logFailure(c, "mark thread read", err, "request", d.ID, "user", sc.UserID())
 	}
 }
