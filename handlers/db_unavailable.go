@@ -31,15 +31,14 @@ func dbUnavailable(err error) bool {
 	var pg pgdriver.Error
 	if errors.As(err, &pg) {
 		code := pg.Field('C')
-		switch {
-		case code == "57P01", // admin_shutdown: the server is stopping (or killed our backend)
-			code == "57P02", // crash_shutdown
-			code == "57P03", // cannot_connect_now: starting up or shutting down
-			code == "53300", // too_many_connections
-			strings.HasPrefix(code, "08"): // connection_exception
+		switch code {
+		case "57P01", // admin_shutdown: the server is stopping (or ended our backend)
+			"57P02", // crash_shutdown
+			"57P03", // cannot_connect_now: starting up or shutting down
+			"53300": // too_many_connections
 			return true
 		}
-		return false
+		return strings.HasPrefix(code, "08") // connection_exception
 	}
 	var op *net.OpError
 	switch {
