@@ -34,6 +34,8 @@ func zonedFuncs(loc *time.Location) template.FuncMap {
 		"date":     func(t time.Time) string { return formatDate(t, loc) },
 		"ago":      func(t time.Time) string { return formatAgo(t, loc) },
 		"zoneName": func() string { return zoneLabel(loc) },
+		// When an SLA calendar's clocks run, in its zone and the viewer's.
+		"businessHours": func(c models.SLACalendar) string { return c.HoursTextFor(loc, models.Now()) },
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -134,6 +135,66 @@ func TestHourBankTotalIsNotCalledPurchased(t *testing.T) {
 			if path != "/" && !strings.Contains(main, "Total") {
 				t.Errorf("%s names no total", path)
 			}
+		}
+	})
+}
+
+// closeTodayForSLA makes the client's SLA calendar 09:00–17:00 UTC every
+// day with today a holiday: whatever the hour, its clocks stand still now.
+func closeTodayForSLA(t *testing.T, db *bun.DB, c *models.Client) {
+	t.Helper()
+	ctx := t.Context()
+	policy, err := models.SLAPolicyOf(ctx, db, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.NewUpdate().Model((*models.SLACalendar)(nil)).Where("id = ?", policy.Calendar.ID).
+		Set("timezone = 'UTC', always_open = ?, work_days = 127, start_minute = 540, end_minute = 1020", false).
+		Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	today := models.Now().Truncate(24 * time.Hour)
+	if _, err := db.NewInsert().Model(&models.SLAHoliday{CalendarID: policy.Calendar.ID, Day: today, Name: "Closed"}).
+		Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A clock that runs in business hours stands still outside them, and the
+// page says so: the timer shows the business time left (not the wall time
+// to its deadline), "paused outside business hours", and carries the working
+// time ahead for the page's countdown (data-open). The hours are also said
+// in the viewer's zone.
+func TestTimerOutsideBusinessHoursSaysPaused(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		s := seedWorkspace(t, db)
+		closeTodayForSLA(t, db, s.client)
+		r := submitAs(t, db, s.clientUser, "Phones dead")
+		client := newApp(t, db)
+		client.signIn(s.clientUser.Email, testPassword)
+		staff := newApp(t, db)
+		staff.signIn(s.admin.Email, testPassword)
+		for _, page := range []struct {
+			a    *app
+			path string
+		}{{client, "/requests/1"}, {client, "/requests"}, {staff, "/console"}, {staff, "/console/requests/" + itoa(r.ID)}} {
+			_, body := page.a.get(page.path)
+			timer := doc(t, body).Find(`[data-clock="Resolution"]`).First()
+			why := timer.Find(".sla-why")
+			if timer.AttrOr("data-open", "") == "" || why.Length() != 1 || why.AttrOr("hidden", "no") != "no" ||
+				strings.TrimSpace(why.Text()) != "paused outside business hours" {
+				h, _ := timer.Html()
+				t.Errorf("%s: the resolution timer does not stand still: %s", page.path, h)
+			}
+			if got := strings.TrimSpace(timer.Find(".sla-text").Text()); !strings.HasSuffix(got, " left") {
+				t.Errorf("%s: timer text %q, want the business time left", page.path, got)
+			}
+		}
+		// Carol's client is in Paris: the hours are said in her time too.
+		_, body := client.get("/requests/1")
+		if got := text(t, body, "#sla-policy"); !strings.Contains(got, "09:00–17:00 UTC time (10:00–18:00 Paris time)") &&
+			!strings.Contains(got, "09:00–17:00 UTC time (11:00–19:00 Paris time)") {
+			t.Errorf("the hours are not in the viewer's zone: %q", got)
 		}
 	})
 }

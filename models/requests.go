@@ -306,6 +306,9 @@ func newRow(r Request, policy *SLAPolicyBundle, now time.Time) RequestRow {
 	row := RequestRow{Request: r}
 	row.Live = policy.Live(&r, now)
 	row.Response, row.Resolution = row.Live.Timers()
+	cal := policy.Cal()
+	row.Response.inHours(cal, now)
+	row.Resolution.inHours(cal, now)
 	return row
 }
 

@@ -2,6 +2,8 @@ package models
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -213,6 +215,52 @@ type Timer struct {
 	MarginSecs int        // stopped: |target - used| in business seconds
 	UsedSecs   int
 	TargetSecs int
+	// Running in business hours only (not 24x7): the next stretches of
+	// working time, and whether the clock stands still right now because
+	// it is outside them. The page's countdown counts only inside Windows.
+	Windows      []Window
+	OutsideHours bool
+	ResumesAt    *time.Time // the next opening, while OutsideHours
+	At           time.Time  // when UsedSecs was read
+}
+
+// LeftSecs is the business time left before a running timer's target
+// (negative once over it).
+func (t Timer) LeftSecs() int { return t.TargetSecs - t.UsedSecs }
+
+// LeftText is LeftSecs in words: "3h 5m left" or "overdue by 20m".
+func (t Timer) LeftText() string {
+	if left := t.LeftSecs(); left < 0 {
+		return "overdue by " + DurationText(left)
+	}
+	return DurationText(t.LeftSecs()) + " left"
+}
+
+// WindowsAttr is Windows for the page's script: "start-end start-end" in
+// Unix seconds.
+func (t Timer) WindowsAttr() string {
+	parts := make([]string, len(t.Windows))
+	for i, w := range t.Windows {
+		parts[i] = strconv.FormatInt(w.Start.Unix(), 10) + "-" + strconv.FormatInt(w.End.Unix(), 10)
+	}
+	return strings.Join(parts, " ")
+}
+
+// countdownWindows is how many stretches of working time a page is given
+// to count down through: two weeks of a five-day week. A page left open
+// longer stands still until it is refreshed.
+const countdownWindows = 10
+
+// inHours fills a running timer's business-hours fields from cal at now.
+func (t *Timer) inHours(cal BusinessCalendar, now time.Time) {
+	if t.DueAt == nil || t.Paused || t.Stopped {
+		return
+	}
+	t.At = now
+	t.Windows = cal.OpenWindows(now, countdownWindows)
+	if len(t.Windows) > 0 && t.Windows[0].Start.After(now) {
+		t.OutsideHours, t.ResumesAt = true, &t.Windows[0].Start
+	}
 }
 
 // Timers returns the response and resolution timers of st as of its

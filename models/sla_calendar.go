@@ -165,3 +165,39 @@ func (c BusinessCalendar) Between(from, to time.Time) int {
 	}
 	return int(total / time.Second)
 }
+
+// Window is an interval of business time: [Start, End).
+type Window struct{ Start, End time.Time }
+
+// OpenWindows returns the first n intervals of business time from t on
+// (the first one starts at t when t is inside working hours), or nil for a
+// calendar whose clocks simply run in real time. A page's countdown uses
+// them to stand still outside working hours.
+func (c BusinessCalendar) OpenWindows(t time.Time, n int) []Window {
+	if c.continuous() {
+		return nil
+	}
+	var out []Window
+	local := t.In(c.loc())
+	y, m, d := local.Date()
+	for i := 0; i < maxDays && len(out) < n; i++ {
+		start, end, ok := c.window(y, m, d+i)
+		if !ok || !end.After(t) {
+			continue
+		}
+		if start.Before(t) {
+			start = t
+		}
+		out = append(out, Window{Start: start, End: end})
+	}
+	return out
+}
+
+// OpenAt reports whether t is inside working hours.
+func (c BusinessCalendar) OpenAt(t time.Time) bool {
+	if c.continuous() {
+		return true
+	}
+	w := c.OpenWindows(t, 1)
+	return len(w) == 1 && !w[0].Start.After(t)
+}

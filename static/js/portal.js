@@ -107,6 +107,37 @@
     return Date.parse(String(v).trim().replace(/(\.\d{3})\d+/, '$1'));
   }
 
+  // A clock that runs in business hours only comes with the stretches of
+  // working time ahead (data-open: "start-end …" in Unix seconds) and the
+  // business time it had left (data-left, seconds) when the server read it
+  // (data-at). It counts down inside those stretches and stands still, saying
+  // so, outside them; past the last stretch it waits for the server.
+  function openWindows(el) {
+    if (!el.portalWindows) {
+      el.portalWindows = el.getAttribute('data-open').split(' ').map(function (w) {
+        var p = w.split('-');
+        return [Number(p[0]) * 1000, Number(p[1]) * 1000];
+      });
+    }
+    return el.portalWindows;
+  }
+
+  function businessTimer(el, now) {
+    var wins = openWindows(el);
+    var at = Number(el.getAttribute('data-at')) * 1000;
+    var left = Number(el.getAttribute('data-left')) * 1000;
+    if (isNaN(at) || isNaN(left)) return null;
+    var open = false;
+    for (var i = 0; i < wins.length; i++) {
+      var s = Math.max(wins[i][0], at), e = Math.min(wins[i][1], now);
+      if (e > s) left -= e - s;
+      if (wins[i][0] <= now && now < wins[i][1]) open = true;
+    }
+    var why = el.querySelector('.sla-why');
+    if (why && why.hidden !== open) why.hidden = open; // "paused outside business hours"
+    return left >= 0 ? span(left) + ' left' : 'overdue by ' + span(-left);
+  }
+
   function tickTimers() {
     var now = Date.now();
     var timers = document.querySelectorAll('[data-deadline]');
@@ -116,6 +147,9 @@
       var text;
       if (el.hasAttribute('data-paused')) {
         continue; // the server's text says why
+      } else if (el.hasAttribute('data-open')) {
+        text = businessTimer(el, now);
+        if (text === null) continue; // keep the server's text
       } else {
         var due = parseDeadline(el.getAttribute('data-deadline'));
         if (isNaN(due)) continue; // keep the server's text
