@@ -198,3 +198,35 @@ func TestTimerOutsideBusinessHoursSaysPaused(t *testing.T) {
 		}
 	})
 }
+
+// The staff account page speaks to staff: no "ask your provider", no
+// client's summary and low-balance settings; its e-mail choice says what a
+// staff member is mailed about. The client's page keeps its own words.
+func TestStaffAccountSpeaksToStaff(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		s := seedWorkspace(t, db)
+		staff := newApp(t, db)
+		staff.signIn(s.admin.Email, testPassword)
+		_, body := staff.get("/console/account")
+		form := doc(t, body).Find("#profile-form")
+		words := strings.Join(strings.Fields(form.Text()), " ")
+		for _, wrong := range []string{"provider", "monthly summary", "hours run low", "company's requests"} {
+			if strings.Contains(words, wrong) {
+				t.Errorf("the staff account page says %q: %s", wrong, words)
+			}
+		}
+		if !strings.Contains(words, "E-mail me about requests") || form.Find("input[name=notify_email]").Length() != 1 {
+			t.Errorf("no staff e-mail choice: %s", words)
+		}
+
+		client := newApp(t, db)
+		client.signIn(s.clientUser.Email, testPassword)
+		_, body = client.get("/account")
+		words = strings.Join(strings.Fields(doc(t, body).Find("#profile-form").Text()), " ")
+		for _, want := range []string{"Ask your provider", "monthly summary", "hours run low"} {
+			if !strings.Contains(words, want) {
+				t.Errorf("the client's account page lost %q: %s", want, words)
+			}
+		}
+	})
+}
