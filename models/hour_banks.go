@@ -67,7 +67,7 @@ func (b HourBank) UsedPercent() int {
 		}
 		return 0
 	}
-	p := b.UsedMinutes * 100 / b.PurchasedMinutes
+	p := Percent(b.UsedMinutes, b.PurchasedMinutes)
 	return min(max(p, 0), 100)
 }
 

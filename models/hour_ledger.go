@@ -274,7 +274,7 @@ func (b ClientBalance) LeftPercent() int {
 		}
 		return 0
 	}
-	return b.Balance.Remaining() * 100 / p
+	return Percent(b.Balance.Remaining(), p)
 }
 
 // CurrentBalances is every active client's current period in three

@@ -37,7 +37,7 @@ func (m MonthlySummary) SLAPercent() int {
 	if m.SLADecided == 0 {
 		return -1
 	}
-	return m.SLAMet * 100 / m.SLADecided
+	return Percent(m.SLAMet, m.SLADecided)
 }
 
 // MonthLabel names a month date, e.g. "November 2026".

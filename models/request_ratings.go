@@ -231,7 +231,7 @@ func (s Satisfaction) Percent() int {
 	if s.Rated == 0 {
 		return -1
 	}
-	return s.Good * 100 / s.Rated
+	return Percent(s.Good, s.Rated)
 }
 
 // SatisfactionOfClient is the client's ratings given in [start, end).

@@ -68,7 +68,7 @@ func (d DashboardStats) CompliancePercent() int {
 	if d.SLADecided == 0 {
 		return -1
 	}
-	return d.SLAMet * 100 / d.SLADecided
+	return Percent(d.SLAMet, d.SLADecided)
 }
 
 // Dashboard computes the dashboard figures for the scope's client at now.
