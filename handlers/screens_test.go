@@ -230,3 +230,44 @@ func TestStaffAccountSpeaksToStaff(t *testing.T) {
 		}
 	})
 }
+
+// SLA targets are written one way, in the policy list and its form alike
+// ("15 min", "1 h 30 min"), and the form reads back what it shows as well as
+// minutes and hours:minutes.
+func TestSLATargetsAreWrittenOneWay(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		s := seedWorkspace(t, db)
+		admin := newApp(t, db)
+		admin.signIn(s.admin.Email, testPassword)
+		form := url.Values{"name": {"Office hours"}, "warning_percent": {"75"}, "timezone": {"UTC"},
+			"start": {"09:00"}, "end": {"17:00"}, "days": {"1", "2", "3", "4", "5"}}
+		written := map[string][2]string{ // urgency: what is typed, response and resolution
+			"critical": {"15 min", "1 h 30 min"}, "high": {"0:30", "4h"}, "normal": {"90", "8 h"}, "low": {"2 h", "40:00"}}
+		for u, v := range written {
+			form.Set("response_"+u, v[0])
+			form.Set("resolution_"+u, v[1])
+		}
+		if resp, body := admin.submit("/console/sla-policies/new", "/console/sla-policies", form); resp.StatusCode != http.StatusOK {
+			t.Fatalf("create policy: %d\n%s", resp.StatusCode, text(t, body, "main"))
+		}
+		want := map[string][2]string{
+			"critical": {"15 min", "1 h 30 min"}, "high": {"30 min", "4 h"}, "normal": {"1 h 30 min", "8 h"}, "low": {"2 h", "40 h"}}
+		var p models.SLAPolicy
+		if err := db.NewSelect().Model(&p).Where("name = ?", "Office hours").Scan(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		_, list := admin.get("/console/sla-policies")
+		_, edit := admin.get("/console/sla-policies/" + itoa(p.ID))
+		for u, w := range want {
+			row := doc(t, list).Find(`[data-policy="` + itoa(p.ID) + `"] .urgency-` + u).Closest("tr")
+			cells := row.Find("td")
+			if got := strings.TrimSpace(cells.Eq(1).Text()) + " and " + strings.TrimSpace(cells.Eq(2).Text()); got != w[0]+" and "+w[1] {
+				t.Errorf("list, %s: %q, want %s and %s", u, got, w[0], w[1])
+			}
+			d := doc(t, edit)
+			if r, res := d.Find("#response_"+u).AttrOr("value", ""), d.Find("#resolution_"+u).AttrOr("value", ""); r != w[0] || res != w[1] {
+				t.Errorf("form, %s: %q and %q, want %s and %s", u, r, res, w[0], w[1])
+			}
+		}
+	})
+}

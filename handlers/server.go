@@ -125,5 +125,6 @@ func (s *Server) funcs() template.FuncMap {
 		"byteSize":        models.ByteSizeText,
 		"mailOff":         s.mailOff,    // mail_status.go
 		"mailOutbox":      s.mailOutbox, // mail_status.go
+		"slaTarget":       targetText,   // sla_policies.go
 	}
 }

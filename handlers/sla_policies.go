@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -115,12 +117,25 @@ var weekOrder = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.T
 
 func clockText(minute int) string { return fmt.Sprintf("%02d:%02d", minute/60, minute%60) }
 
+// targetText is how an SLA target is written everywhere, in the list and
+// in the form alike: "15 min", "1 h", "1 h 30 min", "40 h". parseTarget
+// reads it back.
 func targetText(minutes int) string {
-	if minutes == 0 {
+	h, m := minutes/60, minutes%60
+	switch {
+	case minutes <= 0:
 		return ""
+	case h == 0:
+		return fmt.Sprintf("%d min", m)
+	case m == 0:
+		return fmt.Sprintf("%d h", h)
 	}
-	return fmt.Sprintf("%d:%02d", minutes/60, minutes%60)
+	return fmt.Sprintf("%d h %d min", h, m)
 }
+
+// targetWords is a target as targetText writes it, spaces optional
+// ("1h30min"), "m" and "mins" for "min".
+var targetWords = regexp.MustCompile(`^(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in|ins)?)?$`)
 
 // policyForm fills the form from a stored policy (nil: a new one).
 func policyForm(b *models.SLAPolicyBundle) SLAPolicyForm {
@@ -208,9 +223,19 @@ func parseClock(s string) (int, bool) {
 	return hh*60 + mm, true
 }
 
-// parseTarget reads a target as minutes ("90") or hours:minutes ("1:30", "40:00").
+// parseTarget reads a target as written by targetText ("1 h 30 min",
+// "15 min", "4 h"), as minutes ("90") or as hours:minutes ("1:30", "40:00").
 func parseTarget(s string) (int, bool) {
 	s = strings.TrimSpace(s)
+	if g := targetWords.FindStringSubmatch(strings.ToLower(s)); g != nil && (g[1] != "" || g[2] != "") {
+		hh, err1 := strconv.Atoi(cmp.Or(g[1], "0"))
+		mm, err2 := strconv.Atoi(cmp.Or(g[2], "0"))
+		if err1 != nil || err2 != nil || hh > 365*24 || mm > 365*24*60 {
+			return 0, false
+		}
+		n := hh*60 + mm
+		return n, n > 0 && n <= 365*24*60
+	}
 	if h, m, ok := strings.Cut(s, ":"); ok {
 		hh, err1 := strconv.Atoi(h)
 		mm, err2 := strconv.Atoi(m)
