@@ -173,6 +173,9 @@ type ClientPage struct {
 	Now      time.Time
 	LinkForm LinkForm
 	NewLink  *NewLink // shown once, right after it was generated
+	// Policy is the SLA policy the client's requests run on (its own, or
+	// the default).
+	Policy *models.SLAPolicyBundle
 }
 
 func (s *Server) clientShow(c echo.Context) error {
@@ -197,7 +200,11 @@ func (s *Server) clientPage(c echo.Context, client *models.Client) (*ClientPage,
 	if err != nil {
 		return nil, err
 	}
-	return &ClientPage{Client: client, Users: users, Links: links, Now: models.Now(),
+	policy, err := models.SLAPolicyOf(ctx, s.db, client)
+	if err != nil {
+		return nil, err
+	}
+	return &ClientPage{Client: client, Users: users, Links: links, Now: models.Now(), Policy: policy,
 		LinkForm: LinkForm{Days: models.DefaultPortalLinkDays, Choices: models.PortalLinkDays}}, nil
 }
 

@@ -271,3 +271,20 @@ func TestSLATargetsAreWrittenOneWay(t *testing.T) {
 		}
 	})
 }
+
+// The console's client page names the SLA policy its requests run on.
+func TestClientPageNamesItsSLAPolicy(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		s := seedWorkspace(t, db)
+		policy, err := models.SLAPolicyOf(t.Context(), db, s.client)
+		if err != nil {
+			t.Fatal(err)
+		}
+		staff := newApp(t, db)
+		staff.signIn(s.admin.Email, testPassword)
+		_, body := staff.get("/console/clients/" + itoa(s.client.ID))
+		if got := text(t, body, "#client-sla dd"); !strings.Contains(got, policy.Policy.Name) || !strings.Contains(got, "Clocks run") {
+			t.Errorf("the client page says %q, want the policy %q and its hours", got, policy.Policy.Name)
+		}
+	})
+}
