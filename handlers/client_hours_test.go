@@ -119,7 +119,7 @@ func TestConsoleHourPlanAndPurchases(t *testing.T) {
 
 		events := hourEvents(t, db, s.client.ID)
 		want := []string{
-			"hour_plan_changed: Quarterly retainer, 30 h per quarter (pooled); up to 5 h rolls over for 2 period(s); periods start on day 1; overage €95 per hour (Ada Admin, staff)",
+			"hour_plan_changed: Quarterly retainer, 30 h per quarter (pooled); up to 5 h rolls over for 2 periods; periods start on day 1; overage €95 per hour (Ada Admin, staff)",
 			"hours_purchased: 10 h bought " + today.Format("2 Jan 2006") + " (INV-1) (Ada Admin, public)",
 			"hours_purchased: 4 h bought " + today.Format("2 Jan 2006") + " (INV-2) (Ada Admin, public)",
 			"hour_purchase_edited: 10 h bought " + today.Format("2 Jan 2006") + " (INV-1) → 12.5 h bought " + today.Format("2 Jan 2006") + " (INV-1b) (Ada Admin, public)",

@@ -86,12 +86,19 @@ func formatAgo(t time.Time, loc *time.Location) string {
 	return formatDate(t, loc)
 }
 
+// plural is a count with its noun: "1 recipient", "3 recipients", "2 people".
 func plural(n int, unit string) string {
 	if n == 1 {
 		return "1 " + unit
 	}
+	if many, ok := irregularPlurals[unit]; ok {
+		return fmt.Sprintf("%d %s", n, many)
+	}
 	return fmt.Sprintf("%d %ss", n, unit)
 }
+
+// irregularPlurals are the nouns plural counts whose plural is not noun+s.
+var irregularPlurals = map[string]string{"person": "people"}
 
 func titleCase(s string) string {
 	if s == "" {

@@ -57,7 +57,11 @@ func (p HourPlan) Describe() string {
 			fmt.Fprintf(&b, "; up to %s rolls over", HoursText(p.RolloverCapMinutes))
 		}
 		if p.Rollover != RolloverOff && p.RolloverExpiryPeriods > 0 {
-			fmt.Fprintf(&b, " for %d period(s)", p.RolloverExpiryPeriods)
+			if p.RolloverExpiryPeriods == 1 {
+				b.WriteString(" for 1 period")
+			} else {
+				fmt.Fprintf(&b, " for %d periods", p.RolloverExpiryPeriods)
+			}
 		}
 	}
 	fmt.Fprintf(&b, "; periods start on day %d", p.startDay())
