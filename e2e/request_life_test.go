@@ -23,6 +23,11 @@ func TestRequestLifeInTheBrowser(t *testing.T) {
 	first := seedRequest(t, p.db, carolUser, "Scanner offline", "normal")
 	old := seedRequest(t, p.db, carolUser, "Old printer issue", "low")
 	ctx := context.Background()
+	// "Is it fixed?" is asked once the team has answered.
+	if _, err := models.PostMessage(ctx, p.db, models.PostMessageInput{ClientID: acme.ID, RequestID: first.ID,
+		AuthorID: admin.ID, ByStaff: true, Body: "We restarted the scanner's service."}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := models.CreateSavedReply(ctx, p.db, admin, "Greeting", "Hello {{requester}} of {{client}},", true); err != nil {
 		t.Fatal(err)
 	}

@@ -288,3 +288,40 @@ func TestClientPageNamesItsSLAPolicy(t *testing.T) {
 		}
 	})
 }
+
+// "Is it fixed?" is asked once the team has answered, not of a request
+// nobody has looked at yet.
+func TestIsItFixedOnlyAfterAStaffReply(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		s := seedWorkspace(t, db)
+		r := submitAs(t, db, s.clientUser, "Mouse broken")
+		client := newApp(t, db)
+		client.signIn(s.clientUser.Email, testPassword)
+		if _, body := client.get("/requests/1"); doc(t, body).Find("#fixed-form").Length() != 0 {
+			t.Errorf("a request nobody answered asks whether it is fixed")
+		}
+		post(t, db, r, s.admin, "A new mouse is on its way.", false)
+		if _, body := client.get("/requests/1"); doc(t, body).Find("#fixed-form").Length() != 1 {
+			t.Errorf("after the team's reply the request does not ask whether it is fixed")
+		}
+	})
+}
+
+// Counts of people read as English: "2 people", not "2 persons".
+func TestArchivingCountsPeople(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		s := seedWorkspace(t, db)
+		hash, _ := models.HashPassword(testPassword)
+		now := models.Now()
+		if _, err := db.NewInsert().Model(&models.User{ClientID: &s.client.ID, Role: models.RoleClient, Email: "dan@acme.test",
+			Name: "Dan", PasswordHash: &hash, SignupMethod: "invite", CreatedAt: now, UpdatedAt: now}).Exec(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		staff := newApp(t, db)
+		staff.signIn(s.admin.Email, testPassword)
+		_, body := staff.get("/console/clients/" + itoa(s.client.ID) + "/archive")
+		if got := text(t, body, "main"); !strings.Contains(got, "2 people will be signed out") || strings.Contains(got, "persons") {
+			t.Errorf("archive confirmation: %q", strings.Join(strings.Fields(got), " "))
+		}
+	})
+}
