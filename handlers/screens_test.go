@@ -325,3 +325,28 @@ func TestArchivingCountsPeople(t *testing.T) {
 		}
 	})
 }
+
+// A staff reply to a new request takes it from Submitted to In Progress
+// (the client sees it taken up); an internal note changes nothing the client
+// sees, and a reply does not move a request waiting on the client.
+func TestStaffReplyTakesUpANewRequest(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		s := seedWorkspace(t, db)
+		r := submitAs(t, db, s.clientUser, "Wi-Fi slow")
+		post(t, db, r, s.admin, "Checking the access points.", true) // internal
+		if got := loadRequest(t, db, r.ID).Status; got != models.StatusSubmitted {
+			t.Fatalf("after an internal note: %s, want submitted", got)
+		}
+		post(t, db, r, s.admin, "We are on it.", false)
+		if got := loadRequest(t, db, r.ID).Status; got != models.StatusInProgress {
+			t.Errorf("after a staff reply: %s, want in_progress", got)
+		}
+		if err := models.ChangeRequestStatus(t.Context(), db, r.ID, s.admin, models.StatusWaiting); err != nil {
+			t.Fatal(err)
+		}
+		post(t, db, r, s.admin, "Any news?", false)
+		if got := loadRequest(t, db, r.ID).Status; got != models.StatusWaiting {
+			t.Errorf("a reply moved a request waiting on the client to %s", got)
+		}
+	})
+}

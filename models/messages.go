@@ -129,7 +129,15 @@ func PostMessageOnce(ctx context.Context, db bun.IDB, in PostMessageInput) (m *M
 		}
 		switch {
 		case in.ByStaff:
-			return applyClockEvent(ctx, tx, r, ClockEvent{Kind: ClockStaffReplied, At: now})
+			if err := applyClockEvent(ctx, tx, r, ClockEvent{Kind: ClockStaffReplied, At: now}); err != nil {
+				return err
+			}
+			if r.Status == StatusSubmitted {
+				// Answering a new request is working on it: the client sees
+				// it taken up, not still waiting to be read.
+				return changeStatus(ctx, tx, r, author, StatusInProgress, now)
+			}
+			return nil
 		case r.Status == StatusCompleted:
 			return reopenOnClientReply(ctx, tx, r, author, now, "")
 		case r.Status == StatusWaiting:
