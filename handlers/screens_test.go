@@ -350,3 +350,30 @@ func TestStaffReplyTakesUpANewRequest(t *testing.T) {
 		}
 	})
 }
+
+// A rating given before the client reopened the request is shown as such on
+// the console's request page, not as the verdict on the request as it is.
+func TestReopenedRequestsRatingIsMarked(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		s := seedWorkspace(t, db)
+		r := submitAs(t, db, s.clientUser, "Laptop slow")
+		staff := newApp(t, db)
+		staff.signIn(s.admin.Email, testPassword)
+		client := newApp(t, db)
+		client.signIn(s.clientUser.Email, testPassword)
+		completeAs(t, staff, r, "Added memory.")
+		if resp, _ := client.submit("/requests/1", "/requests/1/rate", url.Values{"rating": {"good"}}); resp.StatusCode != http.StatusOK {
+			t.Fatalf("rate: %d", resp.StatusCode)
+		}
+		page := "/console/requests/" + itoa(r.ID)
+		if _, body := staff.get(page); doc(t, body).Find("#rating").Length() != 1 || doc(t, body).Find("#rating-reopened").Length() != 0 {
+			t.Fatalf("completed and rated: %q", text(t, body, "#rating"))
+		}
+		if resp, _ := client.submit("/requests/1", "/requests/1/reopen", url.Values{}); resp.StatusCode != http.StatusOK {
+			t.Fatalf("reopen: %d", resp.StatusCode)
+		}
+		if _, body := staff.get(page); !strings.Contains(text(t, body, "#rating"), "given before it was reopened") {
+			t.Errorf("after the reopen the rating reads %q", text(t, body, "#rating"))
+		}
+	})
+}

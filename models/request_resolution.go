@@ -267,7 +267,9 @@ func loadResolution(ctx context.Context, db bun.IDB, d *RequestDetail, hasFollow
 	}
 	d.ReopenUntil = d.Request.ReopenableUntil(window)
 	d.CanReopen = d.Request.CanReopen(window, now)
-	if d.Status == StatusCompleted {
+	// A request reopened since keeps its resolution text, and its rating,
+	// which the staff page shows as given before the reopen.
+	if d.Status == StatusCompleted || d.ResolutionText != "" {
 		if d.Rating, err = RatingOf(ctx, db, d.ID); err != nil {
 			return err
 		}
