@@ -27,7 +27,7 @@ func TestOnboarding(t *testing.T) {
 	staff.at("/console/clients/new", "#client-form")
 	staff.fill("#name", "Contoso Ltd")
 	staff.fill("#slug", "contoso")
-	staff.fill("#timezone", "Europe/London")
+	staff.choose("#timezone", "Europe/London")
 	staff.click("#client-form button[type=submit]")
 	staff.waitText("h1", "Contoso Ltd")
 	staff.at(staff.path(), "#links")

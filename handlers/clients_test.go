@@ -20,7 +20,7 @@ func TestEditAndArchiveAClient(t *testing.T) {
 		page := "/console/clients/" + itoa(s.client.ID)
 
 		resp, body := a.get(page + "/edit")
-		if v, _ := doc(t, body).Find("#timezone").Attr("value"); resp.StatusCode != http.StatusOK || v != "Europe/Paris" {
+		if v, _ := doc(t, body).Find("select#timezone option[selected]").Attr("value"); resp.StatusCode != http.StatusOK || v != "Europe/Paris" {
 			t.Fatalf("edit form: %d, timezone %q", resp.StatusCode, v)
 		}
 		resp, _ = a.submit(page+"/edit", page, url.Values{"name": {"Acme Corporation"}, "slug": {"acme"},

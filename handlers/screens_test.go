@@ -377,3 +377,28 @@ func TestReopenedRequestsRatingIsMarked(t *testing.T) {
 		}
 	})
 }
+
+// Time zones are chosen from a list of IANA zones, with the stored one
+// chosen; the staff member's own list starts with the workspace's zone.
+func TestTimeZonesAreChosenFromAList(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		s := seedWorkspace(t, db)
+		staff := newApp(t, db)
+		staff.signIn(s.admin.Email, testPassword)
+		for path, want := range map[string]string{
+			"/console/clients/" + itoa(s.client.ID) + "/edit": "Europe/Paris",
+			"/console/sla-policies/new":                       "UTC",
+			"/console/account/timezone":                       "",
+		} {
+			_, body := staff.get(path)
+			sel := doc(t, body).Find("select#timezone")
+			if sel.Find("option").Length() < 300 || sel.Find("option[value='America/New_York']").Length() != 1 {
+				t.Errorf("%s: no list of zones (%d options)", path, sel.Find("option").Length())
+				continue
+			}
+			if got := sel.Find("option[selected]").AttrOr("value", "?"); got != want {
+				t.Errorf("%s: %q chosen, want %q", path, got, want)
+			}
+		}
+	})
+}

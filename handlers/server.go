@@ -126,5 +126,6 @@ func (s *Server) funcs() template.FuncMap {
 		"mailOff":         s.mailOff,    // mail_status.go
 		"mailOutbox":      s.mailOutbox, // mail_status.go
 		"slaTarget":       targetText,   // sla_policies.go
+		"zoneChoices":     models.ZoneChoices,
 	}
 }
