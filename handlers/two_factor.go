@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"html/template"
 	"image/png"
 	"net/http"
@@ -284,19 +283,10 @@ var enrolmentRoutes = map[string]bool{
 	"/auth/:provider": true, "/auth/:provider/callback": true,
 }
 
-// mustEnrol reports whether u is a staff member who has not set up
-// two-factor sign-in while the MSP requires it. It is the one rule for
-// every staff surface: the pages (enrolFirst) and the event stream
-// (streamAudience).
+// mustEnrol is models.StaffMustEnrol, the one rule the pages (enrolFirst),
+// the event stream (streamAudience) and the API keep.
 func (s *Server) mustEnrol(ctx context.Context, u *models.User) (bool, error) {
-	if u == nil || !u.IsStaff() || u.TOTPEnabled() {
-		return false, nil
-	}
-	ws, err := models.CachedWorkspace(ctx, s.db)
-	if err != nil {
-		return false, fmt.Errorf("handlers: read the two-factor requirement: %w", err)
-	}
-	return ws.RequireStaffTOTP, nil
+	return models.StaffMustEnrol(ctx, s.db, u)
 }
 
 // enrolFirst sends staff who must set up two-factor sign-in to their

@@ -221,6 +221,20 @@ func TestUnenrolledStaffReachOnlyEnrolment(t *testing.T) {
 		if resp, _ := walker.get("/console", "HX-Request", "true"); resp.Header.Get("HX-Redirect") != "/console/account#two-factor" {
 			t.Errorf("htmx fragment: %d, HX-Redirect %q", resp.StatusCode, resp.Header.Get("HX-Redirect"))
 		}
+		// His API token, made before the requirement, acts as him: refused too.
+		alanUser, err := models.GetUserByEmail(context.Background(), db, alanEmail)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, apiToken, err := models.CreateAPIToken(context.Background(), db, models.NewAPIToken{Kind: models.TokenPersonal,
+			UserID: alanUser.ID, Name: "script", Scopes: []string{models.ScopeClientsRead}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, body := a.other().get("/api/v1/clients", "Authorization", "Bearer "+apiToken); resp.StatusCode != http.StatusForbidden ||
+			!strings.Contains(body, "two-factor") {
+			t.Errorf("API token of unenrolled staff: %d %s", resp.StatusCode, body)
+		}
 		// His own account page and its forms work.
 		if resp, _ := walker.submit("/console/account", "/account/profile", url.Values{"name": {"Alan A. Agent"}}); resp.Request.URL.Path != "/console/account" ||
 			countRows(t, db, "users", "email = ? AND name = ?", alanEmail, "Alan A. Agent") != 1 {
@@ -232,6 +246,9 @@ func TestUnenrolledStaffReachOnlyEnrolment(t *testing.T) {
 		alan.listen() // fails the test unless 200 text/event-stream
 		if resp, _ := alan.get("/console/clients"); resp.Request.URL.Path != "/console/clients" {
 			t.Errorf("enrolled staff: /console/clients landed on %s", resp.Request.URL.Path)
+		}
+		if resp, body := a.other().get("/api/v1/clients", "Authorization", "Bearer "+apiToken); resp.StatusCode != http.StatusOK {
+			t.Errorf("API token of enrolled staff: %d %s", resp.StatusCode, body)
 		}
 	})
 }

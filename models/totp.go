@@ -259,3 +259,18 @@ func EndUnenrolledStaffSessions(ctx context.Context, db bun.IDB) (int64, error) 
 	n, _ := res.RowsAffected()
 	return n, nil
 }
+
+// StaffMustEnrol reports whether u is a staff member who has not set up
+// two-factor sign-in while the MSP requires it of staff. It is the one rule
+// for every staff surface: the pages, the event stream and the API (whose
+// tokens act as their owner).
+func StaffMustEnrol(ctx context.Context, db bun.IDB, u *User) (bool, error) {
+	if u == nil || !u.IsStaff() || u.TOTPEnabled() {
+		return false, nil
+	}
+	ws, err := CachedWorkspace(ctx, db)
+	if err != nil {
+		return false, fmt.Errorf("models: read the two-factor requirement: %w", err)
+	}
+	return ws.RequireStaffTOTP, nil
+}

@@ -105,6 +105,14 @@ func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		// A token acts as its owner, so it is refused while its owner must
+		// still set up two-factor sign-in, like their pages and stream.
+		if must, err := models.StaffMustEnrol(c.Request().Context(), a.db, t.User); err != nil {
+			return err
+		} else if must {
+			return problem(http.StatusForbidden, probForbidden, "Two-factor sign-in required",
+				"The MSP requires two-factor sign-in of staff: the owner of this token must set it up on their account page before it works again.")
+		}
 		c.Set(ctxToken, t)
 		return next(c)
 	}
