@@ -107,6 +107,24 @@ func TestEveryClientRouteHidesOtherClients(t *testing.T) {
 			if strings.HasPrefix(r.Path, "/console") || isPublic(r.Path) {
 				continue
 			}
+			if strings.HasPrefix(r.Path, "/api/") && r.Path != "/api/v1/openapi.json" {
+				// The API takes bearer tokens only: a client's session cookie
+				// opens none of it, whatever id it names.
+				walked++
+				path := paramPattern.ReplaceAllString(r.Path, foreign[0])
+				resp, body := a.send(r.Method, path, csrf, someForm)
+				want := http.StatusUnauthorized
+				if strings.HasSuffix(r.Path, "/*") {
+					want = http.StatusNotFound // the API's own "no such route" problem
+				}
+				if resp.StatusCode != want {
+					t.Errorf("%s %s with a client's session: %d, want %d", r.Method, path, resp.StatusCode, want)
+				}
+				if m := contains(body, foreignMarkers...); m != "" {
+					t.Errorf("%s %s shows another client's data: %q", r.Method, path, m)
+				}
+				continue
+			}
 			if !paramPattern.MatchString(r.Path) {
 				if r.Method != http.MethodGet {
 					continue // acts on the user's own client only; nothing foreign to name
