@@ -273,7 +273,8 @@ const targetsJS = `(() => {
 				out.push({index, href: u.href, label, key: "a " + u.hash + " on the same page"});
 				return;
 			}
-			if (/^\/(events|auth\/|static\/|signout)/.test(u.pathname)) return;
+			// The API answers JSON for programs, not pages for people.
+			if (/^\/(events|auth\/|static\/|signout|api\/)/.test(u.pathname)) return;
 			out.push({index, href: u.href, label, key: "a " + kind(u.pathname) + (u.search ? "?" + [...new URLSearchParams(u.search).keys()].sort().join("&") : "") + (u.hash ? "#" : "") + " in " + where(el)});
 			return;
 		}
