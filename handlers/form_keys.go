@@ -17,9 +17,6 @@ import (
 // a lost answer finds the first post instead of writing a second.
 const formKeyField = "idempotency_key"
 
-// formKeyLen is the length of a key newFormKey makes.
-const formKeyLen = 22
-
 // newFormKey is a fresh 128-bit key (the "formKey" template function).
 func newFormKey() string {
 	b := make([]byte, 16)

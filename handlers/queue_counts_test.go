@@ -115,7 +115,7 @@ func TestQueueCountsFollowEveryChange(t *testing.T) {
 		pagesAgree("before the move", s.client.ID)
 		pagesAgree("before the move", other.client.ID)
 		if _, err := db.NewUpdate().Table("requests").Set("client_id = ?", other.client.ID).Set("number = number + 1000").
-			Where("id IN (?)", bun.In([]int64{a.ID, c.ID})).Exec(ctx); err != nil {
+			Where("id IN (?)", bun.List([]int64{a.ID, c.ID})).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
 		pagesAgree("after the move", s.client.ID)
