@@ -109,7 +109,7 @@ func TestReportsDateFilter(t *testing.T) {
 		a := newApp(t, db)
 		a.signIn(s.clientUser.Email, testPassword)
 		paris, _ := time.LoadLocation("Europe/Paris")
-		today := time.Now().In(paris).Format(time.DateOnly)
+		today := models.Now().In(paris).Format(time.DateOnly) // the app's clock (PORTAL_TEST_CLOCK)
 
 		_, body := a.get("/reports?" + url.Values{"from": {today}, "to": {today}}.Encode())
 		if !strings.Contains(text(t, body, "#activity-history"), "Printer jam") {

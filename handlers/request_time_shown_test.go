@@ -21,7 +21,7 @@ func TestRequestPageShowsTheClientOnlyTheTimeItIsShown(t *testing.T) {
 		ctx := context.Background()
 		s := seedWorkspace(t, db)
 		r := newRequest(t, db, s.clientUser, "Server patching")
-		day := time.Now().UTC()
+		day := models.Now()
 		insertTime(t, db, s.client.ID, r.ID, s.admin.ID, 60, day)
 		now := models.Now()
 		for _, billing := range []string{models.BillingNotCharged, models.BillingHidden} {

@@ -398,7 +398,7 @@ func TestSummariesTakeTheAdvisoryLock(t *testing.T) {
 
 // Start catches up at once, without waiting for the 1st.
 func TestSummariesStartCatchesUp(t *testing.T) {
-	if time.Now().Before(time.Date(2026, 9, 2, 0, 0, 0, 0, time.UTC)) {
+	if models.Now().Before(time.Date(2026, 9, 2, 0, 0, 0, 0, time.UTC)) {
 		t.Skip("the seeded clients are from August 2026")
 	}
 	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
