@@ -12,7 +12,7 @@ import (
 // tried again on the next use rather than failing until a restart.
 func TestStoreRetriesOpening(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "later")
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(dir), RawQuery: "metadata=skip&no_tmp_dir=1"}
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(dir), RawQuery: ""}
 	s := New(u.String())
 	defer s.Close()
 	key := NewFileKey()

@@ -16,7 +16,7 @@ import (
 
 // WithAttachments stores attachments in store instead of the one
 // PORTAL_ATTACHMENTS_URL names (tests use their own folder or bucket).
-func WithAttachments(store *attachments.Store) Option {
+func WithAttachments(store attachments.Store) Option {
 	return func(s *Server) { s.files = store }
 }
 

@@ -26,7 +26,7 @@ import (
 )
 
 // fileStore is attachment storage in a fresh folder, and that folder.
-func fileStore(t *testing.T) (*attachments.Store, string) {
+func fileStore(t *testing.T) (attachments.Store, string) {
 	t.Helper()
 	dir := t.TempDir()
 	s := attachments.New("file://" + filepath.ToSlash(dir) + "?no_tmp_dir=1&metadata=skip")
@@ -53,7 +53,7 @@ func storedFiles(t *testing.T, dir string) []string {
 }
 
 // newAttachApp is the portal storing attachments in store.
-func newAttachApp(t *testing.T, db *bun.DB, store *attachments.Store, env map[string]string) *app {
+func newAttachApp(t *testing.T, db *bun.DB, store attachments.Store, env map[string]string) *app {
 	t.Helper()
 	vars := map[string]string{"PORTAL_DATA_DIR": t.TempDir()}
 	for k, v := range env {

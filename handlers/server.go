@@ -49,7 +49,7 @@ type Server struct {
 	providers  *oauthProviders               // optional Google/Microsoft/OIDC sign-in (handlers/oauth.go)
 	frameCache atomic.Pointer[cachedOrigins] // framing origins (handlers/settings.go)
 	hub        *realtime.Hub                 // live updates over SSE (handlers/events.go); nil disables them
-	files      *attachments.Store            // attachment storage (handlers/attachments.go)
+	files      attachments.Store             // attachment storage (handlers/attachments.go)
 	spoolDir   string                        // uploads while their request lasts (handlers/upload_spool.go)
 }
 

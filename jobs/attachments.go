@@ -22,7 +22,7 @@ const orphanLockKey = 0x706f72746f_7270
 // touched, so an upload still on its way to the database keeps its files.
 type OrphanSweeper struct {
 	DB    *bun.DB
-	Store *attachments.Store
+	Store attachments.Store
 	Log   *slog.Logger
 	Every time.Duration // default hourly
 	Grace time.Duration // default a day

@@ -25,7 +25,7 @@ const (
 )
 
 // inboundConfig is the processor's configuration of a serving process.
-func inboundConfig(cfg config.Config, db *bun.DB, files *attachments.Store, log *slog.Logger) inbound.Config {
+func inboundConfig(cfg config.Config, db *bun.DB, files attachments.Store, log *slog.Logger) inbound.Config {
 	return inbound.Config{DB: db, Files: files, Address: cfg.Inbound.Address, Domain: cfg.BaseURL.Hostname(),
 		MaxBytes: cfg.Inbound.MaxBytes, Log: log.With("part", "inbound mail")}
 }
@@ -36,7 +36,7 @@ func inboundConfig(cfg config.Config, db *bun.DB, files *attachments.Store, log 
 // With --demo and nothing configured, the receiver listens on
 // 127.0.0.1:2525 for support@localhost (set in cfg, so that the mail the
 // demo sends carries reply addresses) and how to use it is printed.
-func startInbound(ctx context.Context, cfg *config.Config, db *bun.DB, files *attachments.Store, log *slog.Logger, stdout io.Writer) (stop func(), err error) {
+func startInbound(ctx context.Context, cfg *config.Config, db *bun.DB, files attachments.Store, log *slog.Logger, stdout io.Writer) (stop func(), err error) {
 	stop = func() {}
 	if cfg.Demo && !cfg.Inbound.Enabled() {
 		cfg.Inbound.Address, cfg.Inbound.SMTPAddr = demoInboundAddress, demoInboundSMTP

@@ -70,7 +70,10 @@ func serve(ctx context.Context, args []string, getenv config.Getenv, stdout io.W
 	if filesURL == "" {
 		filesURL = attachments.DefaultURL(cfg.DataDir)
 	}
-	files := attachments.New(filesURL)
+	files, err := attachments.Open(filesURL)
+	if err != nil {
+		return fmt.Errorf("PORTAL_ATTACHMENTS_URL: %w", err)
+	}
 	defer files.Close()
 
 	// Replies by e-mail: the SMTP/LMTP receiver and the IMAP reader, when

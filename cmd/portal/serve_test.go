@@ -140,3 +140,19 @@ func TestSigtermDrainsBeforeShutdown(t *testing.T) {
 		t.Fatalf("after shutdown something still answers: %d", code)
 	}
 }
+
+// A word the attachment storage does not know stops start-up, naming the
+// variable and the word, rather than failing the first upload.
+func TestUnknownStorageWordStopsStartUp(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "PORTAL_RUN_MAIN=1", "PORTAL_ARGS=serve", "PORTAL_DATA_DIR="+t.TempDir(),
+		"PORTAL_ADDR="+freeAddr(t), "PORTAL_ATTACHMENTS_URL=s3://portal-files?regoin=eu-west-1")
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("serve with a misspelt storage URL: %v, want exit code 1\n%s", err, out)
+	}
+	if msg := string(out); !strings.Contains(msg, "PORTAL_ATTACHMENTS_URL") || !strings.Contains(msg, `"regoin"`) {
+		t.Fatalf("start-up said %q; want the variable and the word named", msg)
+	}
+}

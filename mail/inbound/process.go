@@ -47,7 +47,7 @@ const (
 // Config is what Process needs.
 type Config struct {
 	DB       *bun.DB
-	Files    *attachments.Store
+	Files    attachments.Store
 	Address  string // PORTAL_INBOUND_ADDRESS
 	Domain   string // the portal's host name: our Message-IDs' domain
 	MaxBytes int64  // larger mail is held unread
