@@ -50,11 +50,14 @@ func appRoutes(e *echo.Echo) []*echo.Route {
 	return rs
 }
 
-// send makes a request with this browser's cookies and the CSRF header,
-// giving up after a few seconds (an event stream never ends).
+// send makes a request with this browser's cookies and the CSRF header.
+// An event stream never ends: it is returned at its headers, and a stream
+// that sends none is given up after a minute. The minute is a bound for a
+// hung route, not a speed test: a loaded machine (the whole suite at once)
+// took over 5 s for one of these requests.
 func (a *app) send(method, path, csrf string, form url.Values) (*http.Response, string) {
 	a.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, method, a.srv.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
