@@ -87,6 +87,10 @@ func startBrowser(t *testing.T, path, base string) *browser {
 		// The https test server's certificate is self-signed.
 		chromedp.Flag("ignore-certificate-errors", true),
 		chromedp.WindowSize(1280, 900),
+		// A loaded machine (two test suites at once on two cores) has taken
+		// longer than chromedp's 20 s to start Chromium; this is a bound for
+		// a browser that never starts, not a speed test.
+		chromedp.WSURLReadTimeout(2*time.Minute),
 	)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	// Cancelling closes the browser and the allocator's cancel waits for
