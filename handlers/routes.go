@@ -169,7 +169,8 @@ func (s *Server) routes(e *echo.Echo) {
 	console.POST("/sla-policies/:id", s.updateSLAPolicy, s.requireAdmin)
 	console.POST("/sla-policies/assign", s.assignSLAPolicy, s.requireAdmin)
 	s.heldMailRoutes(console)
-	s.apiRoutes(e, console) // the JSON API and the console's API tokens (api_tokens.go)
+	s.webhookRoutes(console) // webhook endpoints and their delivery log (webhooks.go)
+	s.apiRoutes(e, console)  // the JSON API and the console's API tokens (api_tokens.go)
 
 	// Last: the log's redaction is read from the table above (secret_urls.go).
 	s.secretURLs = secretURLsOf(e.Routes())

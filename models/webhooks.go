@@ -247,3 +247,19 @@ func DeleteWebhookEndpoint(ctx context.Context, db bun.IDB, id int64) error {
 
 // ErrWebhookDisabled is returned for a test event to a disabled endpoint.
 var ErrWebhookDisabled = errors.New("models: the webhook endpoint is disabled")
+
+// DisableWebhookEndpoint stops deliveries to an endpoint until it is
+// enabled again (UpdateWebhookEndpoint with enabled); reason is shown with it.
+func DisableWebhookEndpoint(ctx context.Context, db bun.IDB, id int64, reason string) error {
+	now := Now()
+	res, err := db.NewUpdate().Model((*WebhookEndpoint)(nil)).Set("disabled_at = ?", now).Set("disabled_reason = ?", reason).
+		Set("updated_at = ?", now).Where("id = ?", id).Where("disabled_at IS NULL").Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("models: disable webhook endpoint %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		_, err := GetWebhookEndpoint(ctx, db, id) // already disabled is fine; missing is not found
+		return err
+	}
+	return nil
+}
