@@ -32,6 +32,46 @@ type demoSite struct {
 	openNumber, consoleReqID int64
 	clientID                 int64
 	joinToken                string
+	webhookID                int64
+}
+
+// seedWebhook gives the webhook pages an endpoint with a delivery log (one
+// delivered test event, one refused) and the token page a token. Nothing is
+// sent: the attempts are recorded as a sender would.
+func seedWebhook(t *testing.T, p *portal, adminEmail string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var admin models.User
+	if err := p.db.NewSelect().Model(&admin).Where("email = ?", adminEmail).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := models.CreateAPIToken(ctx, p.db, models.NewAPIToken{Kind: models.TokenIntegration, UserID: admin.ID,
+		Name: "HaloPSA sync", Scopes: []string{"requests:read", "requests:write", "messages:write", "webhooks:admin"}}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := models.CreateWebhookEndpoint(ctx, p.db, &admin, models.WebhookInput{URL: "https://psa.example.com/hooks/portal/northwind-it",
+		Events: []string{models.HookRequestCreated, models.HookRequestUpdated, models.HookMessageCreated}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := models.Now()
+	for _, status := range []int{503, 200} {
+		if _, err := models.SendTestWebhook(ctx, p.db, e.ID, now); err != nil {
+			t.Fatal(err)
+		}
+		ds, err := models.ClaimWebhookDeliveries(ctx, p.db, now, time.Minute, 10)
+		if err != nil || len(ds) != 1 {
+			t.Fatalf("claim: %d, %v", len(ds), err)
+		}
+		a := models.WebhookAttempt{RequestHeaders: "Content-Type: application/json\nWebhook-Id: " + ds[0].MsgID +
+			"\nWebhook-Signature: v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=\nWebhook-Timestamp: 1765100000\n",
+			RequestBody: ds[0].Payload, ResponseStatus: status, DurationMS: 140,
+			ResponseHeaders: "Content-Type: text/plain\n", ResponseBody: map[int]string{503: "upstream unavailable", 200: "ok"}[status]}
+		if _, err := models.RecordWebhookAttempt(ctx, p.db, &ds[0], models.WebhookOutcome{Attempt: a}, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e.ID
 }
 
 func startDemo(t *testing.T) (*demoSite, *browser) {
@@ -94,6 +134,7 @@ func startDemo(t *testing.T) (*demoSite, *browser) {
 		Raw:    []byte("From: sales@vendor.example\r\nSubject: Your quote for toner cartridges\r\n\r\n40 EUR.\r\n")}); err != nil {
 		t.Fatal(err)
 	}
+	d.webhookID = seedWebhook(t, p, d.adminEmail)
 	lastMonth := thisMonth.AddDate(0, -1, 0).Format("2006-01")
 	d.visitor = []mainPage{
 		{"signin", "/signin", "form[action='/signin']"},
@@ -133,6 +174,9 @@ func startDemo(t *testing.T) (*demoSite, *browser) {
 		{"console-saved-replies", "/console/saved-replies", "#saved-reply-form"},
 		{"console-satisfaction", "/console/satisfaction", "main h1"},
 		{"console-mail", "/console/mail", "#held"},
+		{"console-api-tokens", "/console/account/tokens", "#token-form"},
+		{"console-api-webhooks", "/console/webhooks", "#webhook-form"},
+		{"console-api-webhook", fmt.Sprintf("/console/webhooks/%d", d.webhookID), "#deliveries"},
 	}
 	return d, b
 }
