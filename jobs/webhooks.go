@@ -22,6 +22,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/portal-msp/portal/config"
+	"github.com/portal-msp/portal/mail"
 	"github.com/portal-msp/portal/models"
 )
 
@@ -36,11 +37,20 @@ type Webhooks struct {
 	Every        time.Duration // how often Run looks for work (default 1 s)
 	Lease        time.Duration // how long a claimed delivery is another process's to leave alone (default 60 s)
 	Client       *http.Client  // nil: webhookClient
+	Mailer       *mail.Mailer  // tells admins about a disabled endpoint; nil: the log only
+	BaseURL      string        // the portal's URL, for the console link in that mail
 }
 
 // NewWebhooks is the sender of one portal process.
 func NewWebhooks(cfg config.Config, db *bun.DB, log *slog.Logger) *Webhooks {
-	return &Webhooks{DB: db, Log: log, APIBase: cfg.BaseURL.String() + "/api/v1", AllowPrivate: cfg.API.WebhookAllowPrivate}
+	w := &Webhooks{DB: db, Log: log, APIBase: cfg.BaseURL.String() + "/api/v1", AllowPrivate: cfg.API.WebhookAllowPrivate,
+		BaseURL: strings.TrimRight(cfg.BaseURL.String(), "/")}
+	m, err := mail.FromConfig(cfg, log)
+	if err != nil {
+		log.Error("webhooks: admins will not be mailed about disabled endpoints", "error", err)
+	}
+	w.Mailer = m
+	return w
 }
 
 // webhookTimeout is how long a receiver has to answer.
@@ -135,12 +145,46 @@ func (w *Webhooks) RunOnce(ctx context.Context, now time.Time) (int, error) {
 			return i, err
 		}
 		if disabled {
-			// TODO(issue 20): mail the admins; for now the log and the console say it.
 			w.Log.Warn("webhook endpoint disabled", "endpoint", ds[i].EndpointID, "url", ds[i].Endpoint.URL,
 				"reason", ds[i].Endpoint.DisabledReason)
+			w.mailAdmins(ctx, &ds[i].Endpoint)
 		}
 	}
 	return len(ds), nil
+}
+
+// WebhookDisabledMail is what the mail to admins about a disabled endpoint says.
+type WebhookDisabledMail struct {
+	Name, Workspace, URL, Reason, EndpointURL string
+}
+
+// mailAdmins tells every active admin that an endpoint was disabled (a 410,
+// or three days of failures), so that a silent integration is noticed. It
+// happens once, on the attempt that disabled it; a mail that cannot be sent
+// is logged, not retried: the console shows the state all the same.
+func (w *Webhooks) mailAdmins(ctx context.Context, e *models.WebhookEndpoint) {
+	if w.Mailer == nil {
+		return
+	}
+	staff, err := models.ListStaff(ctx, w.DB)
+	if err != nil {
+		w.Log.Error("webhook disabled: list admins to mail", "endpoint", e.ID, "error", err)
+		return
+	}
+	workspace := "Portal"
+	if ws, err := models.GetWorkspace(ctx, w.DB); err == nil {
+		workspace = ws.Name
+	}
+	for _, u := range staff {
+		if !u.IsAdmin() || u.DisabledAt != nil {
+			continue
+		}
+		msg := mail.Message{To: u.Email, Template: "webhook_disabled", Data: WebhookDisabledMail{Name: u.Name, Workspace: workspace,
+			URL: e.URL, Reason: e.DisabledReason, EndpointURL: w.BaseURL + "/console/webhooks/" + strconv.FormatInt(e.ID, 10)}}
+		if err := w.Mailer.Send(ctx, msg); err != nil {
+			w.Log.Error("webhook disabled: mail an admin", "endpoint", e.ID, "to", u.Email, "error", err)
+		}
+	}
 }
 
 // Sign is the webhook-signature header of a message: "v1,<base64 HMAC-SHA256

@@ -349,11 +349,25 @@ func RecordWebhookAttempt(ctx context.Context, db bun.IDB, d *ClaimedDelivery, o
 			WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("models: move webhook delivery %d on: %w", d.ID, err)
 		}
-		disabled = !wasDisabled && e.DisabledAt != nil
-		if _, err := tx.NewUpdate().Model(e).Column("failing_since", "disabled_at", "disabled_reason").WherePK().
-			Exec(ctx); err != nil {
+		// The endpoint was read when the delivery was claimed; meanwhile an
+		// admin or another delivery's attempt may have disabled it. So this
+		// never writes disabled_at back to empty, and only the one attempt
+		// that finds it enabled disables it and says so (one mail to admins).
+		if _, err := tx.NewUpdate().Model(e).Column("failing_since").WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("models: note webhook endpoint %d health: %w", e.ID, err)
 		}
+		if wasDisabled || e.DisabledAt == nil {
+			return nil
+		}
+		res, err := tx.NewUpdate().Model(e).Column("disabled_at", "disabled_reason").WherePK().Where("disabled_at IS NULL").Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("models: disable webhook endpoint %d: %w", e.ID, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("models: disable webhook endpoint %d: %w", e.ID, err)
+		}
+		disabled = n == 1
 		return nil
 	})
 	return disabled, err
