@@ -142,6 +142,12 @@ func (c *crawler) listen(ev any) {
 		if strings.Contains(u, "/events") || strings.Contains(u, "/favicon.") || !strings.HasPrefix(u, c.p.base) {
 			return
 		}
+		if ev.Type == network.ResourceTypeDocument {
+			// A new document drops the old page's requests; Chromium does
+			// not always report those as failed, and a busy machine makes
+			// one still under way at that moment likely.
+			clear(c.inflight)
+		}
 		c.inflight[ev.RequestID] = u
 		if ev.Type == network.ResourceTypeDocument || ev.Request.Headers["HX-Boosted"] == "true" {
 			c.navs[ev.RequestID] = true
