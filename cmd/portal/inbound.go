@@ -61,8 +61,18 @@ func startInbound(ctx context.Context, cfg *config.Config, db *bun.DB, files att
 		log.Info("receiving replies by e-mail", "smtp", ln.Addr().String(), "address", cfg.Inbound.Address, "lmtp", cfg.Inbound.LMTP)
 	}
 	if cfg.Inbound.IMAPURL != nil {
-		// Issue 19, step 5: the IMAP reader (IDLE) is not built yet.
-		log.Warn("PORTAL_INBOUND_IMAP_URL is set, but this version does not read IMAP mailboxes yet: deliver to PORTAL_INBOUND_SMTP_ADDR instead")
+		// The reader runs until stop; on PostgreSQL only one process at a
+		// time reads the mailbox (the others wait for its lock).
+		r := inbound.NewIMAPReader(ic, inbound.IMAPOptions{URL: cfg.Inbound.IMAPURL, Password: cfg.Inbound.IMAPPassword})
+		readCtx, stopReading := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			r.Run(readCtx)
+		}()
+		closers = append(closers, func() { stopReading(); <-done })
+		u := cfg.Inbound.IMAPURL
+		log.Info("watching a mailbox for replies by e-mail", "imap", u.Scheme+"://"+u.User.Username()+"@"+u.Host+u.Path, "address", cfg.Inbound.Address)
 	}
 	if cfg.Demo {
 		if err := printInboundDemo(ctx, *cfg, db, stdout); err != nil {
