@@ -101,8 +101,8 @@ func (w *Webhooks) Run(ctx context.Context) {
 			w.Log.Error("webhooks", "error", err)
 		}
 		if now.Sub(pruned) > time.Hour {
-			if err := models.PruneWebhookLog(ctx, w.DB, now); err != nil && ctx.Err() == nil {
-				w.Log.Error("webhook log prune", "error", err)
+			if err := w.Prune(ctx, now); err != nil && ctx.Err() == nil {
+				w.Log.Error("webhooks: prune", "error", err)
 			}
 			pruned = now
 		}
@@ -112,6 +112,20 @@ func (w *Webhooks) Run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// Prune forgets, as of now, delivery logs older than 30 days and
+// Idempotency-Key answers older than 24 hours. Every process runs it about
+// hourly; the deletes are batched and by indexed age, so a round with
+// nothing to do costs two index probes per table.
+func (w *Webhooks) Prune(ctx context.Context, now time.Time) error {
+	if _, err := models.PruneWebhookLog(ctx, w.DB, now); err != nil {
+		return err
+	}
+	if _, err := models.PruneIdempotencyKeys(ctx, w.DB, now); err != nil {
+		return err
+	}
+	return nil
 }
 
 // RunOnce turns the outbox into deliveries and sends those due at now. It

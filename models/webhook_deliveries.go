@@ -401,14 +401,52 @@ func ListWebhookDeliveries(ctx context.Context, db bun.IDB, endpointID, beforeID
 }
 
 // PruneWebhookLog forgets finished deliveries and attempts older than 30 days.
-func PruneWebhookLog(ctx context.Context, db bun.IDB, now time.Time) error {
+// It deletes in batches, so no statement holds its locks for long however
+// much has piled up (after downtime, say). It returns how many rows went.
+func PruneWebhookLog(ctx context.Context, db bun.IDB, now time.Time) (int, error) {
 	before := now.Add(-WebhookLogKeep)
-	if _, err := db.NewDelete().Model((*WebhookAttempt)(nil)).Where("created_at < ?", before).Exec(ctx); err != nil {
-		return fmt.Errorf("models: prune webhook attempts: %w", err)
+	attempts, err := pruneBatched(ctx, db, "webhook_attempts", "created_at < ?", before)
+	if err != nil {
+		return attempts, fmt.Errorf("models: prune webhook attempts: %w", err)
 	}
-	if _, err := db.NewDelete().Model((*WebhookDelivery)(nil)).Where("status <> ?", DeliveryPending).
-		Where("updated_at < ?", before).Exec(ctx); err != nil {
-		return fmt.Errorf("models: prune webhook deliveries: %w", err)
+	deliveries, err := pruneBatched(ctx, db, "webhook_deliveries", "updated_at < ? AND status <> ?", before, DeliveryPending)
+	if err != nil {
+		return attempts + deliveries, fmt.Errorf("models: prune webhook deliveries: %w", err)
 	}
-	return nil
+	return attempts + deliveries, nil
+}
+
+// PruneIdempotencyKeys forgets the answers to Idempotency-Keys older than
+// 24 hours (a key that old is claimed afresh anyway), in batches.
+func PruneIdempotencyKeys(ctx context.Context, db bun.IDB, now time.Time) (int, error) {
+	n, err := pruneBatched(ctx, db, "api_idempotency", "created_at < ?", now.Add(-IdempotencyKeep))
+	if err != nil {
+		return n, fmt.Errorf("models: prune idempotency keys: %w", err)
+	}
+	return n, nil
+}
+
+// pruneBatch is how many rows one prune statement deletes at most.
+const pruneBatch = 1000
+
+// pruneBatched deletes the rows of table matching where, pruneBatch at a
+// time (by id, through the index on the column where names), until none is
+// left. table and where are constants of this package, never input.
+func pruneBatched(ctx context.Context, db bun.IDB, table, where string, args ...any) (int, error) {
+	total := 0
+	for {
+		sub := db.NewSelect().TableExpr(table).Column("id").Where(where, args...).Limit(pruneBatch)
+		res, err := db.NewDelete().TableExpr(table).Where("id IN (?)", sub).Exec(ctx)
+		if err != nil {
+			return total, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, err
+		}
+		total += int(n)
+		if int(n) < pruneBatch || ctx.Err() != nil {
+			return total, ctx.Err()
+		}
+	}
 }
