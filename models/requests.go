@@ -73,6 +73,11 @@ type Request struct {
 	AwaitingMSP bool `bun:"awaiting_msp"`
 	// Channel is how the request reached the MSP: portal, phone, email, walk-in.
 	Channel string `bun:"channel"`
+	// LastPublicMessageID is the newest public message on the request, kept
+	// by a trigger on messages (so every writer keeps it); the Messages page
+	// orders a client's threads by it through an index. Read only: no write
+	// of a request row may put back a value read earlier.
+	LastPublicMessageID *int64 `bun:"last_public_message_id,scanonly" json:"-"`
 	// AttachmentCount is how many files the request and its messages have,
 	// internal notes' included; a page reads attachments only when it is not 0.
 	AttachmentCount int       `bun:"attachments"`

@@ -60,6 +60,14 @@ const unreadFor = "m.internal = FALSE AND m.id > coalesce(mr.last_read_message_i
 // ListThreads returns a page of the client's request threads that have at
 // least one public message, the most recently active first, with the
 // scope user's unread count on each. Internal notes are never read here.
+//
+// It reads only this client's rows, through an index: the request row
+// carries its newest public message (last_public_message_id, kept by a
+// trigger on messages), so the page is a range of requests_client_threads,
+// cut to the page before the newest messages, authors and unread counts of
+// its rows are read, and the total is a count over the same range.
+// (Finding each request's newest message from messages made PostgreSQL
+// hash-join the whole messages table, every client's, on each view.)
 func (s Scope) ListThreads(ctx context.Context, page, perPage int) (Page[Thread], error) {
 	if page < 1 {
 		page = 1
@@ -72,26 +80,23 @@ func (s Scope) ListThreads(ctx context.Context, page, perPage int) (Page[Thread]
 	if err != nil {
 		return p, err
 	}
-	total, err := s.db.NewSelect().TableExpr("requests AS r").
-		Where("r.client_id = ?", s.clientID).
-		Where("EXISTS (SELECT 1 FROM messages AS m WHERE m.request_id = r.id AND m.client_id = ? AND m.internal = FALSE)", s.clientID).
-		Count(ctx)
-	if err != nil {
-		return p, fmt.Errorf("models: count threads of client %d: %w", s.clientID, err)
-	}
-	err = s.db.NewSelect().TableExpr("requests AS r").
-		ColumnExpr("r.id AS request_id, r.number, r.title, r.status").
+	threads := s.db.NewSelect().TableExpr("requests AS r").
+		ColumnExpr("r.id, r.number, r.title, r.status, r.last_public_message_id").
+		Where("r.client_id = ?", s.clientID).Where("r.last_public_message_id IS NOT NULL").
+		OrderExpr("r.last_public_message_id DESC").
+		Limit(perPage).Offset(offset(page, perPage))
+	err = s.db.NewSelect().TableExpr("(?) AS t", threads).
+		ColumnExpr("t.id AS request_id, t.number, t.title, t.status").
 		ColumnExpr("lm.id AS last_id, lm.body AS last_body, lm.created_at AS last_at").
 		ColumnExpr("coalesce(u.name, '') AS author_name").
 		ColumnExpr("coalesce(u.role, '') AS author_role").
 		ColumnExpr("(SELECT count(*) FROM messages AS m LEFT JOIN message_reads AS mr ON mr.request_id = m.request_id AND mr.user_id = ? "+
-			"WHERE m.request_id = r.id AND m.client_id = ? AND "+unreadFor+") AS unread", s.userID, s.clientID, s.userID).
-		Join("JOIN messages AS lm ON lm.id = (SELECT max(m.id) FROM messages AS m "+
-			"WHERE m.request_id = r.id AND m.client_id = ? AND m.internal = FALSE)", s.clientID).
+			"WHERE m.request_id = t.id AND m.client_id = ? AND "+unreadFor+") AS unread", s.userID, s.clientID, s.userID).
+		// The message's client is checked too: the wall does not rest on
+		// the trigger alone.
+		Join("JOIN messages AS lm ON lm.id = t.last_public_message_id AND lm.client_id = ? AND lm.internal = FALSE", s.clientID).
 		Join("LEFT JOIN users AS u ON u.id = lm.author_id").
-		Where("r.client_id = ?", s.clientID).
-		OrderExpr("lm.id DESC").
-		Limit(perPage).Offset(offset(page, perPage)).
+		OrderExpr("t.last_public_message_id DESC").
 		Scan(ctx, &p.Items)
 	if err != nil {
 		return p, fmt.Errorf("models: list threads of client %d: %w", s.clientID, err)
@@ -99,7 +104,12 @@ func (s Scope) ListThreads(ctx context.Context, page, perPage int) (Page[Thread]
 	for i := range p.Items {
 		p.Items[i].Prefix = client.RequestPrefix
 	}
-	p.Total = total
+	p.Total, err = s.db.NewSelect().TableExpr("requests AS r").
+		Where("r.client_id = ?", s.clientID).Where("r.last_public_message_id IS NOT NULL").
+		Count(ctx)
+	if err != nil {
+		return p, fmt.Errorf("models: count threads of client %d: %w", s.clientID, err)
+	}
 	return p, nil
 }
 

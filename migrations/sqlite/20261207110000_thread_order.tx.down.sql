@@ -1,0 +1,3 @@
+DROP TRIGGER messages_last_public;
+DROP INDEX requests_client_threads;
+ALTER TABLE requests DROP COLUMN last_public_message_id;
