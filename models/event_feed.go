@@ -240,15 +240,26 @@ func announce(ctx context.Context, db bun.IDB, id int64) error {
 }
 
 // settled is the condition for events whose position can no longer be
-// overtaken by a transaction still in flight anywhere in the cluster. It is
-// cheap and safe, but a transaction of any database can hold it back: it
-// serves where lagging costs only a longer replay (a page's starting point).
+// overtaken by a transaction still in flight: it serves a page's starting
+// point, which a stream then continues from.
 func settled(db bun.IDB) string { return settledAs(db, "activity_event") }
+
+// ownHorizon is the oldest transaction in flight that may still write our
+// events, or the first not yet started. Transactions of the cluster's other
+// databases never write here, so they are left out (as the feed leaves them
+// out): with pg_snapshot_xmin alone, any open transaction elsewhere (another
+// application, an admin's psql, another test's database) held every new
+// page's starting point back, and its stream replayed events the page
+// already showed. A transaction whose database is not known counts as ours.
+const ownHorizon = `coalesce((SELECT min(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+	WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a WHERE a.backend_xid IS NOT NULL
+		AND a.backend_xid::text::bigint = x::text::bigint % 4294967296 AND a.datname <> current_database())),
+	pg_snapshot_xmax(pg_current_snapshot())::text::bigint)`
 
 // settledAs is settled for activity_events under another alias.
 func settledAs(db bun.IDB, alias string) string {
 	if IsPostgres(db) {
-		return alias + ".tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+		return alias + ".tx_id < " + ownHorizon
 	}
 	return "1 = 1"
 }
