@@ -13,8 +13,8 @@ import (
 // open count comes from the index of open requests (requests_client_open_updated),
 // the closed count, which grows with history, is the client's row of
 // request_counts (kept by triggers), the month's responses and resolutions
-// come from indexes on their dates, and targets past due are looked for
-// among open requests only. It counts what slaFigures counts for a monthly
+// come from indexes on their dates, and targets past due are counted from
+// index ranges of late clocks only. It counts what slaFigures counts for a monthly
 // summary.
 func dashboardFigures(ctx context.Context, db bun.IDB, clientID int64, start, end time.Time) (open, closed, met, decided int, err error) {
 	start, end = start.UTC(), end.UTC()
@@ -39,21 +39,46 @@ func dashboardFigures(ctx context.Context, db bun.IDB, clientID int64, start, en
 		ColumnExpr("count(*) AS n").ColumnExpr("count(CASE WHEN resolution_used_secs <= resolution_target_secs THEN 1 END) AS met").
 		Where("client_id = ?", clientID).Where("status = ?", StatusCompleted).
 		Where("completed_at >= ?", start).Where("completed_at < ?", end)
-	overdue := db.NewSelect().Model((*Request)(nil)).
-		ColumnExpr("count(CASE WHEN (first_response_at IS NULL OR first_response_at >= ?) AND response_target_secs > 0 AND (response_used_secs > response_target_secs OR response_due_at < ?) THEN 1 END) AS resp", end, cutoff).
-		ColumnExpr("count(CASE WHEN resolution_target_secs > 0 AND (resolution_used_secs > resolution_target_secs OR resolution_due_at < ?) THEN 1 END) AS res", cutoff).
-		// "Not completed" rather than the list of open statuses: the same
-		// rows, and the form the index requests_open_clocks is made for.
-		Where("client_id = ?", clientID).Where("status <> ?", StatusCompleted).
-		Where("completed_at IS NULL").Where("created_at < ?", cutoff)
+	// Targets past due on open requests, counted from index ranges that
+	// hold only late rows, so the count grows with what is late, not with
+	// what is open: a clock is late when its due time has passed (a running
+	// clock: the range "due before the cutoff" of requests_open_*_due) or
+	// when it stopped or paused after using more than its target (the
+	// breached partial indexes; the SLA ticker also stores that much use on
+	// a running clock the moment it turns red). The two halves never count
+	// the same row. "Not completed" rather than the open statuses: the same
+	// rows, and the predicate of those indexes.
+	openAt := func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("client_id = ?", clientID).Where("status <> ?", StatusCompleted).
+			Where("completed_at IS NULL").Where("created_at < ?", cutoff)
+	}
+	unanswered := func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("first_response_at IS NULL").WhereOr("first_response_at >= ?", end)
+		})
+	}
+	respDue := unanswered(openAt(db.NewSelect().Model((*Request)(nil)).ColumnExpr("count(*)"))).
+		Where("response_target_secs > 0").Where("response_due_at < ?", cutoff)
+	respBreached := unanswered(openAt(db.NewSelect().Model((*Request)(nil)).ColumnExpr("count(*)"))).
+		Where("response_target_secs > 0").Where("response_used_secs > response_target_secs").
+		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("response_due_at IS NULL").WhereOr("response_due_at >= ?", cutoff)
+		})
+	resDue := openAt(db.NewSelect().Model((*Request)(nil)).ColumnExpr("count(*)")).
+		Where("resolution_target_secs > 0").Where("resolution_due_at < ?", cutoff)
+	resBreached := openAt(db.NewSelect().Model((*Request)(nil)).ColumnExpr("count(*)")).
+		Where("resolution_target_secs > 0").Where("resolution_used_secs > resolution_target_secs").
+		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("resolution_due_at IS NULL").WhereOr("resolution_due_at >= ?", cutoff)
+		})
 	err = db.NewSelect().
 		ColumnExpr("(SELECT count(*) FROM requests WHERE client_id = ? AND status <> ?) AS open_count", clientID, StatusCompleted).
 		ColumnExpr("coalesce((SELECT closed_count FROM request_counts WHERE client_id = ?), 0) AS closed_count", clientID).
 		ColumnExpr("r.n AS resp_decided, r.met AS resp_met, c.n AS res_decided, c.met AS res_met").
-		ColumnExpr("o.resp AS resp_overdue, o.res AS res_overdue").
+		ColumnExpr("(?) + (?) AS resp_overdue", respDue, respBreached).
+		ColumnExpr("(?) + (?) AS res_overdue", resDue, resBreached).
 		TableExpr("(?) AS r", responded).
 		TableExpr("(?) AS c", resolved).
-		TableExpr("(?) AS o", overdue).
 		Scan(ctx, &f)
 	if err != nil {
 		return 0, 0, 0, 0, fmt.Errorf("models: dashboard figures of client %d: %w", clientID, err)
