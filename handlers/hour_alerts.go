@@ -52,12 +52,19 @@ func (s *Server) checkHourAlerts(c echo.Context, clientID int64) {
 			if a.RemainingMinutes < 0 {
 				remaining = "over by " + models.HoursText(-a.RemainingMinutes)
 			}
-			s.mailer.SendLater(mailMessage(u.Email, "hours_alert", map[string]any{
+			token, err := models.UnsubscribeToken(ctx, s.db, models.MailHours, u.Email)
+			if err != nil {
+				s.logFailure(c, "hour alerts", err, "client_id", clientID)
+				return
+			}
+			msg := mailMessage(u.Email, "hours_alert", map[string]any{
 				"Name": u.Name, "Client": client.Name, "Workspace": workspace, "Overage": a.Overage(),
 				"Period": periodText(a.PeriodStart, plan.PeriodAt(a.PeriodStart).End), "Text": a.Text(),
 				"Purchased": models.HoursText(a.PurchasedMinutes), "Used": models.HoursText(a.PurchasedMinutes - a.RemainingMinutes),
 				"Remaining": remaining, "URL": url,
-			}))
+			})
+			msg.Unsubscribe = s.absURL("/unsubscribe/" + token)
+			s.mailer.SendLater(msg)
 		}
 	}
 }

@@ -54,6 +54,10 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/join/:token/signin", s.joinSignin, app...)
 	e.GET("/rate/:token/:rating", s.rateLinkShow, app...) // shows the choice; mail scanners open links
 	e.POST("/rate/:token", s.rateLinkSubmit, app...)
+	// List-Unsubscribe: no session and no CSRF token (a mail program posts
+	// without cookies); the signed token in the address is the authority.
+	e.GET("/unsubscribe/:token", s.unsubscribeShow)
+	e.POST("/unsubscribe/:token", s.unsubscribeSubmit)
 	e.GET("/welcome/:token", s.welcomeForm, app...)
 	e.POST("/welcome/:token", s.welcomeSubmit, app...)
 	e.GET("/auth/:provider", s.oauthBegin, app...)

@@ -237,7 +237,24 @@ func (n *Notifier) send(ctx context.Context, workspace string, th threadKeys, b 
 		msg.Template = "notify_staff"
 	}
 	data.Subject = notifySubject(data, staff)
-	if r := oneRequest(b.Items); r != nil {
+	r := oneRequest(b.Items)
+	if r == nil {
+		// A digest (several requests) is list mail: it can be turned off
+		// from the mail program, and is not sent to whoever did so.
+		off, err := models.OptedOut(ctx, n.db, models.MailDigest, b.User.Email)
+		if err != nil {
+			return err
+		}
+		if off {
+			return nil
+		}
+		token, err := models.UnsubscribeToken(ctx, n.db, models.MailDigest, b.User.Email)
+		if err != nil {
+			return err
+		}
+		msg.Unsubscribe = n.base + "/unsubscribe/" + token
+	}
+	if r != nil {
 		// A mail about one request threads with the others about it: the
 		// same subject (mail programs group on it), a stable id, and the
 		// request's root id to follow. A client can answer it by mail.

@@ -68,7 +68,12 @@ func (s *Summaries) deliver(ctx context.Context, workspace string, sum *models.M
 			d.Already = append(d.Already, addr)
 			continue
 		}
-		if err := s.Mailer.Send(ctx, mail.Message{To: addr, Template: "summary", Data: data}); err != nil {
+		token, err := models.UnsubscribeToken(ctx, s.DB, models.MailSummary, addr)
+		if err != nil {
+			return d, err
+		}
+		msg := mail.Message{To: addr, Template: "summary", Data: data, Unsubscribe: s.BaseURL + "/unsubscribe/" + token}
+		if err := s.Mailer.Send(ctx, msg); err != nil {
 			s.Log.ErrorContext(ctx, "summary mail not sent", "client", client.ID, "month", sum.MonthLabel(), "error", err)
 			d.Refused = append(d.Refused, addr)
 			continue

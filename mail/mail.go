@@ -11,6 +11,8 @@ import (
 	htmltemplate "html/template"
 	"io/fs"
 	"log/slog"
+	netmail "net/mail"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -56,6 +58,12 @@ type Message struct {
 	// ReplyTo is where a reply goes: the inbound address with a reply
 	// token, when replies by e-mail are on.
 	ReplyTo string
+	// Unsubscribe is the https address that turns this kind of mail off
+	// for this recipient (a signed token, no sign-in): with it the mail
+	// carries List-Unsubscribe (that address, and a mailto: to the sender
+	// for mail programs that only write) and List-Unsubscribe-Post, so
+	// mail programs offer one-click unsubscribe (RFC 8058).
+	Unsubscribe string
 }
 
 // Mailer renders and delivers messages. It is safe for concurrent use.
@@ -148,6 +156,14 @@ func (m *Mailer) Send(ctx context.Context, msg Message) error {
 		if err := out.ReplyTo(msg.ReplyTo); err != nil {
 			return fmt.Errorf("mail: reply-to %q: %w", msg.ReplyTo, err)
 		}
+	}
+	if msg.Unsubscribe != "" {
+		list := "<" + msg.Unsubscribe + ">"
+		if from, err := netmail.ParseAddress(m.cfg.From); err == nil {
+			list += ", <mailto:" + from.Address + "?subject=unsubscribe&body=" + url.QueryEscape(msg.Unsubscribe) + ">"
+		}
+		out.SetGenHeaderPreformatted("List-Unsubscribe", list)
+		out.SetGenHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
 	}
 	// Every mail the portal sends is written by a program (RFC 3834):
 	// out-of-office replies and auto-responders leave it alone, and

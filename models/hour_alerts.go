@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -258,7 +259,12 @@ func AlertRecipients(ctx context.Context, db bun.IDB, clientID int64) ([]User, e
 		return nil, fmt.Errorf("models: alert recipients of client %d: %w", clientID, err)
 	}
 	sort.SliceStable(us, func(i, j int) bool { return us[i].Email < us[j].Email })
-	return us, nil
+	// Whoever unsubscribed from hour alerts (List-Unsubscribe) is left out.
+	off, err := optedOutSet(ctx, db, MailHours, emails(us))
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(us, func(u User) bool { return off[NormalizeEmail(u.Email)] }), nil
 }
 
 // Following reports whether staff user follows a client.

@@ -271,9 +271,15 @@ func SummaryRecipients(ctx context.Context, db bun.IDB, client *Client) ([]strin
 		Where("notify_email = ?", true).Where("disabled_at IS NULL").Order("id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: summary recipients of client %d: %w", client.ID, err)
 	}
-	seen := map[string]bool{}
+	all := append([]string{client.ContactEmail}, emails(users)...)
+	// An address that unsubscribed from summaries (List-Unsubscribe) is
+	// left out, contact address or user alike.
+	seen, err := optedOutSet(ctx, db, MailSummary, all)
+	if err != nil {
+		return nil, err
+	}
 	var to []string
-	for _, e := range append([]string{client.ContactEmail}, emails(users)...) {
+	for _, e := range all {
 		if n := NormalizeEmail(e); n != "" && !seen[n] {
 			seen[n] = true
 			to = append(to, e)
