@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -70,6 +71,14 @@ func TestPhoneWidth(t *testing.T) {
 	checkPhone(t, staff, "/console")
 	staff.open("/console/requests/1", "#reply-form")
 	checkPhone(t, staff, "/console/requests/1")
+	// A webhook's delivery log, an attempt opened: long URLs, headers and
+	// bodies wrap instead of widening the page.
+	hook := fmt.Sprintf("/console/webhooks/%d", seedWebhook(t, p, adminEmail))
+	staff.open("/console/webhooks", "#webhook-list")
+	checkPhone(t, staff, "/console/webhooks")
+	staff.open(hook, "#deliveries details.attempt")
+	staff.click("#deliveries details.attempt > summary")
+	checkPhone(t, staff, hook)
 }
 
 // checkPhone fails the test if the page has phone problems (phoneProblemsJS)
