@@ -128,6 +128,7 @@ func readFilter(c echo.Context) models.RequestFilter {
 	return models.RequestFilter{
 		Status: c.QueryParam("status"), Urgency: c.QueryParam("urgency"),
 		Q: strings.TrimSpace(c.QueryParam("q")), Sort: c.QueryParam("sort"), Page: pageParam(c),
+		After: c.QueryParam("after"),
 	}
 }
 

@@ -323,6 +323,10 @@ type Page[T any] struct {
 	Total   int
 	Page    int // 1-based
 	PerPage int
+	// NextAfter, when set, is where the next page starts (a keyset cursor,
+	// RequestFilter.After): the Next link carries it so a deep page is a
+	// seek, not an OFFSET over every row before it.
+	NextAfter string
 }
 
 // Pages is the number of pages.

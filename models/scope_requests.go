@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +19,11 @@ type RequestFilter struct {
 	Sort    string // see the sort* constants
 	Page    int
 	PerPage int
+	// After is a keyset cursor from a Next link (Page.NextAfter): the page
+	// is the rows after it in the list's order, found by an index seek.
+	// Without it (a page number typed or shared) the page is counted from
+	// the start. Ignored for orders it does not apply to, or when damaged.
+	After string
 }
 
 // Sort orders of request lists.
@@ -124,31 +130,45 @@ func (s Scope) listRequests(ctx context.Context, f RequestFilter, statuses []str
 	if err != nil {
 		return page, err
 	}
-	var rs []Request
-	q := s.db.NewSelect().Model(&rs).
-		Where("request.client_id = ?", s.clientID).
-		Where("request.status IN (?)", bun.List(statuses))
 	open := !slices.Contains(statuses, StatusCompleted)
-	if open {
-		// Implied by the line above, and the predicate of the partial index
-		// the default order reads from (requests_client_open_updated).
-		q = q.Where("request.status <> ?", StatusCompleted)
+	// filtered narrows a query of requests to the list's rows: the page's
+	// and the count's (which a cursor must not narrow).
+	filtered := func(q *bun.SelectQuery) *bun.SelectQuery {
+		q = q.Where("request.client_id = ?", s.clientID).
+			Where("request.status IN (?)", bun.List(statuses))
+		if open {
+			// Implied by the line above, and the predicate of the partial index
+			// the default order reads from (requests_client_open_updated).
+			q = q.Where("request.status <> ?", StatusCompleted)
+		} else {
+			// The same rows, in the form of the closed list's index
+			// (requests_client_closed).
+			q = q.Where("request.status = ?", StatusCompleted)
+		}
+		if f.Urgency != "" {
+			q = q.Where("request.urgency = ?", f.Urgency)
+		}
+		return applySearch(q, f.Q, client.RequestPrefix)
 	}
-	if f.Urgency != "" {
-		q = q.Where("request.urgency = ?", f.Urgency)
+	var rs []Request
+	q := applySort(filtered(s.db.NewSelect().Model(&rs)), f.Sort).Limit(f.PerPage)
+	key := keysetColumn(f.Sort)
+	if at, id, ok := parseCursor(f.After); ok && key != "" {
+		q = q.Where("("+key+", request.id) < (?, ?)", at, id)
+	} else {
+		q = q.Offset(offset(f.Page, f.PerPage))
 	}
-	q = applySort(applySearch(q, f.Q, client.RequestPrefix), f.Sort).Limit(f.PerPage).Offset(offset(f.Page, f.PerPage))
 	var total int
-	if !open && f.Urgency == "" && strings.TrimSpace(f.Q) == "" {
-		// The whole closed list, which grows with history: its length is the
-		// client's counter row (kept by triggers), not a count of every
-		// closed request. An open list is counted through its index.
-		if err = q.Scan(ctx); err == nil {
+	if err = q.Scan(ctx); err == nil {
+		if !open && f.Urgency == "" && strings.TrimSpace(f.Q) == "" {
+			// The whole closed list, which grows with history: its length is the
+			// client's counter row (kept by triggers), not a count of every
+			// closed request. An open list is counted through its index.
 			err = s.db.NewSelect().ColumnExpr("coalesce((SELECT closed_count FROM request_counts WHERE client_id = ?), 0)", s.clientID).
 				Scan(ctx, &total)
+		} else {
+			total, err = filtered(s.db.NewSelect().Model((*Request)(nil))).Count(ctx)
 		}
-	} else {
-		total, err = q.ScanAndCount(ctx)
 	}
 	if err != nil {
 		return page, fmt.Errorf("models: list requests of client %d: %w", s.clientID, err)
@@ -162,6 +182,9 @@ func (s Scope) listRequests(ctx context.Context, f RequestFilter, statuses []str
 		return page, err
 	}
 	page.Total = total
+	if n := len(rs); n == f.PerPage && key != "" {
+		page.NextAfter = cursorOf(rs[n-1], f.Sort)
+	}
 	page.Items = make([]RequestRow, len(rs))
 	for i, r := range rs {
 		row := newRow(r, policy, now)
@@ -208,4 +231,50 @@ func (s Scope) RequestByNumber(ctx context.Context, n int, now time.Time) (*Requ
 	}
 	d.Following = head.Following
 	return d, nil
+}
+
+// keysetColumn is the column a list order seeks on with a cursor (newest
+// first, the id breaking ties), or "" for orders that have none.
+func keysetColumn(sort string) string {
+	switch sort {
+	case SortUpdated:
+		return "request.updated_at"
+	case SortCreated:
+		return "request.created_at"
+	case SortCompleted:
+		return "request.completed_at"
+	}
+	return ""
+}
+
+// cursorOf is the cursor just after r in the order sort: its sort time in
+// nanoseconds and its id, e.g. "1733580000123456000-42".
+func cursorOf(r Request, sort string) string {
+	var at time.Time
+	switch sort {
+	case SortUpdated:
+		at = r.UpdatedAt
+	case SortCreated:
+		at = r.CreatedAt
+	case SortCompleted:
+		if r.CompletedAt == nil {
+			return ""
+		}
+		at = *r.CompletedAt
+	}
+	return strconv.FormatInt(at.UnixNano(), 10) + "-" + strconv.FormatInt(r.ID, 10)
+}
+
+// parseCursor reads a cursor of cursorOf; anything else is not a cursor.
+func parseCursor(s string) (time.Time, int64, bool) {
+	ns, id, found := strings.Cut(s, "-")
+	if !found {
+		return time.Time{}, 0, false
+	}
+	n, err1 := strconv.ParseInt(ns, 10, 64)
+	i, err2 := strconv.ParseInt(id, 10, 64)
+	if err1 != nil || err2 != nil || n <= 0 || i <= 0 {
+		return time.Time{}, 0, false
+	}
+	return time.Unix(0, n).UTC(), i, true
 }
