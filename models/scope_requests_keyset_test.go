@@ -33,8 +33,12 @@ func TestListPagesByCursorMatchPagesByNumber(t *testing.T) {
 		}
 		now := models.Now()
 		lists := map[string]func(models.RequestFilter) (models.Page[models.RequestRow], error){
-			"open":   func(f models.RequestFilter) (models.Page[models.RequestRow], error) { return sc.ListOpenRequests(ctx, f, now) },
-			"closed": func(f models.RequestFilter) (models.Page[models.RequestRow], error) { return sc.ListClosedRequests(ctx, f, now) },
+			"open": func(f models.RequestFilter) (models.Page[models.RequestRow], error) {
+				return sc.ListOpenRequests(ctx, f, now)
+			},
+			"closed": func(f models.RequestFilter) (models.Page[models.RequestRow], error) {
+				return sc.ListClosedRequests(ctx, f, now)
+			},
 		}
 		for name, list := range lists {
 			for _, sort := range []string{"", models.SortCreated} {
