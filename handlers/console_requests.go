@@ -74,7 +74,7 @@ func (s *Server) consoleRequestPage(c echo.Context, id int64) (ConsoleRequest, e
 		models.StatusWaiting, models.StatusCompleted}, Urgencies: urgencyOptions(), Errors: FieldErrors{},
 		Properties: FieldErrors{}}
 	var err error
-	if p.Request, err = models.GetRequestForStaff(ctx, s.db, id, models.Now()); err != nil {
+	if p.Request, err = models.GetRequestForStaffViewer(ctx, s.db, id, p.Me.ID, models.Now()); err != nil {
 		return p, err
 	}
 	if p.Categories, err = models.ListCategories(ctx, s.db); err != nil {

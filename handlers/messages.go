@@ -51,7 +51,7 @@ func (s *Server) unreadBadge(c echo.Context, sc models.Scope) error {
 
 // markRead records that the signed-in staff user has read the thread a
 // console request page shows, up to its newest message there (internal notes
-// included). A failure is logged rather than shown; the page matters more
+// included), only when that moves their read position. A failure is logged rather than shown; the page matters more
 // than the counter (and a browser that left is no failure: logFailure).
 func (s *Server) markRead(c echo.Context, d *models.RequestDetail) {
 	ctx := c.Request().Context()
@@ -60,8 +60,8 @@ func (s *Server) markRead(c echo.Context, d *models.RequestDetail) {
 	for _, m := range d.Messages {
 		upTo = max(upTo, m.ID)
 	}
-	if upTo == 0 {
-		return
+	if upTo <= d.ReadUpTo {
+		return // nothing new since their last look: no write
 	}
 	if err := models.MarkThreadRead(ctx, s.db, u.ID, d.ID, upTo); err != nil {
 		s.logFailure(c, "mark thread read", err, "request", d.ID, "user", u.ID)

@@ -93,8 +93,23 @@ func TestRequestPageWritesOnlyWhenReadMarkerMoves(t *testing.T) {
 		statementsOf(t, base, "/requests", set.UserTokens[0]) // warm the settings cache
 		first := statementsOf(t, base, path, set.UserTokens[0])
 		second := statementsOf(t, base, path, set.UserTokens[0])
-		if second != first-1 {
-			t.Errorf("request page: %d statements on first view, %d on the second (want one fewer: no read-marker write)", first, second)
+		// The first view writes the read marker (on PostgreSQL in a
+		// transaction that does not wait for its WAL flush), the second
+		// none: fewer statements.
+		if second >= first {
+			t.Errorf("request page: %d statements on first view, %d on the second (want fewer: no read-marker write)", first, second)
+		}
+		// The same for staff, who used to write the marker on every view.
+		var reqID int64
+		if err := db.NewSelect().Model((*models.Request)(nil)).Column("id").
+			Where("client_id = ?", set.Client.ID).Where("number = ?", set.OpenNumbers[0]).Scan(ctx, &reqID); err != nil {
+			t.Fatal(err)
+		}
+		console := "/console/requests/" + strconv.FormatInt(reqID, 10)
+		staffFirst := statementsOf(t, base, console, set.StaffToken)
+		staffSecond := statementsOf(t, base, console, set.StaffToken)
+		if staffSecond >= staffFirst {
+			t.Errorf("console request page: %d statements on first view, %d on the second (want fewer: no read-marker write)", staffFirst, staffSecond)
 		}
 		var marker int64
 		if err := db.NewSelect().Model((*models.MessageRead)(nil)).Column("last_read_message_id").Scan(ctx, &marker); err != nil || marker == 0 {

@@ -61,16 +61,36 @@ func (s Scope) MarkReadUpTo(ctx context.Context, d *RequestDetail) error {
 
 // markRead moves the user's read position forward to upTo; it never moves
 // back (two tabs, an old page reloaded).
+//
+// The reader of the page must not wait for this write to reach the disk: on
+// PostgreSQL it commits with synchronous_commit off (the commit returns
+// before its WAL is flushed; a crash in that instant loses a read marker,
+// which only shows a message as unread again). SQLite in WAL mode does not
+// wait for a flush on commit anyway.
 func markRead(ctx context.Context, db bun.IDB, userID, requestID, upTo int64) error {
 	if upTo <= 0 {
 		return nil
 	}
 	r := &MessageRead{UserID: userID, RequestID: requestID, LastReadMessageID: upTo}
-	_, err := db.NewInsert().Model(r).
-		On("CONFLICT (user_id, request_id) DO UPDATE").
-		Set("last_read_message_id = CASE WHEN EXCLUDED.last_read_message_id > message_read.last_read_message_id " +
-			"THEN EXCLUDED.last_read_message_id ELSE message_read.last_read_message_id END").
-		Exec(ctx)
+	upsert := func(ctx context.Context, db bun.IDB) error {
+		_, err := db.NewInsert().Model(r).
+			On("CONFLICT (user_id, request_id) DO UPDATE").
+			Set("last_read_message_id = CASE WHEN EXCLUDED.last_read_message_id > message_read.last_read_message_id " +
+				"THEN EXCLUDED.last_read_message_id ELSE message_read.last_read_message_id END").
+			Exec(ctx)
+		return err
+	}
+	var err error
+	if d, ok := db.(*bun.DB); ok && IsPostgres(d) {
+		err = d.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit TO OFF"); err != nil {
+				return err
+			}
+			return upsert(ctx, tx)
+		})
+	} else {
+		err = upsert(ctx, db)
+	}
 	if err != nil {
 		return fmt.Errorf("models: mark request %d read for user %d: %w", requestID, userID, err)
 	}

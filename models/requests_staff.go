@@ -165,7 +165,14 @@ func ClientOfRequest(ctx context.Context, db bun.IDB, id int64) (int64, error) {
 // GetRequestForStaff is the console's view of a request: everything,
 // internal notes included.
 func GetRequestForStaff(ctx context.Context, db bun.IDB, id int64, now time.Time) (*RequestDetail, error) {
-	head, err := readRequestHead(ctx, db, StaffViewer(), 0, "id", id)
+	return GetRequestForStaffViewer(ctx, db, id, 0, now)
+}
+
+// GetRequestForStaffViewer is GetRequestForStaff for staff user viewerID's
+// page: ReadUpTo is where they had read to, read in the same statement, so
+// a view with nothing new writes no read marker.
+func GetRequestForStaffViewer(ctx context.Context, db bun.IDB, id, viewerID int64, now time.Time) (*RequestDetail, error) {
+	head, err := readRequestHead(ctx, db, StaffViewer(), viewerID, "id", id)
 	if err != nil {
 		return nil, notFound(err, fmt.Sprintf("load request %d", id))
 	}
