@@ -251,9 +251,10 @@ func settled(db bun.IDB) string { return settledAs(db, "activity_event") }
 // application, an admin's psql, another test's database) held every new
 // page's starting point back, and its stream replayed events the page
 // already showed. A transaction whose database is not known counts as ours.
+// (mod, not %: the session read passes this text through fmt.Sprintf.)
 const ownHorizon = `coalesce((SELECT min(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
 	WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a WHERE a.backend_xid IS NOT NULL
-		AND a.backend_xid::text::bigint = x::text::bigint % 4294967296 AND a.datname <> current_database())),
+		AND a.backend_xid::text::bigint = mod(x::text::bigint, 4294967296) AND a.datname <> current_database())),
 	pg_snapshot_xmax(pg_current_snapshot())::text::bigint)`
 
 // settledAs is settled for activity_events under another alias.
