@@ -130,7 +130,11 @@ type ActivityItem struct {
 // The hub hands it only events v sees (models.Viewer), and what a client
 // user re-fetches goes through their Scope again.
 func (s *Server) renderEvent(ctx context.Context, ev *models.ActivityEvent, v models.Viewer, zone *time.Location) ([]realtime.Frame, error) {
-	views := s.views.In(zone)
+	all, err := s.views(ctx)
+	if err != nil {
+		return nil, err
+	}
+	views := all.In(zone)
 	var frames []realtime.Frame
 	if timelineKinds[ev.Kind] {
 		item := ActivityItem{Event: ev}

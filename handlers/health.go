@@ -26,6 +26,12 @@ func (s *Server) readyz(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
+	// Not ready before the pages can be rendered: the templates are parsed
+	// in the background once the process starts (New).
+	if _, err := s.views(ctx); err != nil {
+		s.log.WarnContext(ctx, "readiness check failed", "error", err)
+		return c.String(http.StatusServiceUnavailable, "templates not ready\n")
+	}
 	if err := models.Ping(ctx, s.db); err != nil {
 		s.log.WarnContext(ctx, "readiness check failed", "error", err)
 		return c.String(http.StatusServiceUnavailable, "database unreachable\n")

@@ -40,8 +40,12 @@ func (s *Server) unreadBadge(c echo.Context, sc models.Scope) error {
 	if err != nil {
 		return err
 	}
+	views, err := s.views(c.Request().Context())
+	if err != nil {
+		return err
+	}
 	var buf bytes.Buffer
-	if err := s.views.Execute(&buf, tplMessages, "unread-badge", n); err != nil {
+	if err := views.Execute(&buf, tplMessages, "unread-badge", n); err != nil {
 		return err
 	}
 	h := c.Response().Header()

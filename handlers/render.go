@@ -65,7 +65,11 @@ func (s *Server) renderBlock(c echo.Context, status int, page templates.Page, bl
 		s.fillChrome(c, &v)
 	}
 	var buf bytes.Buffer
-	if err := s.viewsFor(c).Execute(&buf, page, name, v); err != nil {
+	views, err := s.viewsFor(c)
+	if err != nil {
+		return err
+	}
+	if err := views.Execute(&buf, page, name, v); err != nil {
 		return err
 	}
 	h := c.Response().Header()
@@ -84,12 +88,16 @@ func (s *Server) renderBlock(c echo.Context, status int, page templates.Page, bl
 // viewsFor is the templates showing times in the zone of the person asking
 // (models.ViewerLocation): a client user's client's zone, a staff member's
 // own. A failure to read the zone is logged and the page shown in UTC.
-func (s *Server) viewsFor(c echo.Context) *templates.Set {
+func (s *Server) viewsFor(c echo.Context) (*templates.Set, error) {
+	views, err := s.views(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
 	loc, err := models.ViewerLocation(c.Request().Context(), s.db, currentUser(c))
 	if err != nil {
 		s.log.Warn("viewer time zone", "error", err)
 	}
-	return s.views.In(loc)
+	return views.In(loc), nil
 }
 
 // fillFragment is fillChrome for a fragment: the user and CSRF token that

@@ -26,11 +26,14 @@ import (
 // Server holds what every handler needs. Client handlers never touch db
 // directly: they get a models.Scope from the session (see scope in middleware.go).
 type Server struct {
-	db     *bun.DB
-	cfg    config.Config
-	log    *slog.Logger
-	views  *templates.Set
-	assets *static.Assets
+	db  *bun.DB
+	cfg config.Config
+	log *slog.Logger
+	// The templates, parsed once in the background from New (views).
+	viewsReady  chan struct{}
+	parsedViews *templates.Set
+	viewsErr    error
+	assets      *static.Assets
 
 	// setUp becomes true once the workspace exists; until then every page
 	// leads to the one-time setup page. It never goes back to false.
@@ -86,10 +89,17 @@ func New(cfg config.Config, db *bun.DB, log *slog.Logger, opts ...Option) (*App,
 	if s.cfg.CountStatements {
 		models.AddStatementCounter(db)
 	}
-	s.views, err = templates.Parse(s.funcs(), zonedFuncs)
-	if err != nil {
-		return nil, fmt.Errorf("handlers: %w", err)
-	}
+	// Parsing every template took 160 ms, most of a cold start; it runs
+	// once, beside the listener coming up. A page (and /readyz) waits for
+	// it (views); a parse error answers 500 and keeps /readyz red.
+	s.viewsReady = make(chan struct{})
+	go func() {
+		defer close(s.viewsReady)
+		if s.parsedViews, s.viewsErr = templates.Parse(s.funcs(), zonedFuncs); s.viewsErr != nil {
+			s.viewsErr = fmt.Errorf("handlers: %w", s.viewsErr)
+			log.Error("templates do not parse", "error", s.viewsErr)
+		}
+	}()
 	if s.hub != nil {
 		s.hub.SetRenderer(s.renderEvent)
 	}
@@ -100,6 +110,16 @@ func New(cfg config.Config, db *bun.DB, log *slog.Logger, opts ...Option) (*App,
 	e.IPExtractor = ipExtractor(cfg)
 	s.routes(e)
 	return &App{Echo: e, s: s}, nil
+}
+
+// views is the parsed template set, once New's background parse is done.
+func (s *Server) views(ctx context.Context) (*templates.Set, error) {
+	select {
+	case <-s.viewsReady:
+		return s.parsedViews, s.viewsErr
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // funcs are the template functions shared by every page.
