@@ -34,6 +34,8 @@ var pageBudgets = []struct {
 	{"open requests", func(*loaddata.Set) string { return "/requests" }, false, 4},
 	{"request detail", func(s *loaddata.Set) string { return "/requests/" + strconv.Itoa(s.OpenNumbers[0]) }, false, 4},
 	{"staff queue", func(*loaddata.Set) string { return "/console" }, true, 5},
+	{"messages", func(*loaddata.Set) string { return "/messages" }, false, 3},
+	{"closed requests", func(*loaddata.Set) string { return "/requests/closed" }, false, 4},
 }
 
 // TestPageStatementsDoNotGrowWithHistory asserts each page's statement count
