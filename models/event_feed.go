@@ -401,6 +401,22 @@ func ParseRevocation(payload string) (Revocation, bool) {
 	return Revocation{}, false
 }
 
+// AccessOpen reports whether a stream opened under sessionID (for a client
+// user, of clientID; 0 for staff) may still receive events: the session has
+// not ended and the client is not archived. A catch-up asks it after reading
+// events, so a revocation committed before any of them is seen.
+func AccessOpen(ctx context.Context, db bun.IDB, sessionID, clientID int64) (bool, error) {
+	q := db.NewSelect().Table("sessions").ColumnExpr("1").Where("id = ?", sessionID)
+	if clientID != 0 {
+		q = q.Where("NOT EXISTS (SELECT 1 FROM clients WHERE id = ? AND archived_at IS NOT NULL)", clientID)
+	}
+	n, err := q.Limit(1).Count(ctx)
+	if err != nil {
+		return false, fmt.Errorf("models: is session %d still open: %w", sessionID, err)
+	}
+	return n > 0, nil
+}
+
 // RevocationsAfter loads revocations with an id above after, oldest first.
 // Only SQLite reads them by id (its ids are in commit order); PostgreSQL
 // processes hear them by NOTIFY and re-read the recent ones after a gap.

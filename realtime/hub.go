@@ -74,6 +74,15 @@ type Audience struct {
 	Zone *time.Location
 }
 
+// clientOf is the client whose archiving ends the audience's streams: none
+// for staff.
+func (a Audience) clientOf() int64 {
+	if a.Staff {
+		return 0
+	}
+	return a.ClientID
+}
+
 // zone is the audience's zone, never nil.
 func (a Audience) zone() *time.Location {
 	if a.Zone == nil {
@@ -513,7 +522,7 @@ func (h *Hub) writeSession(c *conn) (ok bool) {
 		}
 		if !live {
 			if err := h.catchUp(c, s); err != nil {
-				if c.ctx.Err() == nil {
+				if c.ctx.Err() == nil && !errors.Is(err, errRevoked) {
 					h.log.Warn("realtime: ending a stream; the browser will resume from its last event", "stream", c.id, "error", err)
 				}
 				return false
@@ -605,6 +614,23 @@ func (h *Hub) replayPage(c *conn, s *session) (int, error) {
 	})
 	if err != nil {
 		return 0, fmt.Errorf("replay: %w", err)
+	}
+	if len(events) > 0 && c.aud.SessionID != 0 {
+		// The feed may not have applied a revocation committed before these
+		// events yet (or, started after it, never will): asked after the
+		// read, the database says whether the stream may have them.
+		var open bool
+		err := retry(c.ctx, func() error {
+			var err error
+			open, err = models.AccessOpen(c.ctx, h.db, c.aud.SessionID, c.aud.clientOf())
+			return err
+		})
+		if err != nil {
+			return 0, fmt.Errorf("replay: %w", err)
+		}
+		if !open {
+			return 0, errRevoked
+		}
 	}
 	for i := range events {
 		ev := &events[i]

@@ -159,3 +159,63 @@ func hasData(evs []received, data string) bool {
 	}
 	return false
 }
+
+// TestCatchUpReadsNothingForARevokedSession: a stream catching up from the
+// database never writes events its session may no longer see, even when the
+// feed has not applied the revocation (here it never reads again: the poll
+// is an hour, as for a revocation committed just before the feed started).
+// The catch-up asks the database after reading and ends the stream.
+func TestCatchUpReadsNothingForARevokedSession(t *testing.T) {
+	db := dbtest.New(t, dbtest.SQLite)
+	ctx := context.Background()
+	f := newFixtureFeed(t, db, realtime.Options{}, func(feed *realtime.Feed) { feed.PollEvery = time.Hour }, nil)
+	clientID := f.clients[0]
+	u, err := models.CreateUser(ctx, db, models.NewUser{ClientID: &clientID, Role: models.RoleClient,
+		Email: "late@example.com", Name: "U", SignupMethod: models.SignupCLI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.CreateSession(ctx, db, u.ID, "", "", models.SessionPolicy{Idle: time.Hour, Max: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	var sessionID int64
+	if err := db.NewSelect().Table("sessions").Column("id").Where("user_id = ?", u.ID).Scan(ctx, &sessionID); err != nil {
+		t.Fatal(err)
+	}
+	from, err := models.LatestPosition(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, step := range []func() error{
+		func() error {
+			return models.RecordEvent(ctx, db, &models.ActivityEvent{ClientID: clientID, Kind: models.EventMessagePosted,
+				Audience: models.AudiencePublic, Detail: "before"})
+		},
+		func() error { return models.SetUserDisabled(ctx, db, u.ID, &clientID, true) },
+		func() error {
+			return models.RecordEvent(ctx, db, &models.ActivityEvent{ClientID: clientID, Kind: models.EventMessagePosted,
+				Audience: models.AudiencePublic, Detail: "after"})
+		},
+	} {
+		if err := step(); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+
+	s := open(t, f.srv, realtime.Audience{ClientID: clientID, UserID: u.ID, SessionID: sessionID}, from.String())
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case ev, ok := <-s.events:
+			if !ok {
+				f.waitConns(t, 0)
+				return
+			}
+			if ev.Event != "comment" {
+				t.Fatalf("a stream of an ended session received %+v", ev)
+			}
+		case <-deadline:
+			t.Fatal("the stream of an ended session was not ended")
+		}
+	}
+}
