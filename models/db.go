@@ -20,7 +20,26 @@ import (
 
 // OpenPostgres connects to PostgreSQL through bun's pgdriver (whose listener
 // carries LISTEN/NOTIFY for the realtime broker) and checks the server answers.
+// A read that waits more than 5 s fails: the portal's own statements are short,
+// and a page should fail rather than hang on a server that stopped answering.
 func OpenPostgres(ctx context.Context, dsn string) (*bun.DB, error) {
+	return openPostgres(ctx, dsn, pgdriver.WithTimeout(5*time.Second))
+}
+
+// OpenPostgresForMigrations connects like OpenPostgres but without the read
+// timeout. A migration's backfill reads nothing back until it has rewritten
+// every row (1 min 43 s for 300,000 requests), and a second process waits on
+// the migration lock as long as the first one migrates; with the 5 s timeout
+// either failed part-way through an upgrade. Cancelling ctx still stops it,
+// and TCP keep-alives still notice a server that went away.
+func OpenPostgresForMigrations(ctx context.Context, dsn string) (*bun.DB, error) {
+	return openPostgres(ctx, dsn,
+		pgdriver.WithDialTimeout(5*time.Second),
+		pgdriver.WithReadTimeout(0),
+		pgdriver.WithWriteTimeout(time.Minute))
+}
+
+func openPostgres(ctx context.Context, dsn string, timeouts ...pgdriver.Option) (*bun.DB, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("models: parse DATABASE_URL: %w", err)
@@ -31,17 +50,16 @@ func OpenPostgres(ctx context.Context, dsn string) (*bun.DB, error) {
 		q.Set("sslmode", "disable")
 		u.RawQuery = q.Encode()
 	}
-	connector := pgdriver.NewConnector(
+	opts := append([]pgdriver.Option{
 		pgdriver.WithDSN(u.String()),
-		pgdriver.WithTimeout(5*time.Second),
 		pgdriver.WithApplicationName("portal"),
 		// Dates (periods, work dates) are compared with UTC midnights; the
 		// session's time zone must not shift them.
 		pgdriver.WithConnParams(map[string]any{"TimeZone": "UTC"}),
 		// A pooled connection the server closed is replaced, not used (conn_check.go).
 		pgdriver.WithResetSessionFunc(checkPooledConn),
-	)
-	sqldb := sql.OpenDB(connector)
+	}, timeouts...)
+	sqldb := sql.OpenDB(pgdriver.NewConnector(opts...))
 	sqldb.SetMaxOpenConns(20)
 	sqldb.SetMaxIdleConns(10)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)

@@ -110,7 +110,7 @@ func migrate(ctx context.Context, args []string, getenv config.Getenv, stdout io
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg)
+	db, err := openMigrationDB(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func demoCmd(ctx context.Context, args []string, getenv config.Getenv, stdout io
 		return err
 	}
 	defer db.Close()
-	if _, err := migrations.Up(ctx, db); err != nil {
+	if _, err := migrateUp(ctx, cfg, db); err != nil {
 		return err
 	}
 	return loadDemo(ctx, db, cfg, stdout)

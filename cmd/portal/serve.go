@@ -16,7 +16,6 @@ import (
 	"github.com/portal-msp/portal/config"
 	"github.com/portal-msp/portal/handlers"
 	"github.com/portal-msp/portal/jobs"
-	"github.com/portal-msp/portal/migrations"
 	"github.com/portal-msp/portal/models"
 	"github.com/portal-msp/portal/realtime"
 )
@@ -47,7 +46,7 @@ func serve(ctx context.Context, args []string, getenv config.Getenv, stdout io.W
 		return err
 	}
 	defer db.Close()
-	applied, err := migrations.Up(ctx, db)
+	applied, err := migrateUp(ctx, cfg, db)
 	if err != nil {
 		return err
 	}

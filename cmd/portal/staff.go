@@ -11,7 +11,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/portal-msp/portal/config"
-	"github.com/portal-msp/portal/migrations"
 	"github.com/portal-msp/portal/models"
 )
 
@@ -25,7 +24,7 @@ func operatorDB(ctx context.Context, getenv config.Getenv) (*bun.DB, config.Conf
 	if err != nil {
 		return nil, cfg, err
 	}
-	if _, err := migrations.Up(ctx, db); err != nil {
+	if _, err := migrateUp(ctx, cfg, db); err != nil {
 		db.Close()
 		return nil, cfg, err
 	}
