@@ -100,7 +100,7 @@ func ConfirmSignup(ctx context.Context, db *bun.DB, token string) (*User, error)
 		if _, err := tx.NewUpdate().Model(u).Column("signup_pending", "updated_at").WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("models: confirm sign-up of user %d: %w", u.ID, err)
 		}
-		return nil
+		return recordJoined(ctx, tx, u)
 	})
 	if err != nil {
 		return nil, err
@@ -128,15 +128,21 @@ func PendingSignupUser(ctx context.Context, db bun.IDB, token string) (*User, er
 // client, for an address a sign-in provider has already verified; it counts
 // the use, in one transaction.
 func JoinVerified(ctx context.Context, db *bun.DB, link *PortalLink, in NewUser) (*User, error) {
-	clientID := link.ClientID
-	in.ClientID, in.Role = &clientID, RoleClient
 	var u *User
 	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		if u, err = CreateUser(ctx, tx, in); err != nil {
+		if u, err = joinVerified(ctx, tx, link.ClientID, in); err != nil {
 			return err
 		}
 		return CountPortalLinkUse(ctx, tx, link.ID)
 	})
 	return u, err
+}
+
+// joinVerified is the one way an account is made at once for an address
+// already proven (by a sign-in provider, or by an e-mailed invitation
+// reaching it): a client user, bound for good to clientID.
+func joinVerified(ctx context.Context, tx bun.IDB, clientID int64, in NewUser) (*User, error) {
+	in.ClientID, in.Role = &clientID, RoleClient
+	return CreateUser(ctx, tx, in)
 }

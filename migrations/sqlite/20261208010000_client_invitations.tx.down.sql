@@ -1,0 +1,2 @@
+DROP TABLE invitation_text;
+DROP TABLE client_invitations;
