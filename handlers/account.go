@@ -169,7 +169,7 @@ func (s *Server) accountPassword(c echo.Context) error {
 	if err := models.SetPassword(ctx, s.db, u.ID, password); err != nil {
 		return err
 	}
-	if err := s.startSession(c, u); err != nil {
+	if err := s.startSession(c, u, models.SigninNone); err != nil {
 		return err
 	}
 	setFlash(c, "success", "Password changed. Other devices have been signed out.")

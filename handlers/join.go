@@ -140,7 +140,7 @@ func (s *Server) welcomeSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.startSession(c, u); err != nil {
+	if err := s.startSession(c, u, models.SigninPassword); err != nil {
 		return err
 	}
 	setFlash(c, "success", "Welcome, "+u.Name+". Your account is ready.")
@@ -179,5 +179,5 @@ func (s *Server) joinSignin(c echo.Context) error {
 	if err := models.CountPortalLinkUse(c.Request().Context(), s.db, link.ID); err != nil {
 		return err
 	}
-	return s.signInUser(c, u, "/", "")
+	return s.signInUser(c, u, "/", "", models.SigninPassword)
 }

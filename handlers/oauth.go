@@ -399,7 +399,7 @@ func (s *Server) finishOAuth(c echo.Context, u *models.User, id identity, welcom
 	if err := models.LinkIdentity(ctx, s.db, u.ID, id.provider, id.subject, id.email); err != nil {
 		return err
 	}
-	return s.signInUser(c, u, homeOf(u), welcome)
+	return s.signInUser(c, u, homeOf(u), welcome, models.SigninMethodOfProvider(id.provider))
 }
 
 // staffDomainRefusal refuses a staff sign-in with a provider account outside

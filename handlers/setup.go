@@ -83,7 +83,7 @@ func (s *Server) setupSubmit(c echo.Context) error {
 		return err
 	}
 	s.setUp.Store(true)
-	if err := s.startSession(c, admin); err != nil {
+	if err := s.startSession(c, admin, models.SigninPassword); err != nil {
 		return err
 	}
 	setFlash(c, "success", "Your portal is ready. Add your first client from the Clients page.")

@@ -43,7 +43,7 @@ func (s *Server) signinSubmit(c echo.Context) error {
 	if err := claim.Release(c.Request().Context(), s.db); err != nil {
 		return err
 	}
-	return s.signInUser(c, u, homeOf(u), "")
+	return s.signInUser(c, u, homeOf(u), "", models.SigninPassword)
 }
 
 func (s *Server) signout(c echo.Context) error {
@@ -58,14 +58,16 @@ func (s *Server) signout(c echo.Context) error {
 }
 
 // startSession signs a user in with a brand-new session id, so a session
-// fixed before sign-in is never promoted.
-func (s *Server) startSession(c echo.Context, u *models.User) error {
+// fixed before sign-in is never promoted. method is how they proved who
+// they are, recorded for adoption with the session (models.SigninNone when
+// the session is no sign-in, as after a password change).
+func (s *Server) startSession(c echo.Context, u *models.User, method models.SigninMethod) error {
 	if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
 		if err := models.DeleteSession(c.Request().Context(), s.db, ck.Value); err != nil {
 			return err
 		}
 	}
-	token, err := models.CreateSession(c.Request().Context(), s.db, u.ID, c.RealIP(), c.Request().UserAgent(), s.sessionPolicy())
+	token, err := models.SignIn(c.Request().Context(), s.db, u, method, c.RealIP(), c.Request().UserAgent(), s.sessionPolicy())
 	if err != nil {
 		return err
 	}

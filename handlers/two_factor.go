@@ -48,9 +48,9 @@ type SigninCodeForm struct {
 
 // signInUser finishes a sign-in whose first factor was right: at once, or
 // through the code page when the user has two-factor sign-in on.
-func (s *Server) signInUser(c echo.Context, u *models.User, next, welcome string) error {
+func (s *Server) signInUser(c echo.Context, u *models.User, next, welcome string, method models.SigninMethod) error {
 	if !u.TOTPEnabled() {
-		if err := s.startSession(c, u); err != nil {
+		if err := s.startSession(c, u, method); err != nil {
 			return err
 		}
 		if welcome != "" {
@@ -58,7 +58,7 @@ func (s *Server) signInUser(c echo.Context, u *models.User, next, welcome string
 		}
 		return redirect(c, next)
 	}
-	token, err := models.CreateSigninChallenge(c.Request().Context(), s.db, u.ID, next)
+	token, err := models.CreateSigninChallenge(c.Request().Context(), s.db, u.ID, next, method)
 	if err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ func (s *Server) signinCodeSubmit(c echo.Context) error {
 	}
 	c.SetCookie(&http.Cookie{Name: challengeCookie, Path: "/signin/code", MaxAge: -1, HttpOnly: true,
 		Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
-	if err := s.startSession(c, u); err != nil {
+	if err := s.startSession(c, u, ch.Method); err != nil {
 		return err
 	}
 	return redirect(c, cmpOr(ch.NextPath, homeOf(u)))

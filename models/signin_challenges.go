@@ -20,6 +20,10 @@ type SigninChallenge struct {
 	NextPath  string    `bun:"next_path"`
 	CreatedAt time.Time `bun:"created_at"`
 	ExpiresAt time.Time `bun:"expires_at"`
+
+	// Method is how the first factor was proved, recorded as the sign-in's
+	// once the second is right.
+	Method SigninMethod `bun:"method"`
 }
 
 // SigninChallengeValidity is how long the code may take to arrive.
@@ -27,7 +31,7 @@ const SigninChallengeValidity = 5 * time.Minute
 
 // CreateSigninChallenge starts the second step of a sign-in and returns the
 // token for the cookie. next is where the user goes once signed in.
-func CreateSigninChallenge(ctx context.Context, db bun.IDB, userID int64, next string) (string, error) {
+func CreateSigninChallenge(ctx context.Context, db bun.IDB, userID int64, next string, method SigninMethod) (string, error) {
 	token, hash, err := NewToken()
 	if err != nil {
 		return "", err
@@ -36,7 +40,7 @@ func CreateSigninChallenge(ctx context.Context, db bun.IDB, userID int64, next s
 	if _, err := db.NewDelete().Model((*SigninChallenge)(nil)).Where("expires_at < ?", now).Exec(ctx); err != nil {
 		return "", fmt.Errorf("models: prune sign-in challenges: %w", err)
 	}
-	ch := &SigninChallenge{TokenHash: hash, UserID: userID, NextPath: next, CreatedAt: now, ExpiresAt: now.Add(SigninChallengeValidity)}
+	ch := &SigninChallenge{TokenHash: hash, UserID: userID, NextPath: next, Method: method, CreatedAt: now, ExpiresAt: now.Add(SigninChallengeValidity)}
 	if _, err := db.NewInsert().Model(ch).Exec(ctx); err != nil {
 		return "", fmt.Errorf("models: create sign-in challenge for user %d: %w", userID, err)
 	}

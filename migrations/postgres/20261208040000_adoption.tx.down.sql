@@ -1,0 +1,11 @@
+DROP TRIGGER inbound_mails_adoption_update ON inbound_mails;
+DROP TRIGGER inbound_mails_adoption_insert ON inbound_mails;
+DROP FUNCTION portal_adoption_mail();
+DROP TRIGGER messages_adoption ON messages;
+DROP FUNCTION portal_adoption_message();
+DROP TRIGGER activity_events_adoption ON activity_events;
+DROP FUNCTION portal_adoption_request();
+ALTER TABLE signin_challenges DROP COLUMN method;
+DROP TABLE client_activity_days;
+DROP TABLE user_signin_days;
+DROP TABLE signin_events;
