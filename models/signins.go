@@ -90,7 +90,7 @@ func RecordSignin(ctx context.Context, db bun.IDB, u *User, method SigninMethod,
 	}
 	day := &userSigninDay{UserID: u.ID, ClientID: *u.ClientID, Day: adoptionDay(at), Signins: 1}
 	if _, err := db.NewInsert().Model(day).On("CONFLICT (user_id, day) DO UPDATE").
-		Set("signins = user_signin_days.signins + 1").Exec(ctx); err != nil {
+		Set("signins = ?TableAlias.signins + 1").Exec(ctx); err != nil {
 		return fmt.Errorf("models: count sign-in of user %d: %w", u.ID, err)
 	}
 	return nil
