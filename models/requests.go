@@ -62,6 +62,9 @@ type Request struct {
 	FirstResponseAt      *time.Time `bun:"first_response_at"`
 	CompletedAt          *time.Time `bun:"completed_at"`
 	SLANextChangeAt      *time.Time `bun:"sla_next_change_at"`
+	// SLAPolicyVersionID is the snapshot of the policy in force when the
+	// clocks started (nil: none applied); the clock history reads it.
+	SLAPolicyVersionID *int64 `bun:"sla_policy_version_id"`
 	// Resolution is the public summary of how a completed request was resolved.
 	ResolutionText string `bun:"resolution"`
 	// ReopenReason is what the client wrote when reopening it (nil: not
@@ -204,9 +207,13 @@ func createRequestAt(ctx context.Context, db bun.IDB, clientID, requesterID, act
 			channel = ChannelPortal
 		}
 		respTarget, resTarget := policy.TargetSecs(in.Urgency)
+		version, err := RecordPolicyVersion(ctx, tx, policy)
+		if err != nil {
+			return err
+		}
 		*r = Request{ClientID: clientID, Number: number, Title: in.Title, Description: in.Description,
 			Urgency: in.Urgency, CategoryID: in.CategoryID, RequesterID: &requesterID, FollowUpOfID: in.FollowUpOfID,
-			AwaitingMSP: true, Channel: channel, CreatedAt: start, UpdatedAt: now}
+			AwaitingMSP: true, Channel: channel, SLAPolicyVersionID: version, CreatedAt: start, UpdatedAt: now}
 		r.SetClock(StartClocks(policy.Cal(), policy.WarningPercent(), start, respTarget, resTarget).
 			Apply(policy.Cal(), policy.WarningPercent(), ClockEvent{Kind: ClockTick, At: now}))
 		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {

@@ -1,0 +1,2 @@
+ALTER TABLE requests DROP COLUMN sla_policy_version_id;
+DROP TABLE sla_policy_versions;
