@@ -158,6 +158,8 @@ func eventText(e models.ActivityEvent) string {
 		return actor + " marked " + subject + " as fixed"
 	case models.EventFollowUpOpened:
 		return actor + " started follow-up request #" + e.Detail + " of " + subject
+	case models.EventUserJoined:
+		return actor + " joined the portal"
 	}
 	return actor + " updated " + subject
 }

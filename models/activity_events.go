@@ -40,6 +40,9 @@ type ActivityEvent struct {
 	Audience  string    `bun:"audience"`
 	Detail    string    `bun:"detail"`
 	CreatedAt time.Time `bun:"created_at"`
+	// TimeEntryID names the time entry of a time_logged or time_deleted
+	// event; the entry of a deleted one no longer exists.
+	TimeEntryID *int64 `bun:"time_entry_id"`
 	// TxID is set by the database (see Position); never written from here.
 	TxID int64 `bun:"tx_id"`
 	// InFlight is read by EventsAfter only: the transactions of this

@@ -165,7 +165,7 @@ func LogTime(ctx context.Context, db bun.IDB, staff *User, requestID int64, in T
 		if _, err := tx.NewUpdate().Model(r).Set("updated_at = ?", now).WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("models: touch request %d: %w", r.ID, err)
 		}
-		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: r.ClientID, RequestID: &r.ID, ActorID: &staff.ID,
+		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: r.ClientID, RequestID: &r.ID, ActorID: &staff.ID, TimeEntryID: &e.ID,
 			Kind: EventTimeLogged, Audience: timeEventAudience(e.Billing), Detail: timeEventDetail(in.Minutes, e.Billing), CreatedAt: now})
 	})
 	if err != nil {
@@ -213,7 +213,7 @@ func UpdateTimeEntry(ctx context.Context, db bun.IDB, actor *User, requestID, id
 				return err
 			}
 		}
-		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: e.ClientID, RequestID: &e.RequestID, ActorID: &actor.ID,
+		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: e.ClientID, RequestID: &e.RequestID, ActorID: &actor.ID, TimeEntryID: &e.ID,
 			Kind: EventTimeLogged, Audience: AudienceStaff, Detail: "corrected to " + timeEventDetail(in.Minutes, e.Billing)})
 	})
 }
@@ -228,7 +228,7 @@ func DeleteTimeEntry(ctx context.Context, db bun.IDB, actor *User, requestID, id
 		if _, err := tx.NewDelete().Model(e).WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("models: delete time entry %d: %w", id, err)
 		}
-		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: e.ClientID, RequestID: &e.RequestID, ActorID: &actor.ID,
+		return RecordEvent(ctx, tx, &ActivityEvent{ClientID: e.ClientID, RequestID: &e.RequestID, ActorID: &actor.ID, TimeEntryID: &e.ID,
 			Kind: EventTimeDeleted, Audience: AudienceStaff, Detail: HoursText(e.Minutes)})
 	})
 }

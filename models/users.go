@@ -175,7 +175,26 @@ func CreateUser(ctx context.Context, db bun.IDB, in NewUser) (*User, error) {
 		}
 		return nil, fmt.Errorf("models: create user: %w", err)
 	}
+	if err := recordJoined(ctx, db, u); err != nil {
+		return nil, err
+	}
 	return u, nil
+}
+
+// EventUserJoined is the staff-only record of a client user whose account
+// became usable: created ready, or a pending sign-up confirmed. Its actor is
+// the user; webhooks send it as client.user_joined.
+const EventUserJoined = "user_joined"
+
+// recordJoined records that a client user joined, unless the account is
+// still pending (ConfirmSignup records it then). Staff accounts belong to no
+// client and join nothing.
+func recordJoined(ctx context.Context, db bun.IDB, u *User) error {
+	if u.ClientID == nil || u.SignupPending {
+		return nil
+	}
+	return RecordEvent(ctx, db, &ActivityEvent{ClientID: *u.ClientID, ActorID: &u.ID, Kind: EventUserJoined,
+		Audience: AudienceStaff, CreatedAt: u.CreatedAt})
 }
 
 // GetUser loads a user by id (staff side).

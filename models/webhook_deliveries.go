@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -111,6 +112,8 @@ func hookTypeOf(ev *ActivityEvent) string {
 		}
 	case EventHoursAlert:
 		return HookHoursThreshold
+	case EventUserJoined:
+		return HookUserJoined
 	}
 	return ""
 }
@@ -132,6 +135,23 @@ func hookData(ctx context.Context, db bun.IDB, ev *ActivityEvent, apiBase string
 			"assignee_id": r.AssigneeID, "updated_at": r.UpdatedAt,
 			"url": apiBase + "/requests/" + strconv.FormatInt(r.ID, 10)}
 	}
+	if ev.TimeEntryID != nil {
+		te, hidden, err := hookTimeEntry(ctx, db, ev, apiBase)
+		if err != nil {
+			return nil, false, err
+		}
+		d["time_entry"] = te
+		internal = internal || hidden
+	}
+	if ev.Kind == EventUserJoined && ev.ActorID != nil {
+		u, err := GetUser(ctx, db, *ev.ActorID)
+		if err != nil {
+			return nil, false, err
+		}
+		d["user"] = map[string]any{"id": u.ID, "name": u.Name, "email": u.Email, "client_id": ev.ClientID,
+			"signup_method": u.SignupMethod, "created_at": u.CreatedAt,
+			"url": apiBase + "/clients/" + strconv.FormatInt(ev.ClientID, 10) + "/users"}
+	}
 	if ev.Kind == EventMessagePosted || ev.Kind == EventInternalNote {
 		m, err := MessageOfEvent(ctx, db, ev)
 		if err != nil {
@@ -142,6 +162,35 @@ func hookData(ctx context.Context, db bun.IDB, ev *ActivityEvent, apiBase string
 			"created_at": m.CreatedAt, "url": apiBase + "/requests/" + strconv.FormatInt(m.RequestID, 10) + "/messages"}
 	}
 	return d, internal, nil
+}
+
+// hookTimeEntry is what a time webhook says of its entry: the entry as it
+// is now, or only its id once voided (the entry is gone). hidden is true for
+// time the client never sees, which only endpoints taking internal events get.
+func hookTimeEntry(ctx context.Context, db bun.IDB, ev *ActivityEvent, apiBase string) (map[string]any, bool, error) {
+	url := apiBase + "/requests/" + strconv.FormatInt(ptrOr(ev.RequestID), 10) + "/time-entries"
+	if ev.Kind == EventTimeDeleted {
+		return map[string]any{"id": *ev.TimeEntryID, "voided": true, "url": url}, false, nil
+	}
+	e := new(TimeEntry)
+	err := db.NewSelect().Model(e).Where("id = ?", *ev.TimeEntryID).Scan(ctx)
+	if errors.Is(notFound(err, ""), ErrNotFound) {
+		// Voided since: its own time_entry.voided follows.
+		return map[string]any{"id": *ev.TimeEntryID, "voided": true, "url": url}, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("models: time entry %d of event %d: %w", *ev.TimeEntryID, ev.ID, err)
+	}
+	return map[string]any{"id": e.ID, "request_id": e.RequestID, "staff_id": e.StaffID, "minutes": e.Minutes,
+		"work_date": e.WorkDate.Format(time.DateOnly), "billing": e.Billing, "updated_at": e.UpdatedAt, "url": url},
+		e.Billing == BillingHidden, nil
+}
+
+func ptrOr(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 // FanOutWebhooks turns up to limit outbox rows (activity events written
@@ -190,7 +239,7 @@ func FanOutWebhooks(ctx context.Context, db bun.IDB, apiBase string, now time.Ti
 
 func fanOutEvent(ctx context.Context, tx bun.IDB, eventID int64, endpoints []WebhookEndpoint, apiBase string, now time.Time) (int, error) {
 	ev := new(ActivityEvent)
-	if err := tx.NewSelect().Model(ev).Column("id", "client_id", "request_id", "actor_id", "kind", "audience", "detail", "created_at").Where("id = ?", eventID).Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(ev).Column("id", "client_id", "request_id", "actor_id", "kind", "audience", "detail", "created_at", "time_entry_id").Where("id = ?", eventID).Scan(ctx); err != nil {
 		return 0, notFound(err, fmt.Sprintf("event %d of the webhook outbox", eventID))
 	}
 	typ := hookTypeOf(ev)
