@@ -124,7 +124,9 @@ type ActivityItem struct {
 // renderEvent turns an activity event into the fragments a browser swaps in:
 //   - "message-<request id>": the new message, appended to that thread;
 //   - "activity": a timeline line for dashboards;
-//   - "changed": a bare signal for lists and counters to refresh themselves;
+//   - the parts of pages it changed (partFrames, fragments.go): a client's
+//     dashboard figures rendered ("stats"), other parts only named
+//     ("changed-requests", "changed-unread"…) for the page to fetch;
 //   - "request-<id>": the same signal for one request's page.
 //
 // The hub hands it only events v sees (models.Viewer), and what a client
@@ -158,7 +160,11 @@ func (s *Server) renderEvent(ctx context.Context, ev *models.ActivityEvent, v mo
 			frames = append(frames, *f)
 		}
 	}
-	frames = append(frames, realtime.Frame{Name: "changed", Data: ev.Kind})
+	parts, err := s.partFrames(ctx, views, ev, v)
+	if err != nil {
+		return nil, err
+	}
+	frames = append(frames, parts...)
 	if ev.RequestID != nil {
 		frames = append(frames, realtime.Frame{Name: fmt.Sprintf("request-%d", *ev.RequestID), Data: ev.Kind})
 	}

@@ -85,6 +85,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/requests/:number/rate", s.asClient(s.rateRequest), app...)
 	e.GET("/messages", s.asClient(s.messages), app...)
 	e.GET("/messages/unread", s.asClient(s.unreadBadge), app...)
+	e.GET("/fragments/stats", s.asClient(s.statsFragment), app...) // fragments.go: live parts
 	e.GET("/hours", s.asClient(s.hours), app...)
 	e.GET("/hours/time.csv", s.asClient(s.timeEntriesCSV), app...)     // exports.go
 	e.GET("/hours/entries/:entry", s.asClient(s.timeQuestion), app...) // time_questions.go

@@ -109,6 +109,7 @@ type Frame struct {
 
 // Renderer turns an activity event into frames for a viewer (who sees the
 // event), with times shown in zone. Returning no frames sends nothing.
+// Replaying(ctx) tells a catch-up's render from a live one.
 type Renderer func(ctx context.Context, ev *models.ActivityEvent, v models.Viewer, zone *time.Location) ([]Frame, error)
 
 // Options tune a Hub; zero values take the defaults.
@@ -642,7 +643,7 @@ func (h *Hub) replayPage(c *conn, s *session) (int, error) {
 		var frames []Frame
 		err := retry(c.ctx, func() error {
 			var err error
-			frames, err = h.render(c.ctx, ev, c.aud.Viewer(), c.aud.zone())
+			frames, err = h.render(replaying(c.ctx), ev, c.aud.Viewer(), c.aud.zone())
 			return err
 		})
 		if err != nil {
