@@ -176,6 +176,8 @@ type ClientPage struct {
 	// Policy is the SLA policy the client's requests run on (its own, or
 	// the default).
 	Policy *models.SLAPolicyBundle
+	// Invitations by e-mail (invitations.go).
+	Invitations InvitationsSection
 }
 
 func (s *Server) clientShow(c echo.Context) error {
@@ -204,7 +206,11 @@ func (s *Server) clientPage(c echo.Context, client *models.Client) (*ClientPage,
 	if err != nil {
 		return nil, err
 	}
-	return &ClientPage{Client: client, Users: users, Links: links, Now: models.Now(), Policy: policy,
+	invitations, err := invitationsSection(ctx, s, client.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &ClientPage{Client: client, Users: users, Links: links, Now: models.Now(), Policy: policy, Invitations: invitations,
 		LinkForm: LinkForm{Days: models.DefaultPortalLinkDays, Choices: models.PortalLinkDays}}, nil
 }
 

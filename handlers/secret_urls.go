@@ -29,7 +29,7 @@ var secretQueryRoutes = []string{"/auth/:provider", "/auth/:provider/callback"}
 // request numbers, months, a provider's name, a rating's choice).
 var publicParams = map[string]bool{
 	"id": true, "number": true, "user": true, "link": true, "entry": true, "purchase": true,
-	"month": true, "provider": true, "rating": true, "delivery": true, "*": true,
+	"month": true, "provider": true, "rating": true, "delivery": true, "invitation": true, "*": true,
 }
 
 // secretURLs redacts, from an address as a browser sent it, the parts the
