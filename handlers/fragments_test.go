@@ -63,8 +63,12 @@ func TestOneStaffReplyCostsTheDashboardsOnlyTheirParts(t *testing.T) {
 			reply(fmt.Sprintf("Warming up %d", attempt))
 			live := true
 			for _, p := range pages {
-				if _, ok := p.nextEvent(t)["stats"]; !ok {
+				frames := p.nextEvent(t)
+				if _, ok := frames["stats"]; !ok {
 					live = false
+				}
+				if _, ok := frames["changed-stats"]; !ok && !live {
+					t.Fatalf("a staff reply's frames neither carry nor name the dashboard's figures: %v", names(frames))
 				}
 			}
 			if live {
@@ -76,6 +80,7 @@ func TestOneStaffReplyCostsTheDashboardsOnlyTheirParts(t *testing.T) {
 		}
 
 		srv.reset()
+		hubBefore := srv.feed.N()
 		reply("We are on it: the printer driver is being replaced.")
 		var wg sync.WaitGroup
 		var stats string
@@ -91,6 +96,7 @@ func TestOneStaffReplyCostsTheDashboardsOnlyTheirParts(t *testing.T) {
 			}
 		}
 		wg.Wait()
+		hubCost := srv.feed.N() - hubBefore
 
 		seen := srv.seen()
 		if len(seen) > browsers {
@@ -115,13 +121,22 @@ func TestOneStaffReplyCostsTheDashboardsOnlyTheirParts(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || strings.TrimSpace(body) != strings.TrimSpace(stats) {
 			t.Errorf("GET /fragments/stats: %d\n%s\nwant what was pushed:\n%s", resp.StatusCode, body, stats)
 		}
-		page := len(pages[0].html)
-		var frag int
-		if len(seen) > 0 {
-			frag = seen[0].bytes
+		// The figures, side by side with what a dashboard used to fetch on
+		// every change (its own URL as htmx asks for it, for one block).
+		_, badge := getWith(t, srv.url+"/messages/unread", set.UserTokens[0], true)
+		_, content := getWith(t, srv.url+"/", set.UserTokens[0], true)
+		before := srv.seen()[len(srv.seen())-1]
+		perPath := map[string]int{}
+		most := 0
+		for _, r := range seen {
+			perPath[r.path]++
+			most = max(most, r.statements)
 		}
-		t.Logf("one staff reply, %d dashboards: %d requests (%v); figures pushed, %d bytes; badge fragment %d bytes; whole dashboard %d bytes",
-			browsers, len(seen), seen, len(stats), frag, page)
+		t.Logf("one staff reply, %d dashboards: requests %v, at most %d statements each; "+
+			"the hub's feed read and renders for the event, once for all streams: %d statements; "+
+			"figures pushed in the frame: %d bytes; unread badge fragment: %d bytes; "+
+			"what a dashboard fetched before (GET / for one block): %d statements, %d bytes; whole dashboard page: %d bytes",
+			browsers, perPath, most, hubCost, len(stats), len(badge), before.statements, len(content), len(pages[0].html))
 	})
 }
 
@@ -166,8 +181,9 @@ func TestStatsFragmentIsTheClientsOwn(t *testing.T) {
 // request's statements, as served; it records what reaches it besides the
 // event streams.
 type recordedServer struct {
-	url string
-	hub *realtime.Hub
+	url  string
+	hub  *realtime.Hub
+	feed *models.StatementCount // what the feed (and the hub's renders) ran
 
 	mu  sync.Mutex
 	log []served
@@ -213,6 +229,7 @@ func newRecordedLiveServer(t *testing.T, db *bun.DB) *recordedServer {
 		rs.mu.Unlock()
 	}))
 	ctx, cancel := context.WithCancel(context.Background())
+	ctx, rs.feed = models.CountStatements(ctx)
 	done := make(chan struct{})
 	go func() { realtime.NewFeed(db, hub, log).Run(ctx); close(done) }()
 	t.Cleanup(func() {
@@ -349,6 +366,14 @@ func (p *dashboardBrowser) nextEvent(t *testing.T) map[string]string {
 			t.Fatalf("no whole event arrived; got %v", got)
 		}
 	}
+}
+
+func names(frames map[string]string) []string {
+	var out []string
+	for name := range frames {
+		out = append(out, name)
+	}
+	return out
 }
 
 // reactTo is what htmx would GET for an event's frames: each listening
