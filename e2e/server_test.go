@@ -27,6 +27,8 @@ type portal struct {
 	db   *bun.DB
 	smtp *mailtest.Server
 	hub  *realtime.Hub
+	// requests records the path of every request served (live_parts_test.go).
+	requests *requestRecorder
 }
 
 // startPortal boots the portal on a fresh database of one kind: PostgreSQL
@@ -70,7 +72,8 @@ func startPortalWith(t *testing.T, tls bool) *portal {
 			log.Error("realtime feed stopped", "error", err)
 		}
 	}()
-	srv.Config.Handler = app
+	rec := &requestRecorder{}
+	srv.Config.Handler = rec.wrap(app)
 	if tls {
 		srv.StartTLS()
 	} else {
@@ -83,7 +86,7 @@ func startPortalWith(t *testing.T, tls bool) *portal {
 	t.Cleanup(stopFeed)
 	t.Cleanup(srv.Close)
 	t.Cleanup(hub.Close)
-	return &portal{url: url, db: db, smtp: smtp, hub: hub}
+	return &portal{url: url, db: db, smtp: smtp, hub: hub, requests: rec}
 }
 
 func databaseKind() string {
