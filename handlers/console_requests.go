@@ -25,8 +25,9 @@ type ConsoleRequest struct {
 	Statuses   []string
 	Urgencies  []UrgencyOption
 	Reply      string
-	Errors     FieldErrors     // reply form
-	Posted     *models.Message // the message just sent, shown at once by htmx
+	Errors     FieldErrors          // reply form
+	Posted     *models.Message      // the message just sent, shown at once by htmx
+	Clocks     *models.ClockHistory // the page's Clock history section (GET only)
 	Time       TimeForm
 	Resolution string      // the details form's resolution summary
 	Properties FieldErrors // details form
@@ -106,6 +107,9 @@ func (s *Server) consoleRequest(c echo.Context) error {
 	}
 	p, err := s.consoleRequestPage(c, id)
 	if err != nil {
+		return err
+	}
+	if p.Clocks, err = models.StaffClockHistory(c.Request().Context(), s.db, p.Request, models.Now()); err != nil {
 		return err
 	}
 	s.markRead(c, p.Request)

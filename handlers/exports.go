@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -107,7 +108,12 @@ func (s *Server) activityCSV(c echo.Context, sc models.Scope) error {
 	if err != nil {
 		return err
 	}
-	rows := [][]string{{"Time (" + loc.String() + ")", "Request", "Who", "What"}}
+	now := models.Now()
+	clocks, err := sc.ClockHistoriesForExport(ctx, models.ActivityFilter{From: from, To: to}, now)
+	if err != nil {
+		return err
+	}
+	var timeline []exportRow
 	for _, e := range es {
 		ref, who := "", ""
 		if e.Request != nil {
@@ -116,7 +122,21 @@ func (s *Server) activityCSV(c echo.Context, sc models.Scope) error {
 		if e.Actor != nil {
 			who = e.Actor.Name
 		}
-		rows = append(rows, []string{e.CreatedAt.In(loc).Format("2006-01-02 15:04:05 MST"), ref, who, eventText(e)})
+		timeline = append(timeline, exportRow{at: e.CreatedAt, cells: []string{e.CreatedAt.In(loc).Format("2006-01-02 15:04:05 MST"), ref, who, eventText(e)}})
+	}
+	// Each request's clock history joins the timeline, entry by entry,
+	// within the same dates as the events.
+	start, end := localDay(from, loc), localDay(to, loc)
+	if !end.IsZero() {
+		end = end.AddDate(0, 0, 1)
+	}
+	for _, rc := range clocks {
+		timeline = append(timeline, clockHistoryRows(fmt.Sprintf("%s-%d", client.RequestPrefix, rc.Number), rc.History, loc, start, end)...)
+	}
+	sort.SliceStable(timeline, func(i, j int) bool { return timeline[i].at.Before(timeline[j].at) })
+	rows := [][]string{{"Time (" + loc.String() + ")", "Request", "Who", "What"}}
+	for _, r := range timeline {
+		rows = append(rows, r.cells)
 	}
 	return writeCSV(c, client.Slug+"-activity.csv", rows)
 }

@@ -30,10 +30,11 @@ func formatRemaining(minutes int) string {
 // viewer's zone (templates.Set.In), always naming the zone.
 func zonedFuncs(loc *time.Location) template.FuncMap {
 	return template.FuncMap{
-		"datetime": func(t time.Time) string { return formatDateTime(t, loc) },
-		"date":     func(t time.Time) string { return formatDate(t, loc) },
-		"ago":      func(t time.Time) string { return formatAgo(t, loc) },
-		"zoneName": func() string { return zoneLabel(loc) },
+		"datetime":  func(t time.Time) string { return formatDateTime(t, loc) },
+		"date":      func(t time.Time) string { return formatDate(t, loc) },
+		"shortTime": func(t time.Time) string { return formatShortTime(t, loc) }, // clock_history.go
+		"ago":       func(t time.Time) string { return formatAgo(t, loc) },
+		"zoneName":  func() string { return zoneLabel(loc) },
 		// When an SLA calendar's clocks run, in its zone and the viewer's.
 		"businessHours": func(c models.SLACalendar) string { return c.HoursTextFor(loc, models.Now()) },
 	}

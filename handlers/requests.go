@@ -161,7 +161,8 @@ type RequestPage struct {
 	Request *models.RequestDetail
 	Reply   string
 	Errors  FieldErrors
-	Posted  *models.Message // the reply just sent, shown at once by htmx
+	Posted  *models.Message      // the reply just sent, shown at once by htmx
+	Clocks  *models.ClockHistory // the page's Clock history section (GET only)
 
 	FixedNote    string      // the "This is fixed" form
 	FixedErrors  FieldErrors // …and its errors
@@ -179,13 +180,18 @@ func (s *Server) requestDetail(c echo.Context, sc models.Scope) error {
 	if err != nil {
 		return err
 	}
-	d, err := sc.RequestByNumber(c.Request().Context(), n, models.Now())
+	ctx, now := c.Request().Context(), models.Now()
+	d, err := sc.RequestByNumber(ctx, n, now)
+	if err != nil {
+		return err
+	}
+	clocks, err := sc.ClockHistory(ctx, d, now)
 	if err != nil {
 		return err
 	}
 	s.markClientRead(c, sc, d)
 	return s.render(c, http.StatusOK, tplRequestDetail, View{Title: d.Ref() + " " + d.Title, Nav: "open",
-		Data: RequestPage{Request: d, Errors: FieldErrors{}, FixedErrors: FieldErrors{}, Following: d.Following}})
+		Data: RequestPage{Request: d, Errors: FieldErrors{}, FixedErrors: FieldErrors{}, Following: d.Following, Clocks: clocks}})
 }
 
 func (s *Server) replyToRequest(c echo.Context, sc models.Scope) error {

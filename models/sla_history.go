@@ -18,7 +18,11 @@ type ClockHistory struct {
 	// RecordedLate: the version was written after the request started (the
 	// snapshot taken when histories began); the settings before it are lost.
 	RecordedLate bool
-	Clocks       []ClockStory // first response, then resolution
+	// Unrecorded: the request has no version of its own (written straight
+	// into the table, as the demo does); its history is told with the
+	// policy's current settings.
+	Unrecorded bool
+	Clocks     []ClockStory // first response, then resolution
 }
 
 // ClockStory is one clock's history.

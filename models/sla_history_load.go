@@ -48,7 +48,20 @@ func clockHistoryOf(ctx context.Context, db bun.IDB, d *RequestDetail, now time.
 		}
 		marks = append(marks, m)
 	}
-	return buildClockHistory(v, factsOf(&d.Request, d.RequesterName, now), marks), nil
+	v, unrecorded := orCurrent(v, d.Policy)
+	h := buildClockHistory(v, factsOf(&d.Request, d.RequesterName, now), marks)
+	h.Unrecorded = unrecorded
+	return h, nil
+}
+
+// orCurrent is v, or for a request without a version of its own the
+// current settings of policy (unrecorded true); nil when there is neither.
+func orCurrent(v *SLAPolicyVersion, policy *SLAPolicyBundle) (*SLAPolicyVersion, bool) {
+	if v != nil || policy == nil {
+		return v, false
+	}
+	now := snapshotOf(policy)
+	return &now, true
 }
 
 func factsOf(r *Request, requester string, now time.Time) clockFacts {
@@ -123,7 +136,8 @@ const MaxExportClockRequests = 500
 
 // ClockHistoriesForExport replays the clocks of the scope's requests that
 // ran during f (opened by its end, not completed before its start), from
-// public events only, oldest first. Three statements however many requests.
+// public events only, oldest first. Four statements however many requests
+// (three once the SLA book is cached).
 func (s Scope) ClockHistoriesForExport(ctx context.Context, f ActivityFilter, now time.Time) ([]RequestClocks, error) {
 	client, err := s.Client(ctx)
 	if err != nil {
@@ -168,7 +182,11 @@ func (s Scope) ClockHistoriesForExport(ctx context.Context, f ActivityFilter, no
 	if err := eq.Order("activity_event.id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: clock events of client %d: %w", s.clientID, err)
 	}
-	return replayAll(rs, vs, es, now), nil
+	policy, err := SLAPolicyOf(ctx, s.db, client)
+	if err != nil {
+		return nil, err
+	}
+	return replayAll(rs, vs, es, policy, now), nil
 }
 
 // clockRequest is a request with its requester's name, as an export
@@ -179,7 +197,7 @@ type clockRequest struct {
 }
 
 // replayAll builds each request's history from its share of the events.
-func replayAll(rs []clockRequest, vs []SLAPolicyVersion, es []ActivityEvent, now time.Time) []RequestClocks {
+func replayAll(rs []clockRequest, vs []SLAPolicyVersion, es []ActivityEvent, policy *SLAPolicyBundle, now time.Time) []RequestClocks {
 	versions := map[int64]*SLAPolicyVersion{}
 	for i := range vs {
 		versions[vs[i].ID] = &vs[i]
@@ -201,8 +219,10 @@ func replayAll(rs []clockRequest, vs []SLAPolicyVersion, es []ActivityEvent, now
 		if r.SLAPolicyVersionID != nil {
 			v = versions[*r.SLAPolicyVersionID]
 		}
-		out = append(out, RequestClocks{Number: r.Number,
-			History: buildClockHistory(v, factsOf(&r.Request, r.RequesterName, now), marks[r.ID])})
+		v, unrecorded := orCurrent(v, policy)
+		h := buildClockHistory(v, factsOf(&r.Request, r.RequesterName, now), marks[r.ID])
+		h.Unrecorded = unrecorded
+		out = append(out, RequestClocks{Number: r.Number, History: h})
 	}
 	return out
 }

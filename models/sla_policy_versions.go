@@ -38,8 +38,12 @@ type versionHoliday struct {
 	Name string `json:"name"`
 }
 
-// Label names the version for people: "Standard, version 2".
+// Label names the version for people: "Standard, version 2"; a policy's
+// current settings that no version records are "Standard, current settings".
 func (v *SLAPolicyVersion) Label() string {
+	if v.Version == 0 {
+		return v.Name + ", current settings"
+	}
 	return fmt.Sprintf("%s, version %d", v.Name, v.Version)
 }
 
