@@ -173,6 +173,8 @@ type ClientPage struct {
 	Now      time.Time
 	LinkForm LinkForm
 	NewLink  *NewLink // shown once, right after it was generated
+	// Adoption is its last 30 days, on the client's own page (adoption.go).
+	Adoption *models.ClientAdoption
 	// Policy is the SLA policy the client's requests run on (its own, or
 	// the default).
 	Policy *models.SLAPolicyBundle
@@ -187,6 +189,9 @@ func (s *Server) clientShow(c echo.Context) error {
 	}
 	page, err := s.clientPage(c, client)
 	if err != nil {
+		return err
+	}
+	if page.Adoption, err = models.AdoptionOf(c.Request().Context(), s.db, client.ID, models.Now(), models.DefaultAdoptionDays); err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, tplClient, View{Title: client.Name, Nav: "clients", Data: page})

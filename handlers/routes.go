@@ -104,6 +104,7 @@ func (s *Server) routes(e *echo.Echo) {
 	console.GET("/account/timezone", s.staffTimezoneForm)
 	console.POST("/account/timezone", s.staffTimezoneSubmit)
 	console.GET("/clients", s.clientList)
+	s.adoptionRoutes(console) // Clients → Adoption, before /clients/:id (adoption.go)
 	console.GET("/clients/new", s.clientNew)
 	console.POST("/clients", s.clientCreate)
 	console.GET("/clients/:id", s.clientShow)

@@ -62,8 +62,8 @@ func (a ClientAdoption) ActivePercent() int {
 // Requests is every request opened in the period.
 func (a ClientAdoption) Requests() int { return a.RequestsPortal + a.RequestsStaff + a.RequestsEmail }
 
-// adoptionQuery reads the rows of the clients that pass where, in one
-// statement whatever the history: each counter table is read for the
+// adoptionQuery reads clients' rows (a WHERE on clients AS c follows) in
+// one statement whatever the history: each counter table is read for the
 // period's days only.
 const adoptionQuery = `SELECT c.id AS client_id, c.name AS client_name,
     coalesce(i.invited, 0) AS invited, coalesce(p.joined, 0) AS joined,
@@ -87,8 +87,7 @@ LEFT JOIN (SELECT d.client_id, count(DISTINCT d.user_id) AS active, CAST(sum(d.s
 LEFT JOIN (SELECT client_id, CAST(sum(requests_portal) AS BIGINT) AS requests_portal,
         CAST(sum(requests_staff) AS BIGINT) AS requests_staff, CAST(sum(requests_email) AS BIGINT) AS requests_email,
         CAST(sum(client_messages) AS BIGINT) AS client_messages, CAST(sum(client_messages_email) AS BIGINT) AS messages_email
-    FROM client_activity_days WHERE day >= ? GROUP BY client_id) AS a ON a.client_id = c.id
-WHERE c.archived_at IS NULL`
+    FROM client_activity_days WHERE day >= ? GROUP BY client_id) AS a ON a.client_id = c.id`
 
 // ListAdoption is every active client's adoption over the period of days
 // days ending at now, least adopted first: by the share of its people
@@ -96,7 +95,7 @@ WHERE c.archived_at IS NULL`
 func ListAdoption(ctx context.Context, db bun.IDB, now time.Time, days int) ([]ClientAdoption, error) {
 	first := AdoptionFirstDay(now, days)
 	var rows []ClientAdoption
-	if err := db.NewRaw(adoptionQuery, first, first).Scan(ctx, &rows); err != nil {
+	if err := db.NewRaw(adoptionQuery+" WHERE c.archived_at IS NULL", first, first).Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("models: list adoption over %d days: %w", days, err)
 	}
 	slices.SortFunc(rows, func(a, b ClientAdoption) int {
@@ -107,11 +106,11 @@ func ListAdoption(ctx context.Context, db bun.IDB, now time.Time, days int) ([]C
 }
 
 // AdoptionOf is one client's adoption over the period (its console page's
-// line); an archived or unknown client is ErrNotFound.
+// line), archived or not; an unknown client is ErrNotFound.
 func AdoptionOf(ctx context.Context, db bun.IDB, clientID int64, now time.Time, days int) (*ClientAdoption, error) {
 	first := AdoptionFirstDay(now, days)
 	a := new(ClientAdoption)
-	if err := db.NewRaw(adoptionQuery+" AND c.id = ?", first, first, clientID).Scan(ctx, a); err != nil {
+	if err := db.NewRaw(adoptionQuery+" WHERE c.id = ?", first, first, clientID).Scan(ctx, a); err != nil {
 		return nil, notFound(err, fmt.Sprintf("adoption of client %d", clientID))
 	}
 	return a, nil
