@@ -191,10 +191,10 @@ func (s *Summaries) missingMonths(ctx context.Context, c models.Client, due []ti
 	return todo, nil
 }
 
-// mailDue mails every recent summary not mailed yet. Each accepted
-// recipient is recorded at once, so a summary whose mail failed for one
-// recipient is retried next run for that recipient only; it is marked
-// e-mailed when every recipient has it.
+// mailDue mails every recent summary not mailed yet, a batch at a time
+// (deliverBatch). Each accepted recipient is recorded at
+// once, so a summary whose mail failed for one recipient is retried next run
+// for that recipient only; it is marked e-mailed when every recipient has it.
 func (s *Summaries) mailDue(ctx context.Context, now time.Time) error {
 	if s.Mailer == nil {
 		return nil
@@ -207,12 +207,9 @@ func (s *Summaries) mailDue(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	workspace := "Portal"
-	if w, err := models.GetWorkspace(ctx, s.DB); err == nil {
-		workspace = w.Name
-	}
-	for _, sum := range sums {
-		if _, err := s.deliver(ctx, workspace, &sum); err != nil {
+	workspace := s.workspaceName(ctx)
+	for i := 0; i < len(sums); i += mailBatch {
+		if _, err := s.deliverBatch(ctx, workspace, sums[i:min(i+mailBatch, len(sums))]); err != nil {
 			return err
 		}
 	}

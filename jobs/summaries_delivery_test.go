@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/uptrace/bun"
@@ -44,6 +45,39 @@ func TestSummaryRefusalRetriesOnlyThatRecipient(t *testing.T) {
 		}
 		if n := count(t, db, db.NewSelect().Model((*models.SummaryDelivery)(nil))); n != 2*3+2*1 {
 			t.Fatalf("%d deliveries recorded, want 8 (two months: Acme's three recipients, Globex's one)", n)
+		}
+	})
+}
+
+// Summaries are mailed in batches, several senders at once: across more
+// than one batch every contact gets its summary exactly once, each mail has
+// its delivery row, every summary is marked e-mailed, and a second run
+// (as after a restart) sends nothing more.
+func TestSummaryBatchesMailEachRecipientOnce(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		const clients = 250 // more than one batch (jobs.mailBatch)
+		for i := range clients {
+			c := &models.Client{Name: fmt.Sprintf("Client %d", i), Slug: fmt.Sprintf("client-%d", i), RequestPrefix: fmt.Sprintf("C%d", i),
+				Timezone: "UTC", ContactEmail: fmt.Sprintf("ops@client%d.test", i), NextRequestNumber: 1,
+				CreatedAt: month(2026, 10), UpdatedAt: month(2026, 10)}
+			mustInsert(t, db, c)
+		}
+		smtp := mailtest.Start(t)
+		runDue(t, newSummaries(t, db, smtp), now)
+		runDue(t, newSummaries(t, db, smtp), now)
+		if got := len(smtp.Messages()); got != clients {
+			t.Fatalf("%d mails sent over two runs, want %d (one per client)", got, clients)
+		}
+		for i := range clients {
+			if got := smtp.Count(fmt.Sprintf("ops@client%d.test", i)); got != 1 {
+				t.Fatalf("client %d's contact got %d summaries, want 1", i, got)
+			}
+		}
+		if n := count(t, db, db.NewSelect().Model((*models.SummaryDelivery)(nil))); n != clients {
+			t.Fatalf("%d deliveries recorded, want %d", n, clients)
+		}
+		if n := count(t, db, db.NewSelect().Model((*models.MonthlySummary)(nil)).Where("emailed_at IS NULL")); n != 0 {
+			t.Fatalf("%d summaries not marked e-mailed", n)
 		}
 	})
 }

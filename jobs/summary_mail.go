@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/uptrace/bun/dialect/pgdialect"
+
 	"github.com/portal-msp/portal/mail"
 	"github.com/portal-msp/portal/models"
 )
@@ -29,94 +31,154 @@ func (s *Summaries) Deliver(ctx context.Context, sum *models.MonthlySummary) (De
 	if s.Mailer == nil {
 		return Delivery{}, ErrNoMailer
 	}
-	workspace := "Portal"
-	if w, err := models.GetWorkspace(ctx, s.DB); err == nil {
-		workspace = w.Name
+	ds, err := s.deliverBatch(ctx, s.workspaceName(ctx), []models.MonthlySummary{*sum})
+	if err != nil || len(ds) == 0 {
+		return Delivery{}, err
 	}
-	return s.deliver(ctx, workspace, sum)
+	return ds[0], nil
 }
 
-// deliver sends one summary to the recipients that do not have it yet in
-// its round. A refused recipient is logged and left for the next run; only
-// database errors stop the round. The summary is marked e-mailed when every
-// recipient has it.
-func (s *Summaries) deliver(ctx context.Context, workspace string, sum *models.MonthlySummary) (Delivery, error) {
-	var d Delivery
-	unlock, err := s.lockSummary(ctx, sum.ID)
+// workspaceName is the MSP's name for the mail, "Portal" if unreadable.
+func (s *Summaries) workspaceName(ctx context.Context) string {
+	if w, err := models.GetWorkspace(ctx, s.DB); err == nil {
+		return w.Name
+	}
+	return "Portal"
+}
+
+// mailBatch is how many summaries deliverBatch takes at once: its reads,
+// its locks and its final commit are per batch, not per summary.
+const mailBatch = 200
+
+// mailSenders is how many SMTP connections a batch sends over at once.
+// Sending one mail is mostly waiting (the server's answers, the database's);
+// a few side by side keep both busy. Mail relays take this many with ease.
+const mailSenders = 4
+
+// deliverBatch sends each summary of sums to the recipients that do not
+// have it yet in its round and returns what it did per summary (in the
+// order of sums, leaving out a summary whose client is gone). A refused
+// recipient is logged and left for the next run; only database errors stop
+// the batch. Each accepted mail is recorded before its sender sends the
+// next (models.DeliveryRecorder), so a crash resends at most the mails in
+// flight, one per sender; the summaries every recipient has are then
+// marked e-mailed together.
+func (s *Summaries) deliverBatch(ctx context.Context, workspace string, sums []models.MonthlySummary) ([]Delivery, error) {
+	unlock, err := s.lockSummaries(ctx, sums)
 	if err != nil {
-		return d, err
+		return nil, err
 	}
 	defer unlock()
-	client, err := models.GetClient(ctx, s.DB, sum.ClientID)
+	mailings, err := models.SummaryMailings(ctx, s.DB, sums)
 	if err != nil {
-		return d, err
+		return nil, err
 	}
-	to, err := models.SummaryRecipients(ctx, s.DB, client)
+	sign, err := models.UnsubscribeSigner(ctx, s.DB)
 	if err != nil {
-		return d, err
+		return nil, err
 	}
-	sent, err := models.SummaryDeliveredTo(ctx, s.DB, sum.ID, sum.MailRound)
+	out := make([]Delivery, len(mailings))
+	senders := min(mailSenders, len(mailings))
+	errs := make([]error, senders)
+	var wg sync.WaitGroup
+	for w := range senders {
+		wg.Go(func() {
+			errs[w] = s.sendShare(ctx, workspace, sign, mailings, out, w, senders)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return out, err
+	}
+	var done []models.MonthlySummary
+	for i, m := range mailings {
+		if len(out[i].Refused) == 0 {
+			done = append(done, m.Summary)
+		}
+	}
+	return out, models.MarkSummariesEmailed(ctx, s.DB, done, models.Now())
+}
+
+// sendShare is one sender's part of a batch: the mailings w, w+n, w+2n…,
+// over its own SMTP session and recorder, writing each result to out.
+func (s *Summaries) sendShare(ctx context.Context, workspace string, sign func(kind, email string) string,
+	mailings []models.SummaryMailing, out []Delivery, w, n int) error {
+	session := s.Mailer.Session()
+	defer session.Close()
+	rec, err := models.NewDeliveryRecorder(ctx, s.DB)
 	if err != nil {
-		return d, err
+		return err
 	}
-	data, err := s.mailData(ctx, workspace, client, sum)
-	if err != nil {
-		return d, err
-	}
-	for _, addr := range to {
-		if sent[models.NormalizeEmail(addr)] {
-			d.Already = append(d.Already, addr)
+	defer rec.Close()
+	for i := w; i < len(mailings); i += n {
+		out[i].Already = mailings[i].Already
+		if len(mailings[i].To) == 0 {
 			continue
 		}
-		token, err := models.UnsubscribeToken(ctx, s.DB, models.MailSummary, addr)
-		if err != nil {
-			return d, err
+		if err := s.sendSummary(ctx, session, rec, workspace, mailings[i], sign, &out[i]); err != nil {
+			return err
 		}
-		msg := mail.Message{To: addr, Template: "summary", Data: data, Unsubscribe: s.BaseURL + "/unsubscribe/" + token}
-		if err := s.Mailer.Send(ctx, msg); err != nil {
-			s.Log.ErrorContext(ctx, "summary mail not sent", "client", client.ID, "month", sum.MonthLabel(), "error", err)
+	}
+	return nil
+}
+
+// sendSummary mails one summary to m.To, recording each accepted mail.
+func (s *Summaries) sendSummary(ctx context.Context, session *mail.Session, rec *models.DeliveryRecorder, workspace string,
+	m models.SummaryMailing, sign func(kind, email string) string, d *Delivery) error {
+	sum := &m.Summary
+	data, err := s.mailData(ctx, workspace, &m.Client, sum)
+	if err != nil {
+		return err
+	}
+	for _, addr := range m.To {
+		msg := mail.Message{To: addr, Template: "summary", Data: data,
+			Unsubscribe: s.BaseURL + "/unsubscribe/" + sign(models.MailSummary, addr)}
+		if err := session.Send(ctx, msg); err != nil {
+			s.Log.ErrorContext(ctx, "summary mail not sent", "client", m.Client.ID, "month", sum.MonthLabel(), "error", err)
 			d.Refused = append(d.Refused, addr)
 			continue
 		}
-		if err := models.RecordSummaryDelivery(ctx, s.DB, sum.ID, sum.MailRound, addr, models.Now()); err != nil {
-			return d, err
+		if err := rec.Record(ctx, sum.ID, sum.MailRound, addr, models.Now()); err != nil {
+			return err
 		}
 		d.Sent = append(d.Sent, addr)
 	}
-	if len(d.Refused) > 0 {
-		return d, nil
-	}
-	return d, models.MarkSummaryEmailed(ctx, s.DB, sum.ID, sum.MailRound, models.Now())
+	return nil
 }
 
-// deliveryLock is lockSummary on SQLite, where one process serves the
+// deliveryLock is lockSummaries on SQLite, where one process serves the
 // database (PORTAL_DATA_DIR's lock file).
 var deliveryLock sync.Mutex
 
 // summaryDeliveryLock is the first key of the advisory lock per summary.
 const summaryDeliveryLock int32 = 0x706d7364 // "pmsd"
 
-// lockSummary makes deliveries of one summary take turns: the monthly run,
-// a resend from the console and the command line may deliver the same
+// lockSummaries makes deliveries of one summary take turns: the monthly
+// run, a resend from the console and the command line may deliver the same
 // summary at once, and each reads who already has it only once it holds
 // the lock, so nobody gets it twice in a round. On PostgreSQL the lock is an
-// advisory lock per summary, across processes.
-func (s *Summaries) lockSummary(ctx context.Context, id int64) (func(), error) {
+// advisory lock per summary, across processes, taken for a whole batch in
+// one statement in id order (so two batches cannot wait on each other).
+func (s *Summaries) lockSummaries(ctx context.Context, sums []models.MonthlySummary) (func(), error) {
 	if !models.IsPostgres(s.DB) {
 		deliveryLock.Lock()
 		return deliveryLock.Unlock, nil
+	}
+	keys := make([]int32, len(sums))
+	for i, sum := range sums {
+		keys[i] = int32(sum.ID) // summaries past 2^31 share a lock with another: they only wait longer
 	}
 	conn, err := s.DB.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: lock connection: %w", err)
 	}
-	key := int32(id) // summaries past 2^31 share a lock with another: they only wait longer
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?, ?)", summaryDeliveryLock, key); err != nil {
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?, k) FROM (SELECT DISTINCT k FROM unnest(?::integer[]) AS k ORDER BY k) AS o",
+		summaryDeliveryLock, pgdialect.Array(keys)); err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("jobs: lock summary %d: %w", id, err)
+		return nil, fmt.Errorf("jobs: lock %d summaries: %w", len(sums), err)
 	}
 	return func() {
-		conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(?, ?)", summaryDeliveryLock, key) //nolint:errcheck // fails only with a broken connection, whose session and lock end with it
+		conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock_all()") //nolint:errcheck // fails only with a broken connection, whose session and locks end with it
 		conn.Close()
 	}, nil
 }

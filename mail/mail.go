@@ -126,16 +126,36 @@ func parsePages() (map[string]page, error) {
 
 // Send renders msg and delivers it, waiting for the SMTP server's answer.
 func (m *Mailer) Send(ctx context.Context, msg Message) error {
-	subject, text, html, err := m.render(msg)
+	out, subject, err := m.compose(msg)
 	if err != nil {
 		return err
 	}
+	if m.cfg.Host == "" {
+		return m.writeOutbox(ctx, msg, subject, out)
+	}
+	client, err := gomail.NewClient(m.cfg.Host, m.clientOptions()...)
+	if err != nil {
+		return fmt.Errorf("mail: SMTP client for %s: %w", m.cfg.Host, err)
+	}
+	if err := client.DialAndSendWithContext(ctx, out); err != nil {
+		return fmt.Errorf("mail: send %s to %s: %w", msg.Template, msg.To, err)
+	}
+	m.log.InfoContext(ctx, "mail sent", "template", msg.Template, "to", msg.To)
+	return nil
+}
+
+// compose renders msg into the message to send, and returns its subject.
+func (m *Mailer) compose(msg Message) (*gomail.Msg, string, error) {
+	subject, text, html, err := m.render(msg)
+	if err != nil {
+		return nil, "", err
+	}
 	out := gomail.NewMsg()
 	if err := out.From(m.cfg.From); err != nil {
-		return fmt.Errorf("mail: sender %q: %w", m.cfg.From, err)
+		return nil, "", fmt.Errorf("mail: sender %q: %w", m.cfg.From, err)
 	}
 	if err := out.To(msg.To); err != nil {
-		return fmt.Errorf("mail: recipient %q: %w", msg.To, err)
+		return nil, "", fmt.Errorf("mail: recipient %q: %w", msg.To, err)
 	}
 	out.Subject(subject)
 	out.SetDate()
@@ -154,7 +174,7 @@ func (m *Mailer) Send(ctx context.Context, msg Message) error {
 	}
 	if msg.ReplyTo != "" {
 		if err := out.ReplyTo(msg.ReplyTo); err != nil {
-			return fmt.Errorf("mail: reply-to %q: %w", msg.ReplyTo, err)
+			return nil, "", fmt.Errorf("mail: reply-to %q: %w", msg.ReplyTo, err)
 		}
 	}
 	if msg.Unsubscribe != "" {
@@ -172,19 +192,7 @@ func (m *Mailer) Send(ctx context.Context, msg Message) error {
 	out.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
 	out.SetBodyString(gomail.TypeTextPlain, text)
 	out.AddAlternativeString(gomail.TypeTextHTML, html)
-
-	if m.cfg.Host == "" {
-		return m.writeOutbox(ctx, msg, subject, out)
-	}
-	client, err := gomail.NewClient(m.cfg.Host, m.clientOptions()...)
-	if err != nil {
-		return fmt.Errorf("mail: SMTP client for %s: %w", m.cfg.Host, err)
-	}
-	if err := client.DialAndSendWithContext(ctx, out); err != nil {
-		return fmt.Errorf("mail: send %s to %s: %w", msg.Template, msg.To, err)
-	}
-	m.log.InfoContext(ctx, "mail sent", "template", msg.Template, "to", msg.To)
-	return nil
+	return out, subject, nil
 }
 
 // SendLater delivers msg in the background so the request does not wait for

@@ -68,13 +68,25 @@ func unsubscribeKey(ctx context.Context, db bun.IDB) ([]byte, error) {
 // unsubscribe needs (a mail program posts it without cookies). It does not
 // expire: a link in an old mail must keep working.
 func UnsubscribeToken(ctx context.Context, db bun.IDB, kind, email string) (string, error) {
-	key, err := unsubscribeKey(ctx, db)
+	sign, err := UnsubscribeSigner(ctx, db)
 	if err != nil {
 		return "", err
 	}
-	payload := kind + "\n" + NormalizeEmail(email)
-	enc := base64.RawURLEncoding
-	return enc.EncodeToString([]byte(payload)) + "." + enc.EncodeToString(unsubscribeMAC(key, payload)), nil
+	return sign(kind, email), nil
+}
+
+// UnsubscribeSigner reads the signing key once and returns a function that
+// makes UnsubscribeToken's tokens, for a run that mails thousands.
+func UnsubscribeSigner(ctx context.Context, db bun.IDB) (func(kind, email string) string, error) {
+	key, err := unsubscribeKey(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	return func(kind, email string) string {
+		payload := kind + "\n" + NormalizeEmail(email)
+		enc := base64.RawURLEncoding
+		return enc.EncodeToString([]byte(payload)) + "." + enc.EncodeToString(unsubscribeMAC(key, payload))
+	}, nil
 }
 
 func unsubscribeMAC(key []byte, payload string) []byte {

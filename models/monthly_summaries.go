@@ -272,20 +272,26 @@ func SummaryRecipients(ctx context.Context, db bun.IDB, client *Client) ([]strin
 		return nil, fmt.Errorf("models: summary recipients of client %d: %w", client.ID, err)
 	}
 	all := append([]string{client.ContactEmail}, emails(users)...)
-	// An address that unsubscribed from summaries (List-Unsubscribe) is
-	// left out, contact address or user alike.
-	seen, err := optedOutSet(ctx, db, MailSummary, all)
+	optedOut, err := optedOutSet(ctx, db, MailSummary, all)
 	if err != nil {
 		return nil, err
 	}
+	return summaryRecipients(all, optedOut), nil
+}
+
+// summaryRecipients are the addresses of all (the contact address first)
+// each once, without those that unsubscribed from summaries
+// (List-Unsubscribe), contact address or user alike.
+func summaryRecipients(all []string, optedOut map[string]bool) []string {
+	seen := make(map[string]bool, len(all))
 	var to []string
 	for _, e := range all {
-		if n := NormalizeEmail(e); n != "" && !seen[n] {
+		if n := NormalizeEmail(e); n != "" && !seen[n] && !optedOut[n] {
 			seen[n] = true
 			to = append(to, e)
 		}
 	}
-	return to, nil
+	return to
 }
 
 func emails(users []User) []string {
