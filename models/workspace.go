@@ -29,11 +29,20 @@ type Workspace struct {
 	ReopenWindowDays int `bun:"reopen_window_days"`
 	// Attachment limits (Settings): largest file, most files on one
 	// message, and the refused file types (extensions, space-separated).
-	AttachMaxFileBytes int64     `bun:"attach_max_file_bytes"`
-	AttachMaxFiles     int       `bun:"attach_max_files"`
-	AttachBlocked      string    `bun:"attach_blocked"`
-	CreatedAt          time.Time `bun:"created_at"`
-	UpdatedAt          time.Time `bun:"updated_at"`
+	AttachMaxFileBytes int64  `bun:"attach_max_file_bytes"`
+	AttachMaxFiles     int    `bun:"attach_max_files"`
+	AttachBlocked      string `bun:"attach_blocked"`
+	// The brand (Settings → Brand, brand.go): contact details for e-mail
+	// footers and the current logo and favicon.
+	BrandAddress    string    `bun:"brand_address"`
+	BrandPhone      string    `bun:"brand_phone"`
+	BrandWebsite    string    `bun:"brand_website"`
+	BrandLogoSHA    string    `bun:"brand_logo_sha"`
+	BrandLogoWidth  int       `bun:"brand_logo_width"`
+	BrandLogoHeight int       `bun:"brand_logo_height"`
+	BrandFaviconSHA string    `bun:"brand_favicon_sha"`
+	CreatedAt       time.Time `bun:"created_at"`
+	UpdatedAt       time.Time `bun:"updated_at"`
 }
 
 // GetWorkspace loads the MSP's settings; ErrNotFound before setup has run.
@@ -73,7 +82,7 @@ func Setup(ctx context.Context, db *bun.DB, in SetupInput) (*User, error) {
 			return ErrAlreadySetUp
 		}
 		now := Now()
-		w := &Workspace{ID: 1, Name: in.WorkspaceName, BrandColor: "#2563eb", ReopenWindowDays: DefaultReopenWindowDays,
+		w := &Workspace{ID: 1, Name: in.WorkspaceName, BrandColor: DefaultAccent, ReopenWindowDays: DefaultReopenWindowDays,
 			AttachMaxFileBytes: attachments.DefaultMaxFileBytes, AttachMaxFiles: attachments.DefaultMaxFiles,
 			AttachBlocked: attachments.DefaultBlocked, CreatedAt: now, UpdatedAt: now}
 		if _, err := tx.NewInsert().Model(w).Exec(ctx); err != nil {
