@@ -36,6 +36,7 @@ type InvitationsSection struct {
 	Error     string                  // about the whole field
 	Problems  []models.AddressProblem // one per address that stopped the form
 	Max       int
+	Notice    string // what the last submission did
 }
 
 // InvitationRow is one invitation as the list shows it.
@@ -111,8 +112,13 @@ func (s *Server) invitationsCreate(c echo.Context) error {
 	if len(made) > 1 {
 		sent = fmt.Sprintf("Invitations sent to %d addresses.", len(made))
 	}
-	setFlash(c, "success", sent)
-	return redirect(c, clientPath(client.ID)+"#invitations")
+	if *sec, err = invitationsSection(c.Request().Context(), s, client.ID); err != nil {
+		return err
+	}
+	// The answer is the section itself, as for a new portal link: a redirect
+	// to the page the form is on would only move to its #invitations.
+	sec.Notice = sent
+	return s.renderBlock(c, http.StatusOK, tplClient, "invitations", View{Title: client.Name, Nav: "clients", Data: page})
 }
 
 // invitationResend sends an invitation again with a new link; the old one

@@ -72,8 +72,8 @@ func TestStaffInviteByEmail(t *testing.T) {
 
 		// Two addresses at once.
 		resp, body = staff.submit(page, action, url.Values{"addresses": {"Dan@Acme.test\nerin@acme.test"}})
-		if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != page {
-			t.Fatalf("invite: %d at %s\n%s", resp.StatusCode, resp.Request.URL.Path, body)
+		if resp.StatusCode != http.StatusOK || text(t, body, "#invitations-sent") != "Invitations sent to 2 addresses." {
+			t.Fatalf("invite: %d %q\n%s", resp.StatusCode, text(t, body, "#invitations-sent"), body)
 		}
 		list := text(t, body, "#invitation-list")
 		if !strings.Contains(list, "dan@acme.test") || !strings.Contains(list, "erin@acme.test") || !strings.Contains(list, "Invited") || !strings.Contains(list, "Ada Admin") {
