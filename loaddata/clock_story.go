@@ -11,6 +11,10 @@ import (
 	"github.com/portal-msp/portal/models"
 )
 
+// ClockStoryPassword signs in the story's people (dana@ and sam@
+// <prefix>.clock.test) through the sign-in page.
+const ClockStoryPassword = "clock-story-password"
+
 // ClockStory is the worked example of a request's SLA clock history
 // (issue 21), written for tests as the portal would have written it.
 type ClockStory struct {
@@ -50,7 +54,7 @@ func NewClockStory(ctx context.Context, db *bun.DB, prefix string, now time.Time
 	if _, err := db.NewInsert().Model(st.Client).Exec(ctx); err != nil {
 		return nil, fmt.Errorf("loaddata: clock story client: %w", err)
 	}
-	hash, err := models.HashPassword("clock-story-unused")
+	hash, err := models.HashPassword(ClockStoryPassword)
 	if err != nil {
 		return nil, err
 	}
