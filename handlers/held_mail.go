@@ -70,7 +70,7 @@ func (s *Server) renderMail(c echo.Context, status int, p MailPage) error {
 
 func (s *Server) inboundConfig() inbound.Config {
 	return inbound.Config{DB: s.db, Files: s.files, Address: s.cfg.Inbound.Address, Domain: s.cfg.BaseURL.Hostname(),
-		MaxBytes: s.cfg.Inbound.MaxBytes, Log: s.log}
+		MaxBytes: s.cfg.Inbound.MaxBytes, Log: s.log, Mailer: s.mailer}
 }
 
 func (s *Server) mailReplyIn(c echo.Context) error {

@@ -64,6 +64,10 @@ type Message struct {
 	// for mail programs that only write) and List-Unsubscribe-Post, so
 	// mail programs offer one-click unsubscribe (RFC 8058).
 	Unsubscribe string
+	// AutoReplied marks an automatic answer to a mail someone sent (RFC
+	// 3834 "auto-replied"), not a mail the portal wrote of its own accord
+	// ("auto-generated"). Either way mail programs do not answer it.
+	AutoReplied bool
 }
 
 // Mailer renders and delivers messages. It is safe for concurrent use.
@@ -188,7 +192,11 @@ func (m *Mailer) compose(msg Message) (*gomail.Msg, string, error) {
 	// Every mail the portal sends is written by a program (RFC 3834):
 	// out-of-office replies and auto-responders leave it alone, and
 	// Exchange is asked not to answer it automatically at all.
-	out.SetGenHeader("Auto-Submitted", "auto-generated")
+	auto := "auto-generated"
+	if msg.AutoReplied {
+		auto = "auto-replied"
+	}
+	out.SetGenHeader("Auto-Submitted", auto)
 	out.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
 	out.SetBodyString(gomail.TypeTextPlain, text)
 	out.AddAlternativeString(gomail.TypeTextHTML, html)

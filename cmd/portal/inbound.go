@@ -12,6 +12,7 @@ import (
 
 	"github.com/portal-msp/portal/attachments"
 	"github.com/portal-msp/portal/config"
+	"github.com/portal-msp/portal/mail"
 	"github.com/portal-msp/portal/mail/inbound"
 	"github.com/portal-msp/portal/mail/thread"
 	"github.com/portal-msp/portal/models"
@@ -26,8 +27,16 @@ const (
 
 // inboundConfig is the processor's configuration of a serving process.
 func inboundConfig(cfg config.Config, db *bun.DB, files attachments.Store, log *slog.Logger) inbound.Config {
-	return inbound.Config{DB: db, Files: files, Address: cfg.Inbound.Address, Domain: cfg.BaseURL.Hostname(),
+	ic := inbound.Config{DB: db, Files: files, Address: cfg.Inbound.Address, Domain: cfg.BaseURL.Hostname(),
 		MaxBytes: cfg.Inbound.MaxBytes, Log: log.With("part", "inbound mail")}
+	// The one reply naming refused attachments goes out as the portal's
+	// other mail does; the configuration was checked at start-up already.
+	if m, err := mail.FromConfig(cfg, log); err == nil {
+		ic.Mailer = m
+	} else {
+		log.Warn("replies naming refused attachments are off: no mailer", "error", err)
+	}
+	return ic
 }
 
 // startInbound starts the ways in that are configured: the SMTP/LMTP

@@ -52,6 +52,9 @@ type Config struct {
 	Domain   string // the portal's host name: our Message-IDs' domain
 	MaxBytes int64  // larger mail is held unread
 	Log      *slog.Logger
+	// Mailer sends the one reply naming attachments that were refused
+	// (refusals.go); nil sends none.
+	Mailer Mailer
 }
 
 // Envelope is what the transport knows of a mail beyond its bytes.
@@ -161,6 +164,7 @@ func Process(ctx context.Context, c Config, raw []byte, env Envelope) (Outcome, 
 		out.MessageID = msg.ID
 	}
 	c.Log.InfoContext(ctx, "inbound mail posted", "request", on.ID, "user", m.user.ID, "files", len(files), "refused", len(refused))
+	c.tellRefused(ctx, signer, p, m.user, on, refused)
 	return out, nil
 }
 
