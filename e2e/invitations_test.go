@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/portal-msp/portal/models"
 )
 
 var invitationLinkPattern = regexp.MustCompile(`https?://[^\s"<>]+/invite/[A-Za-z0-9_-]+`)
@@ -94,4 +97,20 @@ func shoot(t *testing.T, p *person, name string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// seedInvitation invites an address to the client as adminEmail would from
+// its page, and returns the token of its link (for the screenshots).
+func seedInvitation(t *testing.T, p *portal, clientID int64, adminEmail string) string {
+	t.Helper()
+	ctx := context.Background()
+	var admin models.User
+	if err := p.db.NewSelect().Model(&admin).Where("email = ?", adminEmail).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	made, err := models.InviteToClient(ctx, p.db, clientID, admin.ID, []string{"new.colleague@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return made[0].Token
 }

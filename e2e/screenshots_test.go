@@ -32,6 +32,7 @@ type demoSite struct {
 	openNumber, consoleReqID int64
 	clientID                 int64
 	joinToken                string
+	inviteToken              string
 	webhookID                int64
 }
 
@@ -113,6 +114,7 @@ func startDemo(t *testing.T) (*demoSite, *browser) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	d.inviteToken = seedInvitation(t, p, d.clientID, d.adminEmail)
 	// A year of monthly summaries, so the summary pages draw a full trend.
 	thisMonth := models.MonthDate(models.Now(), time.UTC)
 	for m := thisMonth.AddDate(-1, 0, 0); m.Before(thisMonth); m = m.AddDate(0, 1, 0) {
@@ -140,6 +142,7 @@ func startDemo(t *testing.T) (*demoSite, *browser) {
 		{"signin", "/signin", "form[action='/signin']"},
 		{"forgot", "/forgot", "form[action='/forgot']"},
 		{"join", "/join/" + d.joinToken, "#join-form"},
+		{"invite", "/invite/" + d.inviteToken, "#invite-form"},
 		{"not-found", "/no-such-page", "main"},
 	}
 	d.client = []mainPage{
@@ -166,6 +169,7 @@ func startDemo(t *testing.T) (*demoSite, *browser) {
 		{"console-summary-preview", fmt.Sprintf("/console/clients/%d/summaries/%s", d.clientID, lastMonth), "#summary-trend"},
 		{"console-summary-resend", fmt.Sprintf("/console/clients/%d/summaries/%s/resend", d.clientID, lastMonth), "#confirm"},
 		{"console-settings", "/console/settings", "#settings-form"},
+		{"console-invitation-text", "/console/settings/invitation", "#invitation-text-form"},
 		{"console-categories", "/console/categories", "main h1"},
 		{"console-sla-policies", "/console/sla-policies", "main h1"},
 		{"console-sla-policy", "/console/sla-policies/1", "#policy-form"},
