@@ -18,6 +18,7 @@ type View struct {
 	Nav       string // which navigation entry is current
 	Data      any
 	Workspace string
+	Brand     models.Brand // logo, favicon and accent of the layouts (brand.go)
 	User      *models.User
 	CSRF      string
 	Flash     *Flash
@@ -116,8 +117,9 @@ func (s *Server) fillChrome(c echo.Context, v *View) {
 	if tok, ok := c.Get(ctxCSRF).(string); ok {
 		v.CSRF = tok
 	}
+	v.Brand = s.brandOf(c) // one read of the settings cache for both
 	if v.Workspace == "" {
-		v.Workspace = s.workspaceName(c)
+		v.Workspace = v.Brand.Name
 	}
 	if v.Flash == nil {
 		v.Flash = takeFlash(c)

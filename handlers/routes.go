@@ -175,6 +175,7 @@ func (s *Server) routes(e *echo.Echo) {
 	console.POST("/sla-policies/:id", s.updateSLAPolicy, s.requireAdmin)
 	console.POST("/sla-policies/assign", s.assignSLAPolicy, s.requireAdmin)
 	s.heldMailRoutes(console)
+	s.brandRoutes(e, console) // Settings → Brand, and the brand's logo and stylesheet (brand.go)
 	s.invitationRoutes(e, app, console)
 	s.webhookRoutes(console) // webhook endpoints and their delivery log (webhooks.go)
 	s.apiRoutes(e, console)  // the JSON API and the console's API tokens (api_tokens.go)

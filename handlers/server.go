@@ -63,7 +63,7 @@ func New(cfg config.Config, db *bun.DB, log *slog.Logger, opts ...Option) (*App,
 		return nil, err
 	}
 	s := &Server{db: db, cfg: cfg, log: log, assets: assets}
-	if s.mailer, err = newMailer(cfg, log); err != nil {
+	if s.mailer, err = newMailer(cfg, db, log); err != nil {
 		return nil, fmt.Errorf("handlers: %w", err)
 	}
 	if s.providers, err = newOAuthProviders(cfg); err != nil {

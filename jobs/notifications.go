@@ -49,7 +49,7 @@ const queueChunk = 500
 // `go n.Run(ctx)`. It mails through the same configuration as the rest of
 // the portal (SMTP, or the outbox folder).
 func NewNotifier(cfg config.Config, db *bun.DB, log *slog.Logger) *Notifier {
-	m, err := mail.FromConfig(cfg, log)
+	m, err := mail.ForPortal(cfg, db, log)
 	return &Notifier{db: db, mailer: m, err: err, log: log, base: strings.TrimRight(cfg.BaseURL.String(), "/"),
 		inbound: cfg.Inbound.Address, domain: cfg.BaseURL.Hostname(),
 		Every: 15 * time.Second, Settle: 30 * time.Second, Quiet: 2 * time.Minute, MaxWait: 10 * time.Minute, GiveUp: 24 * time.Hour}

@@ -45,7 +45,7 @@ type Summaries struct {
 // portal's SMTP configuration (or the outbox folder).
 func NewSummaries(cfg config.Config, db *bun.DB, log *slog.Logger) *Summaries {
 	s := &Summaries{DB: db, Log: log, BaseURL: strings.TrimRight(cfg.BaseURL.String(), "/"), MailWindow: 62 * 24 * time.Hour}
-	m, err := mail.FromConfig(cfg, log)
+	m, err := mail.ForPortal(cfg, db, log)
 	if err != nil {
 		log.Error("monthly summary e-mails disabled", "error", err)
 	}

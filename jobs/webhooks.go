@@ -45,7 +45,7 @@ type Webhooks struct {
 func NewWebhooks(cfg config.Config, db *bun.DB, log *slog.Logger) *Webhooks {
 	w := &Webhooks{DB: db, Log: log, APIBase: cfg.BaseURL.String() + "/api/v1", AllowPrivate: cfg.API.WebhookAllowPrivate,
 		BaseURL: strings.TrimRight(cfg.BaseURL.String(), "/")}
-	m, err := mail.FromConfig(cfg, log)
+	m, err := mail.ForPortal(cfg, db, log)
 	if err != nil {
 		log.Error("webhooks: admins will not be mailed about disabled endpoints", "error", err)
 	}

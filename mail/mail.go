@@ -75,6 +75,8 @@ type Mailer struct {
 	cfg   Config
 	log   *slog.Logger
 	pages map[string]page
+	frame page        // the brand's frame and text footer (brand.go)
+	brand BrandSource // nil: messages go out without the brand
 }
 
 // page is one e-mail's templates: the text one also defines "subject".
@@ -89,6 +91,10 @@ func New(cfg Config, log *slog.Logger) (*Mailer, error) {
 	if err != nil {
 		return nil, err
 	}
+	frame, err := parseFrame()
+	if err != nil {
+		return nil, err
+	}
 	switch cfg.TLS {
 	case "":
 		cfg.TLS = TLSStartTLS
@@ -99,7 +105,7 @@ func New(cfg Config, log *slog.Logger) (*Mailer, error) {
 	if cfg.Host == "" && cfg.Outbox == "" {
 		cfg.Outbox = "outbox"
 	}
-	return &Mailer{cfg: cfg, log: log, pages: pages}, nil
+	return &Mailer{cfg: cfg, log: log, pages: pages, frame: frame}, nil
 }
 
 // parsePages parses each e-mail on its own, so every text template can
@@ -128,9 +134,22 @@ func parsePages() (map[string]page, error) {
 	return pages, nil
 }
 
+// parseFrame parses the brand's frame (HTML) and footer (text).
+func parseFrame() (page, error) {
+	text, err := texttemplate.ParseFS(templates.Emails, "emails/brand/footer.txt")
+	if err != nil {
+		return page{}, fmt.Errorf("mail: parse the brand's footer: %w", err)
+	}
+	html, err := htmltemplate.ParseFS(templates.Emails, "emails/brand/frame.html")
+	if err != nil {
+		return page{}, fmt.Errorf("mail: parse the brand's frame: %w", err)
+	}
+	return page{text: text, html: html}, nil
+}
+
 // Send renders msg and delivers it, waiting for the SMTP server's answer.
 func (m *Mailer) Send(ctx context.Context, msg Message) error {
-	out, subject, err := m.compose(msg)
+	out, subject, err := m.compose(ctx, msg)
 	if err != nil {
 		return err
 	}
@@ -149,8 +168,8 @@ func (m *Mailer) Send(ctx context.Context, msg Message) error {
 }
 
 // compose renders msg into the message to send, and returns its subject.
-func (m *Mailer) compose(msg Message) (*gomail.Msg, string, error) {
-	subject, text, html, err := m.render(msg)
+func (m *Mailer) compose(ctx context.Context, msg Message) (*gomail.Msg, string, error) {
+	subject, text, html, err := m.render(ctx, msg)
 	if err != nil {
 		return nil, "", err
 	}
@@ -241,7 +260,7 @@ func (m *Mailer) clientOptions() []gomail.Option {
 	return opts
 }
 
-func (m *Mailer) render(msg Message) (subject, text, html string, err error) {
+func (m *Mailer) render(ctx context.Context, msg Message) (subject, text, html string, err error) {
 	var sb, tb, hb bytes.Buffer
 	p, ok := m.pages[msg.Template]
 	if !ok {
@@ -259,7 +278,22 @@ func (m *Mailer) render(msg Message) (subject, text, html string, err error) {
 	}
 	// A subject is one line: a newline in user text must not start a header.
 	subject = strings.Join(strings.Fields(sb.String()), " ")
-	return subject, strings.TrimSpace(tb.String()) + "\n", hb.String(), nil
+	text, html = strings.TrimSpace(tb.String())+"\n", hb.String()
+	if m.brand == nil {
+		return subject, text, html, nil
+	}
+	b, err := m.brand(ctx)
+	if err != nil {
+		return "", "", "", err
+	}
+	if html, err = m.brandFrame(b, html); err != nil {
+		return "", "", "", err
+	}
+	footer, err := m.brandFooter(b)
+	if err != nil {
+		return "", "", "", err
+	}
+	return subject, text + footer, html, nil
 }
 
 // writeOutbox keeps the message as an .eml file and logs where it is.

@@ -27,7 +27,7 @@ func (m *Mailer) Session() *Session { return &Session{m: m} }
 // (again) when there is none. A refused recipient fails this message only;
 // a connection that broke is dialled again once before giving up.
 func (s *Session) Send(ctx context.Context, msg Message) error {
-	out, subject, err := s.m.compose(msg)
+	out, subject, err := s.m.compose(ctx, msg)
 	if err != nil {
 		return err
 	}

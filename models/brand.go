@@ -206,3 +206,30 @@ func SaveBrand(ctx context.Context, db *bun.DB, in BrandInput) error {
 	SettingsChanged(db)
 	return nil
 }
+
+// Paths of the brand's pictures and stylesheet. Each names what it serves
+// (the picture's hash, the colour), so a change makes a new URL and each can
+// be cached for good; pages and e-mails take them from here.
+
+// LogoPath is the logo's path, or "" without a logo.
+func (b Brand) LogoPath() string {
+	if b.LogoSHA == "" {
+		return ""
+	}
+	return "/brand/logo.png?v=" + shortSHA(b.LogoSHA)
+}
+
+// FaviconPath is the favicon's path, or "" without one.
+func (b Brand) FaviconPath() string {
+	if b.FaviconSHA == "" {
+		return ""
+	}
+	return "/brand/favicon.png?v=" + shortSHA(b.FaviconSHA)
+}
+
+// StylePath is the stylesheet that sets the accent: the colour is the version.
+func (b Brand) StylePath() string {
+	return "/brand/accent.css?v=" + strings.TrimPrefix(b.Accent, "#")
+}
+
+func shortSHA(sha string) string { return sha[:min(len(sha), 16)] }

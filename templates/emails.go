@@ -6,5 +6,5 @@ import "embed"
 // defining "subject" and "text") and <name>.html (html/template, defining "html").
 // The mail package parses them once.
 //
-//go:embed emails/*.txt emails/*.html
+//go:embed emails/*.txt emails/*.html emails/brand/*
 var Emails embed.FS
