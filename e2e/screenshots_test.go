@@ -164,6 +164,8 @@ func startDemo(t *testing.T) (*demoSite, *browser) {
 		{"console-time-entry", fmt.Sprintf("/console/requests/%d/time/%d", entry.RequestID, entry.ID), "#time-form"},
 		{"console-clients", "/console/clients", "main h1"},
 		{"console-client", fmt.Sprintf("/console/clients/%d", d.clientID), "main h1"},
+		{"console-adoption", "/console/clients/adoption", "#adoption-table"},
+		{"console-adoption-client", fmt.Sprintf("/console/clients/%d/adoption", d.clientID), "#adoption-people"},
 		{"console-client-edit", fmt.Sprintf("/console/clients/%d/edit", d.clientID), "#client-form"},
 		{"console-client-hours", fmt.Sprintf("/console/clients/%d/hours", d.clientID), "#summaries"},
 		{"console-summary-preview", fmt.Sprintf("/console/clients/%d/summaries/%s", d.clientID, lastMonth), "#summary-trend"},
