@@ -26,11 +26,13 @@ func (s *Server) readyz(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	// Not ready before the pages can be rendered: the templates are parsed
-	// in the background once the process starts (New).
-	if _, err := s.views(ctx); err != nil {
+	// The templates are parsed in the background once the process starts
+	// (New), and a page asked for before that waits for it (views): being
+	// ready does not wait for the parse, which took most of a cold start.
+	// Templates that do not parse keep the process out of service.
+	if err := s.viewsFailed(); err != nil {
 		s.log.WarnContext(ctx, "readiness check failed", "error", err)
-		return c.String(http.StatusServiceUnavailable, "templates not ready\n")
+		return c.String(http.StatusServiceUnavailable, "templates do not parse\n")
 	}
 	if err := models.Ping(ctx, s.db); err != nil {
 		s.log.WarnContext(ctx, "readiness check failed", "error", err)
@@ -43,3 +45,14 @@ func (s *Server) readyz(c echo.Context) error {
 // balancer stops sending new requests, while everything else keeps being
 // served until the server shuts down.
 func (a *App) Drain() { a.s.draining.Store(true) }
+
+// viewsFailed is the templates' parse error once the parse is over; nil
+// while it still runs or when it succeeded.
+func (s *Server) viewsFailed() error {
+	select {
+	case <-s.viewsReady:
+		return s.viewsErr
+	default:
+		return nil
+	}
+}

@@ -97,14 +97,6 @@ func serve(ctx context.Context, args []string, getenv config.Getenv, stdout io.W
 	// The workspace and SLA policies are cached per process; on PostgreSQL a
 	// NOTIFY on every change drops the copy (models/settings_cache.go).
 	go models.ListenChanges(feedCtx, db, log)
-	// SLA clocks change colour as time passes; one process per round does it.
-	go (&jobs.SLATicker{DB: db, Log: log}).Run(feedCtx)
-	jobs.NewSummaries(cfg, db, log).Start(feedCtx) // monthly summaries: at start-up, then 00:05 UTC on the 1st
-	go jobs.NewNotifier(cfg, db, log).Run(ctx)     // batched e-mail notifications
-	// Files whose upload never reached the database: hourly, one process.
-	go (&jobs.OrphanSweeper{DB: db, Store: files, Log: log}).Run(feedCtx)
-	// Webhooks leave from the outbox; every process sends, each event once.
-	go jobs.NewWebhooks(cfg, db, log).Run(feedCtx)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on PORTAL_ADDR=%s: %w", cfg.Addr, err)
@@ -129,6 +121,18 @@ func serve(ctx context.Context, args []string, getenv config.Getenv, stdout io.W
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+
+	// The scheduled jobs start once the listener serves: their first rounds
+	// (a catch-up of summaries, the SLA clocks) compete for the CPU with a
+	// cold start, and nothing a page shows waits for them.
+	// SLA clocks change colour as time passes; one process per round does it.
+	go (&jobs.SLATicker{DB: db, Log: log}).Run(feedCtx)
+	jobs.NewSummaries(cfg, db, log).Start(feedCtx) // monthly summaries: at start-up, then 00:05 UTC on the 1st
+	go jobs.NewNotifier(cfg, db, log).Run(ctx)     // batched e-mail notifications
+	// Files whose upload never reached the database: hourly, one process.
+	go (&jobs.OrphanSweeper{DB: db, Store: files, Log: log}).Run(feedCtx)
+	// Webhooks leave from the outbox; every process sends, each event once.
+	go jobs.NewWebhooks(cfg, db, log).Run(feedCtx)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
