@@ -105,7 +105,7 @@ func (s *Server) streamAudience(r *http.Request) (realtime.Audience, int) {
 		if err != nil {
 			return realtime.Audience{}, http.StatusUnauthorized
 		}
-		aud.ClientID = sc.ClientID()
+		aud.ClientID, aud.See = sc.ClientID(), sc.Viewer()
 	}
 	zone, err := models.ViewerLocation(r.Context(), s.db, u)
 	if err != nil {
@@ -127,7 +127,7 @@ type ActivityItem struct {
 //   - the parts of pages it changed (partFrames, fragments.go): a client's
 //     dashboard figures rendered ("stats"), other parts only named
 //     ("changed-requests", "changed-unread"…) for the page to fetch;
-//   - "request-<id>": the same signal for one request's page.
+//   - "request-<id>": a bare signal for that request's own page.
 //
 // The hub hands it only events v sees (models.Viewer), and what a client
 // user re-fetches goes through their Scope again.
