@@ -273,7 +273,7 @@ func (r *IMAPReader) readNew(ctx context.Context, c *imapclient.Client, lock *re
 		if err := lock.alive(ctx); err != nil {
 			return last, err
 		}
-		out, err := r.readOne(ctx, c, uid)
+		out, err := r.readOne(ctx, c, validity, uid)
 		if err != nil {
 			return last, err
 		}
@@ -289,8 +289,34 @@ func (r *IMAPReader) readNew(ctx context.Context, c *imapclient.Client, lock *re
 	return last, nil
 }
 
-// readOne fetches one mail and hands it to Process.
-func (r *IMAPReader) readOne(ctx context.Context, c *imapclient.Client, uid imap.UID) (Outcome, error) {
+// readOne fetches one mail and hands it to Process. With a size limit the
+// mail's size (RFC822.SIZE) and envelope come first: a mail over the limit
+// is held from what they say, and its body is never downloaded.
+func (r *IMAPReader) readOne(ctx context.Context, c *imapclient.Client, validity int64, uid imap.UID) (Outcome, error) {
+	if r.cfg.MaxBytes > 0 {
+		head, err := c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{UID: true, RFC822Size: true, Envelope: true}).Collect()
+		if err != nil {
+			return Outcome{}, fmt.Errorf("inbound IMAP: fetch the size of mail %d: %w", uid, err)
+		}
+		if len(head) == 0 {
+			return Outcome{Status: models.InboundIgnored, Reason: "deleted from the mailbox before it was read"}, nil
+		}
+		if r.cfg.tooLarge(head[0].RFC822Size) != "" {
+			u := Unread{Route: RouteIMAP, OtherKey: fmt.Sprintf("imap:%d:%d", validity, uid), Size: head[0].RFC822Size}
+			if env := head[0].Envelope; env != nil {
+				u.MessageID, u.Subject = env.MessageID, env.Subject
+				if len(env.From) > 0 {
+					u.From = env.From[0].Addr()
+				}
+			}
+			out, err := HoldUnread(ctx, r.cfg, u)
+			if err != nil {
+				return out, fmt.Errorf("inbound IMAP: mail %d: %w", uid, err)
+			}
+			r.cfg.Log.InfoContext(ctx, "inbound mail held unread: too large", "uid", uid, "size", u.Size)
+			return out, nil
+		}
+	}
 	whole := &imap.FetchItemBodySection{Peek: true}
 	msgs, err := c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{whole}}).Collect()
 	if err != nil {

@@ -87,9 +87,8 @@ func Process(ctx context.Context, c Config, raw []byte, env Envelope) (Outcome, 
 		return Outcome{Status: Duplicate}, nil
 	}
 	rec := &models.InboundMail{DedupeKey: key, Route: env.Route, MailFrom: env.Sender, Size: int64(len(raw))}
-	if c.MaxBytes > 0 && int64(len(raw)) > c.MaxBytes {
-		return c.hold(ctx, rec, nil, fmt.Sprintf("The mail is %s, larger than the %s limit; it was not read.",
-			models.ByteSizeText(int64(len(raw))), models.ByteSizeText(c.MaxBytes)))
+	if why := c.tooLarge(int64(len(raw))); why != "" {
+		return c.hold(ctx, rec, nil, why)
 	}
 	lim := attachmentLimits(ctx, c.DB)
 	p, err := parse(raw, lim.MaxFileBytes)
