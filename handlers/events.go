@@ -105,7 +105,7 @@ func (s *Server) streamAudience(r *http.Request) (realtime.Audience, int) {
 		if err != nil {
 			return realtime.Audience{}, http.StatusUnauthorized
 		}
-		aud.ClientID = sc.ClientID()
+		aud.ClientID, aud.See = sc.ClientID(), sc.Viewer()
 	}
 	zone, err := models.ViewerLocation(r.Context(), s.db, u)
 	if err != nil {

@@ -71,7 +71,7 @@ func (s *Server) partFrames(ctx context.Context, views *templates.Set, ev *model
 		if p == partStats && !v.Staff() && !realtime.Replaying(ctx) {
 			// The viewer's own client, from the stream's session: the
 			// figures of no other client can be rendered here.
-			html, err := statsHTML(ctx, views, models.ScopeOfClient(s.db, v.ClientID()))
+			html, err := statsHTML(ctx, views, models.ScopeOfViewer(s.db, v))
 			if err != nil {
 				return nil, err
 			}

@@ -48,6 +48,10 @@ type ActivityEvent struct {
 	// InFlight is read by EventsAfter only: the transactions of this
 	// database in flight when it read, "1,2,3".
 	InFlight string `bun:"in_flight,scanonly"`
+	// Watchers is read with the event where a restricted member's sight
+	// is decided (withWatchers, visibility.go): its request's requester
+	// and followers, ",1,2,".
+	Watchers string `bun:"watchers,scanonly"`
 	// Reached is set by EventsAfter: the position of its reader once it
 	// has this event.
 	Reached Position `bun:"-"`

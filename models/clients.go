@@ -28,6 +28,11 @@ type Client struct {
 	ArchivedAt             *time.Time `bun:"archived_at"`
 	CreatedAt              time.Time  `bun:"created_at"`
 	UpdatedAt              time.Time  `bun:"updated_at"`
+
+	// MembersSee and MembersHoursHidden are what the client's members (not
+	// its company admins) see: see company_roles.go.
+	MembersSee         string `bun:"members_see,nullzero,notnull,default:'all'"`
+	MembersHoursHidden bool   `bun:"members_hours_hidden"`
 }
 
 // GetClient loads a client by id (staff side; client handlers use Scope).

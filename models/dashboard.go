@@ -16,7 +16,11 @@ import (
 // come from indexes on their dates, and targets past due are counted from
 // index ranges of late clocks only. It counts what slaFigures counts for a monthly
 // summary.
-func dashboardFigures(ctx context.Context, db bun.IDB, clientID int64, start, end time.Time) (open, closed, met, decided int, err error) {
+//
+// Every count is of the requests v sees (whereSeesRequests): for a member
+// restricted to their own requests, theirs only, counted rather than read
+// from the client's counter row.
+func dashboardFigures(ctx context.Context, db bun.IDB, v Viewer, clientID int64, start, end time.Time) (open, closed, met, decided int, err error) {
 	start, end = start.UTC(), end.UTC()
 	cutoff := end
 	if now := Now(); now.Before(cutoff) {
@@ -32,10 +36,10 @@ func dashboardFigures(ctx context.Context, db bun.IDB, clientID int64, start, en
 		RespOverdue int `bun:"resp_overdue"`
 		ResOverdue  int `bun:"res_overdue"`
 	}
-	responded := db.NewSelect().Model((*Request)(nil)).
+	responded := requestsOf(db, v).
 		ColumnExpr("count(*) AS n").ColumnExpr("count(CASE WHEN response_used_secs <= response_target_secs THEN 1 END) AS met").
 		Where("client_id = ?", clientID).Where("first_response_at >= ?", start).Where("first_response_at < ?", end)
-	resolved := db.NewSelect().Model((*Request)(nil)).
+	resolved := requestsOf(db, v).
 		ColumnExpr("count(*) AS n").ColumnExpr("count(CASE WHEN resolution_used_secs <= resolution_target_secs THEN 1 END) AS met").
 		Where("client_id = ?", clientID).Where("status = ?", StatusCompleted).
 		Where("completed_at >= ?", start).Where("completed_at < ?", end)
@@ -57,23 +61,29 @@ func dashboardFigures(ctx context.Context, db bun.IDB, clientID int64, start, en
 			return q.Where("first_response_at IS NULL").WhereOr("first_response_at >= ?", end)
 		})
 	}
-	respDue := unanswered(openAt(db.NewSelect().Model((*Request)(nil)).ColumnExpr("count(*)"))).
+	respDue := unanswered(openAt(requestsOf(db, v).ColumnExpr("count(*)"))).
 		Where("response_target_secs > 0").Where("response_due_at < ?", cutoff)
-	respBreached := unanswered(openAt(db.NewSelect().Model((*Request)(nil)).ColumnExpr("count(*)"))).
+	respBreached := unanswered(openAt(requestsOf(db, v).ColumnExpr("count(*)"))).
 		Where("response_target_secs > 0").Where("response_used_secs > response_target_secs").
 		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 			return q.Where("response_due_at IS NULL").WhereOr("response_due_at >= ?", cutoff)
 		})
-	resDue := openAt(db.NewSelect().Model((*Request)(nil)).ColumnExpr("count(*)")).
+	resDue := openAt(requestsOf(db, v).ColumnExpr("count(*)")).
 		Where("resolution_target_secs > 0").Where("resolution_due_at < ?", cutoff)
-	resBreached := openAt(db.NewSelect().Model((*Request)(nil)).ColumnExpr("count(*)")).
+	resBreached := openAt(requestsOf(db, v).ColumnExpr("count(*)")).
 		Where("resolution_target_secs > 0").Where("resolution_used_secs > resolution_target_secs").
 		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 			return q.Where("resolution_due_at IS NULL").WhereOr("resolution_due_at >= ?", cutoff)
 		})
-	err = db.NewSelect().
-		ColumnExpr("(SELECT count(*) FROM requests WHERE client_id = ? AND status <> ?) AS open_count", clientID, StatusCompleted).
-		ColumnExpr("coalesce((SELECT closed_count FROM request_counts WHERE client_id = ?), 0) AS closed_count", clientID).
+	q := db.NewSelect()
+	if v.SeesAllRequests() {
+		q = q.ColumnExpr("(SELECT count(*) FROM requests WHERE client_id = ? AND status <> ?) AS open_count", clientID, StatusCompleted).
+			ColumnExpr("coalesce((SELECT closed_count FROM request_counts WHERE client_id = ?), 0) AS closed_count", clientID)
+	} else {
+		q = q.ColumnExpr("(?) AS open_count", requestsOf(db, v).ColumnExpr("count(*)").Where("client_id = ?", clientID).Where("status <> ?", StatusCompleted)).
+			ColumnExpr("(?) AS closed_count", requestsOf(db, v).ColumnExpr("count(*)").Where("client_id = ?", clientID).Where("status = ?", StatusCompleted))
+	}
+	err = q.
 		ColumnExpr("r.n AS resp_decided, r.met AS resp_met, c.n AS res_decided, c.met AS res_met").
 		ColumnExpr("(?) + (?) AS resp_overdue", respDue, respBreached).
 		ColumnExpr("(?) + (?) AS res_overdue", resDue, resBreached).
@@ -84,4 +94,9 @@ func dashboardFigures(ctx context.Context, db bun.IDB, clientID int64, start, en
 		return 0, 0, 0, 0, fmt.Errorf("models: dashboard figures of client %d: %w", clientID, err)
 	}
 	return f.Open, f.Closed, f.RespMet + f.ResMet, f.RespDecided + f.ResDecided + f.RespOverdue + f.ResOverdue, nil
+}
+
+// requestsOf starts a query over the requests v sees (alias request).
+func requestsOf(db bun.IDB, v Viewer) *bun.SelectQuery {
+	return v.whereSeesRequests(db.NewSelect().Model((*Request)(nil)), "request")
 }

@@ -294,7 +294,7 @@ func EventsAfter(ctx context.Context, db bun.IDB, pos Position, v Viewer, limit 
 				WHERE x::text::bigint <> ALL(?)`, pgdialect.Array(append([]int64{0}, in.Foreign...)))).
 			With("horizon", db.NewRaw(horizonCTE, pgdialect.Array(pass))).
 			Join("CROSS JOIN horizon").
-			ColumnExpr("activity_event.*").ColumnExpr("horizon.own AS in_flight")
+			ColumnExpr("horizon.own AS in_flight")
 		cond := []string{"(" + after + " AND activity_event.tx_id < horizon.h)"}
 		args := []any{pos.Tx, pos.Tx, pos.ID}
 		// A held transaction's events are visible only once it has
@@ -366,8 +366,11 @@ func LatestPosition(ctx context.Context, db bun.IDB) (Position, error) {
 	return rows[0].Position(), nil
 }
 
+// feedQuery reads events with their request's watchers (withWatchers), so
+// that live delivery and replay alike can tell a restricted member's events
+// from a colleague's (Viewer.SeesEvent).
 func feedQuery(db bun.IDB, events *[]ActivityEvent) *bun.SelectQuery {
-	return db.NewSelect().Model(events).
+	return withWatchers(db, db.NewSelect().Model(events)).
 		Relation("Actor", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name", "role") }).
 		Relation("Request", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("number", "title", "status") }).
 		OrderExpr("activity_event.tx_id, activity_event.id")

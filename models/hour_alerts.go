@@ -252,7 +252,7 @@ func AlertRecipients(ctx context.Context, db bun.IDB, clientID int64) ([]User, e
 	err := db.NewSelect().Model(&us).Column("id", "email", "name", "role", "client_id").
 		Where("disabled_at IS NULL").
 		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where("client_id = ? AND notify_low_balance", clientID).
+			return q.Where("client_id = ? AND notify_low_balance AND "+seesHoursUser, clientID).
 				WhereOr("client_id IS NULL AND id IN (SELECT user_id FROM client_followers WHERE client_id = ?)", clientID)
 		}).Order("email").Scan(ctx)
 	if err != nil {

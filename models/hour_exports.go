@@ -27,6 +27,9 @@ type ExportEntry struct {
 // ExportPeriod is the hour bank period starting on at (zero: the one
 // containing now in the client's zone).
 func (s Scope) ExportPeriod(ctx context.Context, now, at time.Time) (BankPeriod, error) {
+	if err := s.requireHours(); err != nil {
+		return BankPeriod{}, err
+	}
 	client, err := s.Client(ctx)
 	if err != nil {
 		return BankPeriod{}, err
@@ -48,8 +51,11 @@ func (s Scope) ExportPeriod(ctx context.Context, now, at time.Time) (BankPeriod,
 // PeriodTimeEntries lists the period's time entries the client sees (hidden
 // ones left out), oldest first.
 func (s Scope) PeriodTimeEntries(ctx context.Context, per BankPeriod) ([]ExportEntry, error) {
+	if err := s.requireHours(); err != nil {
+		return nil, err
+	}
 	var rows []ExportEntry
-	err := s.db.NewSelect().Model((*TimeEntry)(nil)).
+	err := s.Viewer().whereSeesRequests(s.db.NewSelect(), "request").Model((*TimeEntry)(nil)).
 		Join("JOIN requests AS request ON request.id = time_entry.request_id").
 		Join("LEFT JOIN time_questions AS question ON question.time_entry_id = time_entry.id").
 		ColumnExpr("time_entry.id, coalesce(question.status, '') AS question").

@@ -31,6 +31,9 @@ type HoursOverview struct {
 	Requests   []RequestHours // billable time per request, largest first
 	Days       []DayUsage     // billable time per day, oldest first
 	NotCharged int            // minutes logged as not charged (hidden ones excluded for clients)
+	// OtherMinutes is the billable time on requests a restricted member
+	// does not see, left out of Requests (scope_roles.go).
+	OtherMinutes int
 }
 
 // OverMinutes is the overage of the period (0 if none).

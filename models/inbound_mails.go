@@ -239,6 +239,11 @@ func PostMailReply(ctx context.Context, db bun.IDB, rec *InboundMail, u *User, r
 	if err != nil {
 		return nil, nil, err
 	}
+	// A member restricted to their own requests cannot write into a
+	// colleague's by naming its number: the mail is held for staff.
+	if err := sc.requireRequest(ctx, requestID); err != nil {
+		return nil, nil, err
+	}
 	var posted *Message
 	var on *Request
 	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {

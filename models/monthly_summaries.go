@@ -268,7 +268,7 @@ func MarkSummaryEmailed(ctx context.Context, db bun.IDB, id int64, round int, at
 func SummaryRecipients(ctx context.Context, db bun.IDB, client *Client) ([]string, error) {
 	var users []User
 	if err := db.NewSelect().Model(&users).Column("email").Where("client_id = ?", client.ID).
-		Where("notify_email = ?", true).Where("disabled_at IS NULL").Order("id").Scan(ctx); err != nil {
+		Where("notify_email = ?", true).Where("disabled_at IS NULL").Where(getsSummary).Order("id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: summary recipients of client %d: %w", client.ID, err)
 	}
 	all := append([]string{client.ContactEmail}, emails(users)...)

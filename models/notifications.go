@@ -288,7 +288,8 @@ func loadBatch(ctx context.Context, db bun.IDB, userID int64, lines []PendingNot
 		b.LineIDs = append(b.LineIDs, l.ID)
 	}
 	u := new(User)
-	if err := db.NewSelect().Model(u).Where("id = ?", userID).Scan(ctx); err != nil {
+	// With the client: what a member sees depends on its settings (ViewerOf).
+	if err := db.NewSelect().Model(u).Relation("Client").Where("?TableAlias.id = ?", userID).Scan(ctx); err != nil {
 		if errors.Is(notFound(err, ""), ErrNotFound) {
 			return b, nil
 		}
@@ -303,7 +304,7 @@ func loadBatch(ctx context.Context, db bun.IDB, userID int64, lines []PendingNot
 		ids[i] = l.EventID
 	}
 	var events []ActivityEvent
-	if err := db.NewSelect().Model(&events).
+	if err := withWatchers(db, db.NewSelect().Model(&events)).
 		Relation("Actor", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("name", "role") }).
 		Relation("Request").
 		Where("activity_event.id IN (?)", bun.List(ids)).Order("activity_event.id").Scan(ctx); err != nil {

@@ -17,6 +17,10 @@ type Scope struct {
 	clientID int64
 	userID   int64   // zero for a staff export's scope (ScopeOfClient)
 	client   *Client // loaded with the session, when it was
+	// viewer is what the scope's user sees (visibility.go): set by
+	// ScopeFor and ScopeOfViewer; a scope without one sees all of its
+	// client (ScopeOfClient, for staff).
+	viewer Viewer
 }
 
 // ClientID is the client every query of the scope is confined to. The
@@ -31,7 +35,10 @@ func (s Scope) UserID() int64 { return s.userID }
 // ErrNotClientUser is returned when a scope is asked for a staff user.
 var ErrNotClientUser = errors.New("models: user does not belong to a client")
 
-// ScopeFor returns the scope of a client user.
+// ScopeFor returns the scope of a client user, seeing what their company
+// role and their client's settings allow. The session loads the user with
+// their client; a user read without it (mail-in, tests) has it read here,
+// since what a member sees depends on it.
 func ScopeFor(db bun.IDB, u *User) (Scope, error) {
 	if u == nil || u.ClientID == nil {
 		return Scope{}, ErrNotClientUser
@@ -39,8 +46,25 @@ func ScopeFor(db bun.IDB, u *User) (Scope, error) {
 	sc := Scope{db: db, clientID: *u.ClientID, userID: u.ID}
 	if u.Client != nil && u.Client.ID == *u.ClientID {
 		sc.client = u.Client
+	} else {
+		c, err := GetClient(context.Background(), db, *u.ClientID)
+		if err != nil {
+			return Scope{}, fmt.Errorf("models: scope of user %d: %w", u.ID, err)
+		}
+		sc.client = c
 	}
+	sc.viewer = clientUserViewer(u, sc.client)
 	return sc, nil
+}
+
+// ScopeOfViewer is the scope whose queries see what client viewer v sees:
+// the live hub renders a stream's parts (its dashboard figures) with it.
+// A staff or zero viewer gets a scope that finds nothing.
+func ScopeOfViewer(db bun.IDB, v Viewer) Scope {
+	if v.staff || v.clientID <= 0 {
+		return Scope{db: db, viewer: Viewer{}}
+	}
+	return Scope{db: db, clientID: v.clientID, userID: v.ownOf, viewer: v}
 }
 
 // Client is the scope's own client: the row read with the session, or
@@ -82,7 +106,7 @@ func (s Scope) Dashboard(ctx context.Context, now time.Time) (DashboardStats, er
 	monthStart := MonthStart(now, loc)
 	monthEnd := monthStart.AddDate(0, 1, 0)
 
-	if st.Open, st.Closed, st.SLAMet, st.SLADecided, err = dashboardFigures(ctx, s.db, s.clientID, monthStart, monthEnd); err != nil {
+	if st.Open, st.Closed, st.SLAMet, st.SLADecided, err = dashboardFigures(ctx, s.db, s.Viewer(), s.clientID, monthStart, monthEnd); err != nil {
 		return st, err
 	}
 
@@ -97,6 +121,9 @@ func (s Scope) Dashboard(ctx context.Context, now time.Time) (DashboardStats, er
 // CurrentHourBank returns the balance of the period containing now; ok is
 // false when the client has no hour bank at all.
 func (s Scope) CurrentHourBank(ctx context.Context, now time.Time) (HourBank, bool, error) {
+	if !s.SeesHours() {
+		return HourBank{}, false, nil // as if there were none: a member it is hidden from
+	}
 	client, err := s.Client(ctx)
 	if err != nil {
 		return HourBank{}, false, err

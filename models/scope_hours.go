@@ -21,6 +21,16 @@ func (r RequestHours) Ref() string { return fmt.Sprintf("%s-%d", r.Prefix, r.Num
 // containing now); ok is false when the client has no hour bank. The balance
 // is summed from the same rows the page lists, so its Used figure always
 // equals the breakdown's total. Hidden time is left out.
+//
+// A member from whom hours are hidden gets ErrNotFound; one restricted to
+// their own requests sees the others' time only as one sum (OtherMinutes).
 func (s Scope) Hours(ctx context.Context, now, at time.Time) (HoursOverview, bool, error) {
-	return ClientHours(ctx, s.db, s.clientID, now, at, false)
+	if err := s.requireHours(); err != nil {
+		return HoursOverview{}, false, err
+	}
+	o, ok, err := ClientHours(ctx, s.db, s.clientID, now, at, false)
+	if err == nil {
+		err = s.keepOwnHours(ctx, &o)
+	}
+	return o, ok, err
 }

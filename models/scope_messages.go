@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/uptrace/bun"
 )
 
 // Thread is one request's conversation on the portal's Messages page: its
@@ -80,7 +82,7 @@ func (s Scope) ListThreads(ctx context.Context, page, perPage int) (Page[Thread]
 	if err != nil {
 		return p, err
 	}
-	threads := s.db.NewSelect().TableExpr("requests AS r").
+	threads := s.Viewer().whereSeesRequests(s.db.NewSelect().TableExpr("requests AS r"), "r").
 		ColumnExpr("r.id, r.number, r.title, r.status, r.last_public_message_id").
 		Where("r.client_id = ?", s.clientID).Where("r.last_public_message_id IS NOT NULL").
 		OrderExpr("r.last_public_message_id DESC").
@@ -104,7 +106,7 @@ func (s Scope) ListThreads(ctx context.Context, page, perPage int) (Page[Thread]
 	for i := range p.Items {
 		p.Items[i].Prefix = client.RequestPrefix
 	}
-	p.Total, err = s.db.NewSelect().TableExpr("requests AS r").
+	p.Total, err = s.Viewer().whereSeesRequests(s.db.NewSelect().TableExpr("requests AS r"), "r").
 		Where("r.client_id = ?", s.clientID).Where("r.last_public_message_id IS NOT NULL").
 		Count(ctx)
 	if err != nil {
@@ -120,9 +122,19 @@ func (s Scope) UnreadCount(ctx context.Context) (int, error) {
 		Join("LEFT JOIN message_reads AS mr ON mr.request_id = m.request_id AND mr.user_id = ?", s.userID).
 		Where("m.client_id = ?", s.clientID).
 		Where(unreadFor, s.userID).
+		Apply(s.onlyOwnMessages).
 		Count(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("models: unread messages of user %d: %w", s.userID, err)
 	}
 	return n, nil
+}
+
+// onlyOwnMessages narrows a query over messages (alias m) to the requests
+// of a member restricted to their own; others' go unnarrowed.
+func (s Scope) onlyOwnMessages(q *bun.SelectQuery) *bun.SelectQuery {
+	if v := s.Viewer(); !v.SeesAllRequests() {
+		return q.Where("m.request_id IN (?)", v.ownRequestIDs())
+	}
+	return q
 }

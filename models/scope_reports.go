@@ -60,8 +60,12 @@ func (s Scope) ActivityHistory(ctx context.Context, f ActivityFilter) (Page[Acti
 }
 
 // MonthlySummaries returns the client's latest monthly summaries, newest first.
+// A member it is hidden from has none.
 func (s Scope) MonthlySummaries(ctx context.Context, limit int) ([]MonthlySummary, error) {
 	var sums []MonthlySummary
+	if !s.SeesSummaries() {
+		return sums, nil
+	}
 	if err := s.db.NewSelect().Model(&sums).Where("client_id = ?", s.clientID).
 		Order("month DESC").Limit(limit).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: monthly summaries of client %d: %w", s.clientID, err)

@@ -134,7 +134,7 @@ func (s Scope) listRequests(ctx context.Context, f RequestFilter, statuses []str
 	// filtered narrows a query of requests to the list's rows: the page's
 	// and the count's (which a cursor must not narrow).
 	filtered := func(q *bun.SelectQuery) *bun.SelectQuery {
-		q = q.Where("request.client_id = ?", s.clientID).
+		q = s.Viewer().whereSeesRequests(q.Where("request.client_id = ?", s.clientID), "request").
 			Where("request.status IN (?)", bun.List(statuses))
 		if open {
 			// Implied by the line above, and the predicate of the partial index
@@ -160,7 +160,7 @@ func (s Scope) listRequests(ctx context.Context, f RequestFilter, statuses []str
 	}
 	var total int
 	if err = q.Scan(ctx); err == nil {
-		if !open && f.Urgency == "" && strings.TrimSpace(f.Q) == "" {
+		if !open && f.Urgency == "" && strings.TrimSpace(f.Q) == "" && s.SeesAllRequests() {
 			// The whole closed list, which grows with history: its length is the
 			// client's counter row (kept by triggers), not a count of every
 			// closed request. An open list is counted through its index.
@@ -207,8 +207,9 @@ func (s Scope) CreateRequest(ctx context.Context, in NewRequest) (*Request, erro
 // requestIDByNumber finds the id of the client's request number n.
 func (s Scope) requestIDByNumber(ctx context.Context, n int) (int64, error) {
 	var id int64
-	err := s.db.NewSelect().Model((*Request)(nil)).Column("id").
-		Where("client_id = ?", s.clientID).Where("number = ?", n).Scan(ctx, &id)
+	q := s.db.NewSelect().Model((*Request)(nil)).Column("request.id").
+		Where("request.client_id = ?", s.clientID).Where("request.number = ?", n)
+	err := s.Viewer().whereSeesRequests(q, "request").Scan(ctx, &id)
 	if err != nil {
 		return 0, notFound(err, fmt.Sprintf("find request %d of client %d", n, s.clientID))
 	}
@@ -220,7 +221,15 @@ func (s Scope) requestIDByNumber(ctx context.Context, n int) (int64, error) {
 // ReadUpTo is how far the scope's user had read the thread, found in the
 // same statement as the request, so a view that reads nothing new writes
 // nothing (MarkReadUpTo).
+//
+// A member restricted to their own requests is asked about first: another
+// request of theirs is not found.
 func (s Scope) RequestByNumber(ctx context.Context, n int, now time.Time) (*RequestDetail, error) {
+	if !s.SeesAllRequests() {
+		if _, err := s.requestIDByNumber(ctx, n); err != nil {
+			return nil, err
+		}
+	}
 	head, err := readRequestHead(ctx, s.db, s.Viewer(), s.userID, "number", s.clientID, n)
 	if err != nil {
 		return nil, notFound(err, fmt.Sprintf("find request %d of client %d", n, s.clientID))

@@ -149,7 +149,8 @@ func (s Scope) ClockHistoriesForExport(ctx context.Context, f ActivityFilter, no
 		Column("request.id", "request.client_id", "request.number", "request.urgency", "request.channel",
 			"request.sla_policy_version_id", "request.created_at").
 		ColumnExpr("coalesce((SELECT u.name FROM users AS u WHERE u.id = request.requester_id), '') AS requester_name").
-		Where("request.client_id = ?", s.clientID)
+		Where("request.client_id = ?", s.clientID).
+		Apply(func(q *bun.SelectQuery) *bun.SelectQuery { return s.Viewer().whereSeesRequests(q, "request") })
 	if !f.To.IsZero() {
 		q = q.Where("request.created_at < ?", localMidnight(f.To.AddDate(0, 0, 1), loc))
 	}

@@ -38,7 +38,7 @@ func SummaryMailings(ctx context.Context, db bun.IDB, sums []MonthlySummary) ([]
 	}
 	var users []User
 	if err := db.NewSelect().Model(&users).Column("client_id", "email").Where("client_id IN (?)", bun.In(clientIDs)).
-		Where("notify_email = ?", true).Where("disabled_at IS NULL").Order("client_id", "id").Scan(ctx); err != nil {
+		Where("notify_email = ?", true).Where("disabled_at IS NULL").Where(getsSummary).Order("client_id", "id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: summary recipients of %d clients: %w", len(clientIDs), err)
 	}
 	addresses := map[int64][]string{}

@@ -75,6 +75,9 @@ func ListMonthlySummaries(ctx context.Context, db bun.IDB, clientID int64, limit
 
 // MonthlySummary is one of the client's stored summaries.
 func (s Scope) MonthlySummary(ctx context.Context, month time.Time) (*MonthlySummary, error) {
+	if err := s.requireSummaries(); err != nil {
+		return nil, err
+	}
 	return GetMonthlySummary(ctx, s.db, s.clientID, month)
 }
 
@@ -85,11 +88,17 @@ func (s Scope) ResolvedInMonth(ctx context.Context, client *Client, month time.T
 	if client == nil || client.ID != s.clientID {
 		return nil, fmt.Errorf("models: resolved requests of another client than the scope's: %w", ErrNotFound)
 	}
+	if err := s.requireSummaries(); err != nil {
+		return nil, err
+	}
 	return ResolvedInMonth(ctx, s.db, client, month)
 }
 
 // SummaryTrend is the trend of the client's summary of month.
 func (s Scope) SummaryTrend(ctx context.Context, month time.Time) ([]TrendMonth, error) {
+	if err := s.requireSummaries(); err != nil {
+		return nil, err
+	}
 	return SummaryTrend(ctx, s.db, s.clientID, month)
 }
 

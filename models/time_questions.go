@@ -104,15 +104,33 @@ func loadQuestionedEntry(ctx context.Context, db bun.IDB, clientID, entryID int6
 
 // QuestionedEntry is one of the scope's time entries with its question.
 func (s Scope) QuestionedEntry(ctx context.Context, entryID int64) (*QuestionedEntry, error) {
-	return loadQuestionedEntry(ctx, s.db, s.clientID, entryID, false)
+	if err := s.requireHours(); err != nil {
+		return nil, err
+	}
+	qe, err := loadQuestionedEntry(ctx, s.db, s.clientID, entryID, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.requireRequest(ctx, qe.Entry.RequestID); err != nil {
+		return nil, err
+	}
+	return qe, nil
 }
 
 // AskAboutEntry opens (or adds to) the question thread on one of the
 // scope's time entries; a message on a closed question reopens it.
 func (s Scope) AskAboutEntry(ctx context.Context, entryID int64, body string) error {
 	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.requireHours(); err != nil {
+			return err
+		}
 		qe, err := loadQuestionedEntry(ctx, tx, s.clientID, entryID, false)
 		if err != nil {
+			return err
+		}
+		in := s
+		in.db = tx
+		if err := in.requireRequest(ctx, qe.Entry.RequestID); err != nil {
 			return err
 		}
 		now := Now()

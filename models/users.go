@@ -52,6 +52,12 @@ type User struct {
 	CreatedAt time.Time `bun:"created_at"`
 	UpdatedAt time.Time `bun:"updated_at"`
 
+	// CompanyRole is a client user's standing in their company (see
+	// company_roles.go); SummaryMuted that a company admin took them off
+	// the monthly summary's list.
+	CompanyRole  string `bun:"company_role,nullzero,notnull,default:'member'"`
+	SummaryMuted bool   `bun:"summary_muted"`
+
 	// Client is the user's client, loaded with the session (SessionUser).
 	Client *Client `bun:"rel:belongs-to,join:client_id=id"`
 }

@@ -72,6 +72,11 @@ type Audience struct {
 	// Zone is where the viewer reads times: the client's zone for a client
 	// user, a staff member's own. Nil is UTC.
 	Zone *time.Location
+	// See is what a client user sees, from the session (models.Scope's
+	// Viewer: a member may see only their own requests, or no hours). The
+	// zero value, or one of another client, is taken as the whole client's
+	// sight (ClientViewer), which is what a client user had before roles.
+	See models.Viewer
 }
 
 // clientOf is the client whose archiving ends the audience's streams: none
@@ -96,6 +101,9 @@ func (a Audience) zone() *time.Location {
 func (a Audience) Viewer() models.Viewer {
 	if a.Staff {
 		return models.StaffViewer()
+	}
+	if a.See.ClientID() == a.ClientID && !a.See.Staff() {
+		return a.See
 	}
 	return models.ClientViewer(a.ClientID)
 }

@@ -1,0 +1,62 @@
+package models
+
+// Company roles. A client user is their company's admin or a member:
+//   - a company admin sees all of the company's requests, hours and
+//     summaries, invites and disables colleagues (people.go) and chooses
+//     who receives the monthly summary;
+//   - a member sees what the client's setting allows: all of the company's
+//     requests (the default) or only those they opened or follow, and hours
+//     and summaries unless the MSP hides them from members.
+//
+// What a user sees is decided once, into their Viewer (visibility.go),
+// which every scoped query, the event stream and e-mail go through.
+const (
+	CompanyAdmin  = "admin"
+	CompanyMember = "member"
+)
+
+// What a client's members see (clients.members_see).
+const (
+	MembersSeeAll = "all" // all of the company's requests
+	MembersSeeOwn = "own" // only the requests they opened or follow
+)
+
+// ValidMembersSee reports whether s is one of the two choices.
+func ValidMembersSee(s string) bool { return s == MembersSeeAll || s == MembersSeeOwn }
+
+// IsCompanyAdmin reports whether u is a client user who administers their
+// company's people.
+func (u *User) IsCompanyAdmin() bool {
+	return u != nil && u.ClientID != nil && u.CompanyRole == CompanyAdmin
+}
+
+// clientUserViewer is what client user u of client c sees. It fails closed:
+// a member whose client's settings are not known (c not loaded, or another
+// client's row) sees only their own requests and no hours.
+func clientUserViewer(u *User, c *Client) Viewer {
+	v := Viewer{clientID: *u.ClientID}
+	switch {
+	case u.IsCompanyAdmin():
+		return v
+	case c == nil || c.ID != *u.ClientID:
+		v.ownOf, v.noHours = u.ID, true
+		return v
+	}
+	if c.MembersSee != MembersSeeAll {
+		v.ownOf = u.ID
+	}
+	v.noHours = c.MembersHoursHidden
+	return v
+}
+
+// getsSummary is the condition on a client user (alias ?TableAlias) for the
+// monthly summary to be mailed to them: not taken off its list, and seeing
+// summaries (a company admin, or a member of a client whose members see
+// every request and hours).
+const getsSummary = "?TableAlias.summary_muted = FALSE AND (?TableAlias.company_role = 'admin' OR EXISTS (" +
+	"SELECT 1 FROM clients AS gs WHERE gs.id = ?TableAlias.client_id AND gs.members_see = 'all' AND gs.members_hours_hidden = FALSE))"
+
+// seesHoursUser is the condition on a client user (alias ?TableAlias) for
+// seeing the client's hours, and so its hour alerts.
+const seesHoursUser = "(?TableAlias.company_role = 'admin' OR EXISTS (" +
+	"SELECT 1 FROM clients AS sh WHERE sh.id = ?TableAlias.client_id AND sh.members_hours_hidden = FALSE))"
