@@ -191,7 +191,10 @@ func (s *Server) mailInvitations(c echo.Context, client *models.Client, made []m
 	for _, m := range made {
 		vals := models.InvitationValues{Client: client.Name, Workspace: s.workspaceName(c), Sender: currentUser(c).Name,
 			Link: s.absURL("/invite/" + m.Token), Expires: m.Invitation.ExpiresAt.In(loc).Format("Monday 2 January 2006")}
-		s.mailer.SendLater(mailMessage(m.Invitation.Email, "invitation", invitationMail(text, vals)))
+		msg := mailMessage(m.Invitation.Email, "invitation", invitationMail(text, vals))
+		// "Answer this e-mail" reaches the person who sent the invitation.
+		msg.ReplyTo = currentUser(c).Email
+		s.mailer.SendLater(msg)
 	}
 	return nil
 }

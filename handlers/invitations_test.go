@@ -82,6 +82,9 @@ func TestStaffInviteByEmail(t *testing.T) {
 		danLink := inviteLinkIn(t, a, "dan@acme.test", 1)
 		erinLink := inviteLinkIn(t, a, "erin@acme.test", 1)
 		m := a.smtp.WaitFor(t, "dan@acme.test", 1)
+		if !strings.Contains(m.Raw, "Reply-To: <ada@northwind.test>") {
+			t.Errorf("an answer to the invitation does not reach the staff member who sent it:\n%s", m.Raw)
+		}
 		if !strings.Contains(m.Subject, "Acme Corp") || !strings.Contains(m.Text, "Northwind IT") || !strings.Contains(m.Text, "Ada Admin") {
 			t.Errorf("invitation mail: %q\n%s", m.Subject, m.Text)
 		}
