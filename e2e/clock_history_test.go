@@ -57,6 +57,7 @@ func TestClockHistoryInTheBrowser(t *testing.T) {
 	dana.click(resolution + " > summary")
 	dana.click("#clock-history details.clock-story:first-of-type > summary")
 	dana.waitText("#clock-history details.clock-story:first-of-type li.clock-stopped", "First public reply")
+	noSeriousViolations(t, dana, page)
 	dana.run("scroll to the top", chromedp.Evaluate(`window.scrollTo(0, 0)`, nil))
 	shoot(t, dana, "portal-clock-history")
 
@@ -84,9 +85,23 @@ func TestClockHistoryInTheBrowser(t *testing.T) {
 	sam.waitFor("the status change in the history", `(id) => location.hash === "#" + id && !!document.getElementById(id)`,
 		fmt.Sprintf("event-%d", st.WaitEvent))
 	sam.click("#clock-history details.clock-story:first-of-type > summary")
+	noSeriousViolations(t, sam, console)
 	sam.run("scroll to the top", chromedp.Evaluate(`window.scrollTo(0, 0)`, nil))
 	shoot(t, sam, "console-clock-history")
 	sam.run("use a phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	sam.settle()
 	checkPhone(t, sam, console+" (clock history open)")
+}
+
+// noSeriousViolations runs axe-core on what p shows (the clock histories
+// open) and fails on any serious or critical violation.
+func noSeriousViolations(t *testing.T, p *person, path string) {
+	t.Helper()
+	var found []string
+	p.eval(axeSource+";0", nil)
+	p.run("run axe on "+path, awaitEval(axeRunJS, &found))
+	if len(found) > 0 {
+		t.Errorf("%s with the clock history open: %d serious or critical accessibility violations:\n    %s",
+			path, len(found), strings.Join(found, "\n    "))
+	}
 }
