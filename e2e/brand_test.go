@@ -136,7 +136,9 @@ func (p *person) computed(sel, prop string) string {
 	return v
 }
 
-func quoteJS(s string) string { return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"` }
+func quoteJS(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
 
 // checkAxe runs axe-core on the page: no serious or critical violation.
 func checkAxe(t *testing.T, p *person, what string) {
