@@ -211,7 +211,7 @@ func (s *Server) clientPage(c echo.Context, client *models.Client) (*ClientPage,
 	if err != nil {
 		return nil, err
 	}
-	invitations, err := invitationsSection(ctx, s, client.ID)
+	invitations, err := s.invitationsSection(ctx, client.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -49,7 +49,7 @@ type InvitationRow struct {
 }
 
 // invitationsSection reads a client's invitations for its page.
-func invitationsSection(ctx context.Context, s *Server, clientID int64) (InvitationsSection, error) {
+func (s *Server) invitationsSection(ctx context.Context, clientID int64) (InvitationsSection, error) {
 	list, err := models.ListInvitations(ctx, s.db, clientID)
 	if err != nil {
 		return InvitationsSection{}, err
@@ -94,13 +94,13 @@ func (s *Server) invitationsCreate(c echo.Context) error {
 		sec.Error = fmt.Sprintf("That is %d addresses; invite at most %d at a time.", len(addrs), models.MaxInvitesAtOnce)
 	}
 	if sec.Error != "" || len(sec.Problems) > 0 {
-		return s.renderBlock(c, http.StatusUnprocessableEntity, tplClient, "invitations", View{Title: client.Name, Nav: "clients", Data: page})
+		return s.renderInvitations(c, http.StatusUnprocessableEntity, page)
 	}
 	made, err := models.InviteToClient(c.Request().Context(), s.db, client.ID, currentUser(c).ID, addrs)
 	var refusal *models.InviteRefusal
 	if errors.As(err, &refusal) {
 		sec.Problems = refusal.Problems
-		return s.renderBlock(c, http.StatusUnprocessableEntity, tplClient, "invitations", View{Title: client.Name, Nav: "clients", Data: page})
+		return s.renderInvitations(c, http.StatusUnprocessableEntity, page)
 	}
 	if err != nil {
 		return err
@@ -108,17 +108,33 @@ func (s *Server) invitationsCreate(c echo.Context) error {
 	if err := s.mailInvitations(c, client, made); err != nil {
 		return err
 	}
-	sent := "Invitation sent to " + made[0].Invitation.Email + "."
-	if len(made) > 1 {
-		sent = fmt.Sprintf("Invitations sent to %d addresses.", len(made))
-	}
-	if *sec, err = invitationsSection(c.Request().Context(), s, client.ID); err != nil {
+	if *sec, err = s.invitationsSection(c.Request().Context(), client.ID); err != nil {
 		return err
 	}
+	sec.Notice = s.invitationsSent(made)
 	// The answer is the section itself, as for a new portal link: a redirect
 	// to the page the form is on would only move to its #invitations.
-	sec.Notice = sent
-	return s.renderBlock(c, http.StatusOK, tplClient, "invitations", View{Title: client.Name, Nav: "clients", Data: page})
+	return s.renderInvitations(c, http.StatusOK, page)
+}
+
+func (s *Server) renderInvitations(c echo.Context, status int, page *ClientPage) error {
+	return s.renderBlock(c, status, tplClient, "invitations", View{Title: page.Client.Name, Nav: "clients", Data: page})
+}
+
+// invitationsSent says what became of the mails just made.
+func (s *Server) invitationsSent(made []models.NewInvitation) string {
+	who := made[0].Invitation.Email
+	if len(made) > 1 {
+		who = fmt.Sprintf("%d addresses", len(made))
+	}
+	if s.mailOff() {
+		return "No mail server is configured, so the invitations to " + who + " were not sent: they were written to " +
+			s.mailOutbox() + " on the server."
+	}
+	if len(made) > 1 {
+		return "Invitations sent to " + who + "."
+	}
+	return "Invitation sent to " + who + "."
 }
 
 // invitationResend sends an invitation again with a new link; the old one
