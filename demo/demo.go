@@ -711,9 +711,14 @@ func (l *demoLoader) load(ctx context.Context) error {
 			order[j] = j
 		}
 		sort.SliceStable(order, func(a, b int) bool { return ages[order[a]] > ages[order[b]] })
+		version, err := l.recordPolicyVersion(ctx, policy)
+		if err != nil {
+			return err
+		}
 		for n, j := range order {
 			l.addRequest(&clients[i], users[userStart[i]:userStart[i]+len(dc.users)], specs[j], n+1,
 				ages[j], targets[i], policy)
+			l.requests[len(l.requests)-1].SLAPolicyVersionID = version // policy_versions.go
 		}
 	}
 
