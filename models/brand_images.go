@@ -28,9 +28,9 @@ import (
 // Bounds of an uploaded brand picture.
 const (
 	MaxBrandUploadBytes = 512 << 10 // a logo is small; 512 KB is generous
-	// MaxBrandPixels bounds width × height before decoding: a small file
-	// can declare a huge picture that would cost 4 bytes a pixel.
-	MaxBrandPixels = 4096 * 4096
+	// MaxBrandSide bounds each side before decoding: a small file can
+	// declare a huge picture that would cost 4 bytes a pixel (64 MB here).
+	MaxBrandSide = 4096
 )
 
 // Sizes the pictures are drawn to (never enlarged): the logo fits the
@@ -112,8 +112,8 @@ func decodeBrandImage(r io.ReadSeeker, size int64) (image.Image, error) {
 	if err != nil {
 		return nil, &ErrBrandImage{"The file is not a PNG, JPEG, GIF or WebP picture (SVG is not accepted)."}
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > MaxBrandPixels {
-		return nil, &ErrBrandImage{fmt.Sprintf("The picture is %d × %d pixels; it may have at most 4096 × 4096.", cfg.Width, cfg.Height)}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > MaxBrandSide || cfg.Height > MaxBrandSide {
+		return nil, &ErrBrandImage{fmt.Sprintf("The picture is %d × %d pixels; it may have at most %d × %d.", cfg.Width, cfg.Height, MaxBrandSide, MaxBrandSide)}
 	}
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("models: rewind brand picture: %w", err)
