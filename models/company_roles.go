@@ -1,5 +1,13 @@
 package models
 
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/uptrace/bun"
+)
+
 // Company roles. A client user is their company's admin or a member:
 //   - a company admin sees all of the company's requests, hours and
 //     summaries, invites and disables colleagues (people.go) and chooses
@@ -60,3 +68,36 @@ const getsSummary = "?TableAlias.summary_muted = FALSE AND (?TableAlias.company_
 // seeing the client's hours, and so its hour alerts.
 const seesHoursUser = "(?TableAlias.company_role = 'admin' OR EXISTS (" +
 	"SELECT 1 FROM clients AS sh WHERE sh.id = ?TableAlias.client_id AND sh.members_hours_hidden = FALSE))"
+
+// SetMembersSee saves what a client's members see (staff, on the client's
+// page): all of its requests or their own, and whether hours and summaries
+// are hidden from them.
+func SetMembersSee(ctx context.Context, db bun.IDB, clientID int64, see string, hoursHidden bool) error {
+	if !ValidMembersSee(see) {
+		return fmt.Errorf("models: members see %q: %w", see, ErrInvalidRole)
+	}
+	res, err := db.NewUpdate().Model((*Client)(nil)).Set("members_see = ?", see).
+		Set("members_hours_hidden = ?", hoursHidden).Set("updated_at = ?", Now()).Where("id = ?", clientID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("models: members' sight of client %d: %w", clientID, err)
+	}
+	return oneRow(res, fmt.Sprintf("members' sight of client %d", clientID))
+}
+
+// ErrInvalidRole is returned for a company role or setting that is not one
+// of the choices.
+var ErrInvalidRole = errors.New("models: not a company role")
+
+// SetCompanyRole makes a client user their company's admin or a member
+// (staff, on the client's page; clientID must be the user's).
+func SetCompanyRole(ctx context.Context, db bun.IDB, clientID, userID int64, role string) error {
+	if role != CompanyAdmin && role != CompanyMember {
+		return fmt.Errorf("models: company role %q: %w", role, ErrInvalidRole)
+	}
+	res, err := db.NewUpdate().Model((*User)(nil)).Set("company_role = ?", role).Set("updated_at = ?", Now()).
+		Where("id = ?", userID).Where("client_id = ?", clientID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("models: company role of user %d: %w", userID, err)
+	}
+	return oneRow(res, fmt.Sprintf("company role of user %d of client %d", userID, clientID))
+}
