@@ -355,7 +355,10 @@ func TestOversizedUploadIsRefusedBeforeItIsRead(t *testing.T) {
 		sd := seedWorkspace(t, db)
 		r := submitAs(t, db, sd.clientUser, "Big files")
 		store, dir := fileStore(t)
-		a := newAttachApp(t, db, store, nil)
+		// The chunked body below is some 200 MB: a race-instrumented run on a
+		// busy CI machine may spool it slower than the default read timeout,
+		// which this test is not about (it would answer 408, not 413).
+		a := newAttachApp(t, db, store, map[string]string{"PORTAL_READ_TIMEOUT": "10m"})
 		a.signIn(sd.clientUser.Email, testPassword)
 		page := "/requests/" + strconv.Itoa(r.Number)
 		cookie := "Cookie: portal_session=" + a.sessionCookie() + "\r\n"
