@@ -36,7 +36,7 @@ func (s *Server) messages(c echo.Context, sc models.Scope) error {
 // fetches it on load and whenever the event stream says something changed.
 // It is always a fragment, whoever asks.
 func (s *Server) unreadBadge(c echo.Context, sc models.Scope) error {
-	n, err := sc.UnreadCount(c.Request().Context())
+	n, err := sc.UnreadForBadge(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -45,12 +45,24 @@ func (s *Server) unreadBadge(c echo.Context, sc models.Scope) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := views.Execute(&buf, tplMessages, "unread-badge", n); err != nil {
+	if err := views.Execute(&buf, tplMessages, "unread-badge", unreadText(n)); err != nil {
 		return err
 	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store")
 	return c.HTMLBlob(http.StatusOK, buf.Bytes())
+}
+
+// unreadText is the badge's figure: nothing for none, "99+" past what it
+// counts (models.UnreadShown).
+func unreadText(n int) string {
+	switch {
+	case n <= 0:
+		return ""
+	case n > models.UnreadShown:
+		return strconv.Itoa(models.UnreadShown) + "+"
+	}
+	return strconv.Itoa(n)
 }
 
 // markRead records that the signed-in staff user has read the thread a
