@@ -385,6 +385,64 @@ type slaJSON struct {
 	At         time.Time `json:"at"`
 	Response   timerJSON `json:"response"`
 	Resolution timerJSON `json:"resolution"`
+	// Policy is the SLA policy version the request started under, which
+	// its history is told with (null: no policy applied).
+	Policy *slaPolicyJSON `json:"policy"`
+	// Clocks are the stored history of each clock: every span counted,
+	// not counted (outside hours, a holiday) or paused (waiting on the
+	// client), as the request pages' Clock history shows it.
+	Clocks []clockJSON `json:"clocks"`
+}
+
+type slaPolicyJSON struct {
+	Name    string `json:"name"`
+	Version int    `json:"version"`
+}
+
+type clockJSON struct {
+	Label       string          `json:"label"` // "First response", "Resolution"
+	StartedAt   time.Time       `json:"started_at"`
+	TargetSecs  int             `json:"target_secs"`
+	CountedSecs int             `json:"counted_secs"`
+	ElapsedSecs int             `json:"elapsed_secs"`
+	Outcome     string          `json:"outcome"` // met, breached, running, paused, …
+	BreachedAt  *time.Time      `json:"breached_at"`
+	Spans       []clockSpanJSON `json:"spans"`
+}
+
+// clockSpanJSON is one stretch of a clock: kind counted, not-counted or
+// paused; to is null while a pause goes on.
+type clockSpanJSON struct {
+	Kind   string     `json:"kind"`
+	From   time.Time  `json:"from"`
+	To     *time.Time `json:"to"`
+	Secs   int        `json:"secs"`
+	Reason string     `json:"reason,omitempty"`
+}
+
+func clocksOut(h *models.ClockHistory) (*slaPolicyJSON, []clockJSON) {
+	var policy *slaPolicyJSON
+	if h.Version != nil {
+		policy = &slaPolicyJSON{Name: h.Version.Name, Version: h.Version.Version}
+	}
+	clocks := make([]clockJSON, 0, len(h.Clocks))
+	for _, c := range h.Clocks {
+		out := clockJSON{Label: c.Label, StartedAt: c.StartedAt, TargetSecs: c.TargetSecs, CountedSecs: c.CountedSecs,
+			ElapsedSecs: c.ElapsedSecs, Outcome: c.Outcome(), BreachedAt: c.BreachedAt, Spans: []clockSpanJSON{}}
+		for _, e := range c.Entries {
+			if !e.IsSpan() {
+				continue
+			}
+			span := clockSpanJSON{Kind: e.Class, From: e.From, Secs: e.Secs, Reason: e.Reason}
+			if !e.Open {
+				to := e.To
+				span.To = &to
+			}
+			out.Spans = append(out.Spans, span)
+		}
+		clocks = append(clocks, out)
+	}
+	return policy, clocks
 }
 
 func timerOut(t models.Timer) timerJSON {
@@ -402,6 +460,11 @@ func (a *API) getSLA(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	h, err := models.StaffClockHistory(c.Request().Context(), a.db, d, now)
+	if err != nil {
+		return err
+	}
+	policy, clocks := clocksOut(h)
 	return c.JSON(http.StatusOK, slaJSON{RequestID: id, Urgency: d.Urgency, Status: d.Status, At: now,
-		Response: timerOut(d.Response), Resolution: timerOut(d.Resolution)})
+		Response: timerOut(d.Response), Resolution: timerOut(d.Resolution), Policy: policy, Clocks: clocks})
 }
