@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -68,7 +69,7 @@ func (s *Server) inviteUnusable(c echo.Context, inv *models.Invitation) error {
 			"An account was made with it for "+inv.Email+". Sign in with that address and its password.")
 	case models.InvitationExpired:
 		return s.inviteClosed(c, http.StatusGone, "This invitation has expired",
-			"It was valid until "+inv.ExpiresAt.Format("2 January 2006")+". Ask the people who invited you to send it again.")
+			"It was valid until "+expiryText(inv)+". Ask the people who invited you to send it again.")
 	}
 	return s.inviteClosed(c, http.StatusGone, "This invitation was withdrawn",
 		"It can no longer be used. If you still need access, ask the people who invited you.")
@@ -129,4 +130,16 @@ func (s *Server) inviteAccept(c echo.Context) error {
 	}
 	setFlash(c, "success", "Welcome, "+u.Name+". Your account is ready.")
 	return redirect(c, "/")
+}
+
+// expiryText is when an invitation stopped working, in its client's zone
+// (the one its mail gave), named.
+func expiryText(inv *models.Invitation) string {
+	loc := time.UTC
+	if inv.Client != nil {
+		if l, err := time.LoadLocation(inv.Client.Timezone); err == nil {
+			loc = l
+		}
+	}
+	return inv.ExpiresAt.In(loc).Format("2 January 2006, 15:04 MST")
 }
