@@ -86,6 +86,12 @@ func webhookClient(allowPrivate bool) *http.Client {
 	}
 }
 
+// idleLook is how often a portal with no enabled endpoint and nothing
+// pending looks again whether that changed: most portals never register an
+// endpoint, and they should not pay a poll a second for it. A new endpoint
+// waits at most this long for its first delivery.
+const idleLook = 10 * time.Second
+
 // Run sends until ctx ends, and prunes the delivery log now and then.
 func (w *Webhooks) Run(ctx context.Context) {
 	every := w.Every
@@ -94,11 +100,21 @@ func (w *Webhooks) Run(ctx context.Context) {
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
-	var pruned time.Time
+	var pruned, looked time.Time
+	inUse := false
 	for {
 		now := models.Now()
-		if _, err := w.RunOnce(ctx, now); err != nil && ctx.Err() == nil {
-			w.Log.Error("webhooks", "error", err)
+		if time.Since(looked) >= idleLook {
+			used, err := models.WebhooksInUse(ctx, w.DB)
+			if err != nil && ctx.Err() == nil {
+				w.Log.Error("webhooks", "error", err)
+			}
+			inUse, looked = used || err != nil, time.Now()
+		}
+		if inUse {
+			if _, err := w.RunOnce(ctx, now); err != nil && ctx.Err() == nil {
+				w.Log.Error("webhooks", "error", err)
+			}
 		}
 		if now.Sub(pruned) > time.Hour {
 			if err := w.Prune(ctx, now); err != nil && ctx.Err() == nil {

@@ -319,6 +319,20 @@ type ClaimedDelivery struct {
 	Endpoint WebhookEndpoint
 }
 
+// WebhooksInUse reports whether the sender has anything to do now or
+// soon: an enabled endpoint (whose events fill the outbox), or deliveries
+// still pending, in one indexed statement.
+func WebhooksInUse(ctx context.Context, db bun.IDB) (bool, error) {
+	var used bool
+	err := db.NewRaw(`SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE disabled_at IS NULL)
+OR EXISTS (SELECT 1 FROM webhook_deliveries WHERE status = ?)
+OR EXISTS (SELECT 1 FROM webhook_outbox)`, DeliveryPending).Scan(ctx, &used)
+	if err != nil {
+		return false, fmt.Errorf("models: are webhooks in use: %w", err)
+	}
+	return used, nil
+}
+
 // ClaimWebhookDeliveries leases up to limit due deliveries until now+lease.
 // A process that dies while sending leaves its lease to run out; another
 // then sends the delivery again (under the same webhook-id, which is what
