@@ -2,10 +2,10 @@ package models
 
 import (
 	"context"
-	"errors"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"strconv"
@@ -182,7 +182,7 @@ func hookTimeEntry(ctx context.Context, db bun.IDB, ev *ActivityEvent, apiBase s
 		return nil, false, fmt.Errorf("models: time entry %d of event %d: %w", *ev.TimeEntryID, ev.ID, err)
 	}
 	return map[string]any{"id": e.ID, "request_id": e.RequestID, "staff_id": e.StaffID, "minutes": e.Minutes,
-		"work_date": e.WorkDate.Format(time.DateOnly), "billing": e.Billing, "updated_at": e.UpdatedAt, "url": url},
+			"work_date": e.WorkDate.Format(time.DateOnly), "billing": e.Billing, "updated_at": e.UpdatedAt, "url": url},
 		e.Billing == BillingHidden, nil
 }
 
