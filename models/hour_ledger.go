@@ -75,7 +75,7 @@ func clientHours(ctx context.Context, db bun.IDB, client *Client, now, at time.T
 		return o, false, noPeriod(at)
 	}
 	current := o.Plan.PeriodAt(LocalDate(now, LoadLocation(client.Timezone)))
-	usage, err := dailyUsage(ctx, db, clientID, current.End)
+	usage, unbilled, err := dailyTime(ctx, db, clientID, current.End)
 	if err != nil {
 		return o, false, err
 	}
@@ -116,9 +116,7 @@ func clientHours(ctx context.Context, db bun.IDB, client *Client, now, at time.T
 	if o.Requests, err = periodHoursByRequest(ctx, db, client, per); err != nil {
 		return o, false, err
 	}
-	if o.NotCharged, err = notChargedMinutes(ctx, db, clientID, per.Start, per.End, staff); err != nil {
-		return o, false, err
-	}
+	o.NotCharged = notChargedMinutes(unbilled, per, staff)
 	return o, true, nil
 }
 
@@ -148,22 +146,17 @@ func ledgerTo(plan HourPlan, purchases []HourPurchase, usage []DayUsage, to Bank
 	return plan.Ledger(blocks, usage[:n], to)
 }
 
-// notChargedMinutes sums the time logged in [start, end) that is not
-// charged: for a client the "not charged" entries only (hidden ones are not
-// theirs to see), for staff hidden ones too.
-func notChargedMinutes(ctx context.Context, db bun.IDB, clientID int64, start, end time.Time, staff bool) (int, error) {
-	var minutes int
-	q := db.NewSelect().Model((*TimeEntry)(nil)).ColumnExpr("coalesce(sum(minutes), 0)").
-		Where("client_id = ?", clientID).Where("work_date >= ?", start).Where("work_date < ?", end)
-	if staff {
-		q = q.Where("billing <> ?", BillingBillable)
-	} else {
-		q = q.Where("billing = ?", BillingNotCharged)
+// notChargedMinutes sums the time logged in period per that is not
+// charged: for a client the "not charged" days only (hidden time is not
+// theirs to see), for staff hidden time too.
+func notChargedMinutes(unbilled []dayBilling, per BankPeriod, staff bool) int {
+	minutes := 0
+	for _, d := range unbilled {
+		if per.Contains(d.Day) && (staff || d.Billing == BillingNotCharged) {
+			minutes += d.Minutes
+		}
 	}
-	if err := q.Scan(ctx, &minutes); err != nil {
-		return 0, fmt.Errorf("models: time not charged to client %d: %w", clientID, err)
-	}
-	return minutes, nil
+	return minutes
 }
 
 // noPeriod: a bank with no periods has none to show.
@@ -174,25 +167,35 @@ func noPeriod(at time.Time) error {
 	return ErrNoSuchPeriod
 }
 
-// dailyUsage is the billable time per work date before end, oldest first,
-// read from the per-day totals the database keeps beside time_entries
-// (time_entry_days): a five-year history is some 1,800 rows, not 50,000.
-func dailyUsage(ctx context.Context, db bun.IDB, clientID int64, end time.Time) ([]DayUsage, error) {
-	var rows []struct {
-		Day     time.Time `bun:"work_date"`
-		Minutes int       `bun:"minutes"`
-	}
-	err := db.NewSelect().Table("time_entry_days").Column("work_date", "minutes").
-		Where("client_id = ?", clientID).Where("billing = ?", BillingBillable).Where("entries > 0").
+// dailyTime is the time per work date before end, oldest first, read from
+// the per-day totals the database keeps beside time_entries
+// (time_entry_days) in one statement: the billable days (usage, what the
+// bank counts) and the others with their billing (what the Hours page shows
+// as not charged), which took a statement of their own over time_entries.
+func dailyTime(ctx context.Context, db bun.IDB, clientID int64, end time.Time) (usage []DayUsage, unbilled []dayBilling, err error) {
+	var rows []dayBilling
+	err = db.NewSelect().Table("time_entry_days").Column("work_date", "billing", "minutes").
+		Where("client_id = ?", clientID).Where("entries > 0").
 		Where("work_date < ?", end).Order("work_date").Scan(ctx, &rows)
 	if err != nil {
-		return nil, fmt.Errorf("models: daily hours of client %d: %w", clientID, err)
+		return nil, nil, fmt.Errorf("models: daily hours of client %d: %w", clientID, err)
 	}
-	out := make([]DayUsage, len(rows))
-	for i, r := range rows {
-		out[i] = DayUsage{Day: time.Date(r.Day.Year(), r.Day.Month(), r.Day.Day(), 0, 0, 0, 0, time.UTC), Minutes: r.Minutes}
+	for _, r := range rows {
+		r.Day = time.Date(r.Day.Year(), r.Day.Month(), r.Day.Day(), 0, 0, 0, 0, time.UTC)
+		if r.Billing == BillingBillable {
+			usage = append(usage, DayUsage{Day: r.Day, Minutes: r.Minutes})
+		} else {
+			unbilled = append(unbilled, r)
+		}
 	}
-	return out, nil
+	return usage, unbilled, nil
+}
+
+// dayBilling is one work date's time of one billing kind.
+type dayBilling struct {
+	Day     time.Time `bun:"work_date"`
+	Billing string    `bun:"billing"`
+	Minutes int       `bun:"minutes"`
 }
 
 // periodHoursByRequest sums the period's billable time per request in one

@@ -28,7 +28,11 @@ func (s Scope) Hours(ctx context.Context, now, at time.Time) (HoursOverview, boo
 	if err := s.requireHours(); err != nil {
 		return HoursOverview{}, false, err
 	}
-	o, ok, err := ClientHours(ctx, s.db, s.clientID, now, at, false)
+	client, err := s.Client(ctx) // the session's copy when it has one
+	if err != nil {
+		return HoursOverview{}, false, err
+	}
+	o, ok, err := clientHours(ctx, s.db, client, now, at, false, true)
 	if err == nil {
 		err = s.keepOwnHours(ctx, &o)
 	}
