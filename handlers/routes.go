@@ -96,6 +96,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/reports/summaries/:month", s.asClient(s.monthlySummary), app...) // summaries.go
 	e.GET("/attachments/:id", s.asClient(s.attachmentFile), app...)          // attachments.go
 	e.GET("/attachments/:id/thumb", s.asClient(s.attachmentThumb), app...)
+	s.peopleRoutes(e, app) // company admins' People page (people.go)
 
 	// Console: staff only. Unknown /console paths are 404 for staff too.
 	console := e.Group("/console", append(app[:len(app):len(app)], s.requireStaff)...)
@@ -118,6 +119,8 @@ func (s *Server) routes(e *echo.Echo) {
 	console.GET("/clients/:id/users/:user/disable", s.confirmClientUserDisable)
 	console.POST("/clients/:id/users/:user/disable", s.clientUserDisable)
 	console.POST("/clients/:id/users/:user/enable", s.clientUserEnable)
+	console.POST("/clients/:id/users/:user/role", s.clientUserRole) // company roles (client_roles.go)
+	console.POST("/clients/:id/members", s.clientMembersSave)
 	console.GET("/clients/:id/links", s.linksRedirect)
 	console.POST("/clients/:id/links", s.linkCreate)
 	console.GET("/clients/:id/links/:link/revoke", s.confirmLinkRevoke)

@@ -101,3 +101,11 @@ func SetCompanyRole(ctx context.Context, db bun.IDB, clientID, userID int64, rol
 	}
 	return oneRow(res, fmt.Sprintf("company role of user %d of client %d", userID, clientID))
 }
+
+// SeesHours reports whether u sees their client's hours (the portal's
+// navigation asks); staff do.
+func (u *User) SeesHours() bool { return ViewerOf(u).SeesHours() }
+
+// MembersSeeOwnOnly reports whether the client's members see only the
+// requests they opened or follow.
+func (c *Client) MembersSeeOwnOnly() bool { return c.MembersSee == MembersSeeOwn }

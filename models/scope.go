@@ -21,6 +21,9 @@ type Scope struct {
 	// ScopeFor and ScopeOfViewer; a scope without one sees all of its
 	// client (ScopeOfClient, for staff).
 	viewer Viewer
+	// companyAdmin: the scope's user administers their company's people
+	// (company_roles_people.go).
+	companyAdmin bool
 }
 
 // ClientID is the client every query of the scope is confined to. The
@@ -54,6 +57,7 @@ func ScopeFor(db bun.IDB, u *User) (Scope, error) {
 		sc.client = c
 	}
 	sc.viewer = clientUserViewer(u, sc.client)
+	sc.companyAdmin = u.IsCompanyAdmin()
 	return sc, nil
 }
 
