@@ -171,3 +171,40 @@ func TestEveryClientRouteHidesAColleaguesRequestFromARestrictedMember(t *testing
 		}
 	})
 }
+
+// TestHoursHiddenFromMembers: with hours and summaries hidden from
+// members (while they see every request), a member gets 404 for the Hours
+// page, its export and a time entry, no Hours link and no bank on the
+// dashboard, and no time in the activity export; the company admin still
+// has all of it.
+func TestHoursHiddenFromMembers(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		s := seedRestricted(t, db)
+		setMembersSee(t, db, s.client.ID, models.MembersSeeAll, true)
+		a := newAuthApp(t, db, nil)
+		a.signIn(s.clientUser.Email, testPassword)
+		csrf := a.csrfOf("/")
+		for _, path := range []string{"/hours", "/hours/time.csv", "/hours/entries/" + itoa(s.theirTimeEntryID), "/reports/summaries/2031-05"} {
+			if resp, _ := a.send(http.MethodGet, path, csrf, nil); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("member, hours hidden: GET %s: %d, want 404", path, resp.StatusCode)
+			}
+		}
+		_, home := a.send(http.MethodGet, "/", csrf, nil)
+		if strings.Contains(home, `href="/hours"`) {
+			t.Error("the member's pages link to Hours")
+		}
+		_, activity := a.send(http.MethodGet, "/reports/activity.csv", csrf, nil)
+		if !strings.Contains(activity, colleagueTitle) || strings.Contains(activity, models.EventTimeLogged) || strings.Contains(strings.ToLower(activity), "1 h 30") {
+			t.Errorf("activity export: requests shown %t, time hidden %t:\n%s", strings.Contains(activity, colleagueTitle),
+				!strings.Contains(activity, models.EventTimeLogged), activity)
+		}
+
+		if err := models.SetCompanyRole(t.Context(), db, s.client.ID, s.clientUser.ID, models.CompanyAdmin); err != nil {
+			t.Fatal(err)
+		}
+		a.signIn(s.clientUser.Email, testPassword)
+		if resp, _ := a.send(http.MethodGet, "/hours", csrf, nil); resp.StatusCode != http.StatusOK {
+			t.Errorf("company admin: GET /hours: %d", resp.StatusCode)
+		}
+	})
+}

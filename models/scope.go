@@ -89,6 +89,7 @@ type DashboardStats struct {
 	SLADecided int // targets met or breached this month, and past due on open requests
 	Bank       HourBank
 	HasBank    bool
+	HoursShown bool // the viewer sees hours (company roles may hide them)
 }
 
 // CompliancePercent is met/decided, or -1 when nothing has been decided yet.
@@ -118,7 +119,7 @@ func (s Scope) Dashboard(ctx context.Context, now time.Time) (DashboardStats, er
 	if err != nil {
 		return st, err
 	}
-	st.Bank, st.HasBank = bank, ok
+	st.Bank, st.HasBank, st.HoursShown = bank, ok, s.SeesHours()
 	return st, nil
 }
 
