@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -56,6 +57,9 @@ func TestSummaryRefusalRetriesOnlyThatRecipient(t *testing.T) {
 func TestSummaryBatchesMailEachRecipientOnce(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
 		const clients = 250 // more than one batch (jobs.mailBatch)
+		if _, err := db.ExecContext(context.Background(), "INSERT INTO workspace (id, name) VALUES (1, 'Northwind IT')"); err != nil {
+			t.Fatal(err)
+		}
 		for i := range clients {
 			c := &models.Client{Name: fmt.Sprintf("Client %d", i), Slug: fmt.Sprintf("client-%d", i), RequestPrefix: fmt.Sprintf("C%d", i),
 				Timezone: "UTC", ContactEmail: fmt.Sprintf("ops@client%d.test", i), NextRequestNumber: 1,

@@ -34,6 +34,11 @@ var created = time.Date(2026, 8, 15, 9, 0, 0, 0, time.UTC)
 func seedSummaryWorld(t *testing.T, db *bun.DB) summaryWorld {
 	t.Helper()
 	w := summaryWorld{}
+	// Every mail carries the workspace's brand (mail.ForPortal), so the
+	// portal is set up, as it is before any summary is mailed.
+	if _, err := db.ExecContext(context.Background(), "INSERT INTO workspace (id, name) VALUES (1, 'Northwind IT')"); err != nil {
+		t.Fatal(err)
+	}
 	staff := &models.User{Role: models.RoleAdmin, Email: "ada@northwind.test", Name: "Ada", SignupMethod: "setup",
 		NotifyEmail: true, CreatedAt: created, UpdatedAt: created}
 	mustInsert(t, db, staff)
