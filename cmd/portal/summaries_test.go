@@ -36,6 +36,10 @@ func TestSummariesRunCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	// The portal is set up (every mail carries the workspace's brand).
+	if _, err := db.ExecContext(ctx, "INSERT INTO workspace (id, name) VALUES (1, 'Northwind IT')"); err != nil {
+		t.Fatal(err)
+	}
 	// Acme has been a client since the summer, with October work.
 	summer := time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)
 	if _, err := db.NewUpdate().Model((*models.Client)(nil)).Set("created_at = ?", summer).Where("slug = 'acme'").Exec(ctx); err != nil {
