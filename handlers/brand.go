@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -112,16 +113,16 @@ func (s *Server) readBrandForm(c echo.Context) (BrandForm, models.BrandInput, er
 		RemoveLogo: c.FormValue("remove_logo") == "on", MinRatio: models.MinAccentContrast, Errors: FieldErrors{}}
 	f.Errors.line("name", f.Name, "Portal name", 100)
 	accent, err := models.CheckAccent(f.Accent)
-	switch err {
-	case nil:
+	switch {
+	case err == nil:
 		f.Accent = accent
-	case models.ErrAccentContrast:
+	case errors.Is(err, models.ErrAccentContrast):
 		f.Errors["accent"] = fmt.Sprintf("%s is too light: its contrast with white and the page is %.1f:1, and text needs at least %.1f:1. Choose a darker colour.",
 			accent, models.AccentContrast(accent), models.MinAccentContrast)
 	default:
 		f.Errors["accent"] = "Enter a colour as # and six hexadecimal digits, such as #2f54d1."
 	}
-	s.checkBrandContact(&f)
+	checkBrandContact(&f)
 	in := models.BrandInput{Name: f.Name, Accent: f.Accent, Address: f.Address, Phone: f.Phone, Email: f.Email,
 		Website: f.Website, RemoveLogo: f.RemoveLogo}
 	if ws, err := models.CachedWorkspace(c.Request().Context(), s.db); err == nil && !f.RemoveLogo {
@@ -137,7 +138,7 @@ func (s *Server) readBrandForm(c echo.Context) (BrandForm, models.BrandInput, er
 }
 
 // checkBrandContact checks the footer's contact details, all optional.
-func (s *Server) checkBrandContact(f *BrandForm) {
+func checkBrandContact(f *BrandForm) {
 	for _, fl := range []struct {
 		field, value, label string
 		max                 int

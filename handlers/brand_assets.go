@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -54,7 +53,8 @@ func (s *Server) brandImage(kind string) echo.HandlerFunc {
 func (s *Server) brandStylesheet(c echo.Context) error {
 	accent, err := models.CheckAccent(c.QueryParam("v"))
 	if err != nil {
-		return echo.NewHTTPError(http.StatusNotFound, "No stylesheet for this colour.").SetInternal(errors.New(c.QueryParam("v")))
+		// Only accepted colours have a stylesheet.
+		return echo.NewHTTPError(http.StatusNotFound, "No stylesheet for this colour.")
 	}
 	selector := ":root"
 	if c.QueryParam("scope") == "preview" {
