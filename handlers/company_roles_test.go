@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -193,6 +194,11 @@ func TestHoursHiddenFromMembers(t *testing.T) {
 		if strings.Contains(home, `href="/hours"`) {
 			t.Error("the member's pages link to Hours")
 		}
+		_, theirPage := a.send(http.MethodGet, "/requests/"+strconv.Itoa(s.theirs.Number), csrf, nil)
+		_, closed := a.send(http.MethodGet, "/requests/closed", csrf, nil)
+		if strings.Contains(theirPage, `id="hours-logged"`) || strings.Contains(closed, "Hours logged") {
+			t.Error("a request's hours are shown to a member they are hidden from")
+		}
 		_, activity := a.send(http.MethodGet, "/reports/activity.csv", csrf, nil)
 		if !strings.Contains(activity, colleagueTitle) || strings.Contains(activity, models.EventTimeLogged) || strings.Contains(strings.ToLower(activity), "1 h 30") {
 			t.Errorf("activity export: requests shown %t, time hidden %t:\n%s", strings.Contains(activity, colleagueTitle),
@@ -205,6 +211,38 @@ func TestHoursHiddenFromMembers(t *testing.T) {
 		a.signIn(s.clientUser.Email, testPassword)
 		if resp, _ := a.send(http.MethodGet, "/hours", csrf, nil); resp.StatusCode != http.StatusOK {
 			t.Errorf("company admin: GET /hours: %d", resp.StatusCode)
+		}
+	})
+}
+
+// TestStaffSetWhatMembersSee: the client's console page saves what its
+// members see and its users' company roles; a value that is not one of the
+// choices is refused with a message and changes nothing.
+func TestStaffSetWhatMembersSee(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		s := seedWorkspace(t, db)
+		a := newAuthApp(t, db, nil)
+		a.signIn(s.admin.Email, testPassword)
+		page := "/console/clients/" + itoa(s.client.ID)
+		csrf := a.csrfOf(page)
+		if _, body := a.send(http.MethodGet, page, csrf, nil); !strings.Contains(body, `id="members-see"`) {
+			t.Fatal("the client's page has no members section")
+		}
+		if resp, _ := a.send(http.MethodPost, page+"/members", csrf, url.Values{"members_see": {"everything"}}); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("a made-up choice: %d, want 422", resp.StatusCode)
+		}
+		if resp, _ := a.send(http.MethodPost, page+"/members", csrf, url.Values{"members_see": {"own"}, "members_hours_hidden": {"on"}}); resp.StatusCode != http.StatusOK {
+			t.Errorf("save: %d", resp.StatusCode)
+		}
+		if n := countRows(t, db, "clients", "id = ? AND members_see = 'own' AND members_hours_hidden = ?", s.client.ID, true); n != 1 {
+			t.Error("the members' setting was not saved")
+		}
+		a.send(http.MethodPost, page+"/users/"+itoa(s.clientUser.ID)+"/role", csrf, url.Values{"role": {"admin"}})
+		if n := countRows(t, db, "users", "id = ? AND company_role = 'admin'", s.clientUser.ID); n != 1 {
+			t.Error("Carol is not company admin")
+		}
+		if resp, _ := a.send(http.MethodPost, page+"/users/"+itoa(s.admin.ID)+"/role", csrf, url.Values{"role": {"admin"}}); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("a staff user as the client's user: %d, want 404", resp.StatusCode)
 		}
 	})
 }

@@ -188,7 +188,10 @@ func (s Scope) listRequests(ctx context.Context, f RequestFilter, statuses []str
 	page.Items = make([]RequestRow, len(rs))
 	for i, r := range rs {
 		row := newRow(r, policy, now)
-		row.Prefix, row.ClientName, row.MinutesLogged = client.RequestPrefix, client.Name, minutes[r.ID]
+		row.Prefix, row.ClientName = client.RequestPrefix, client.Name
+		if s.SeesHours() {
+			row.MinutesLogged = minutes[r.ID]
+		}
 		page.Items[i] = row
 	}
 	return page, nil
@@ -239,6 +242,9 @@ func (s Scope) RequestByNumber(ctx context.Context, n int, now time.Time) (*Requ
 		return nil, err
 	}
 	d.Following = head.Following
+	if !s.SeesHours() {
+		d.MinutesLogged = 0 // and the page shows none (company roles)
+	}
 	return d, nil
 }
 
