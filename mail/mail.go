@@ -284,7 +284,11 @@ func (m *Mailer) render(ctx context.Context, msg Message) (subject, text, html s
 	}
 	b, err := m.brand(ctx)
 	if err != nil {
-		return "", "", "", err
+		// The message matters more than its frame: a portal not set up
+		// yet (a command-line run), or a database that failed this read,
+		// still mails, without the brand.
+		m.log.WarnContext(ctx, "mail sent without the brand", "template", msg.Template, "error", err)
+		return subject, text, html, nil
 	}
 	if html, err = m.brandFrame(b, html); err != nil {
 		return "", "", "", err

@@ -1,6 +1,8 @@
 package mail_test
 
 import (
+	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -76,5 +78,23 @@ func TestUnknownTemplateIsAnError(t *testing.T) {
 	}
 	if err := m.Send(t.Context(), mail.Message{To: "a@b.test", Template: "nope"}); err == nil {
 		t.Fatal("unknown template sent")
+	}
+}
+
+// A brand that cannot be read (no workspace yet) leaves the message as
+// its template wrote it: it is still sent.
+func TestUnreadableBrandStillSends(t *testing.T) {
+	srv := mailtest.Start(t)
+	m, err := mail.New(mail.Config{Host: srv.Host, Port: srv.Port, TLS: mail.TLSNone, From: "portal@northwind.test"}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.UseBrand(func(context.Context) (mail.Brand, error) { return mail.Brand{}, errors.New("no workspace") })
+	if err := m.Send(t.Context(), mail.Message{To: "carol@acme.test", Template: "password_reset",
+		Data: resetData{Name: "Carol", Workspace: "Northwind IT", URL: "https://portal.example.com/reset/x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.WaitFor(t, "carol@acme.test", 1); strings.Contains(got.HTML, "brand-header") || !strings.Contains(got.Text, "/reset/x") {
+		t.Errorf("unbranded mail: %s", got.HTML)
 	}
 }
