@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 
@@ -124,6 +125,52 @@ func TestRolesSeeEventsAlikeInGoAndSQL(t *testing.T) {
 			if !slices.Equal(sql, want) || !slices.Equal(goTwin, want) {
 				t.Errorf("%s:\n  replay (SQL) %v\n  live (Go)    %v\n  want         %v", tc.name, sql, goTwin, want)
 			}
+		}
+	})
+}
+
+// TestARestrictedMemberCannotReplyByMailIntoAColleaguesRequest: a reply by
+// e-mail naming a colleague's request is refused as not found (the mail
+// processor then holds it for staff) and writes nothing; the same member's
+// reply to their own request is posted.
+func TestARestrictedMemberCannotReplyByMailIntoAColleaguesRequest(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		now := models.Now()
+		c := &models.Client{Name: "Acme", Slug: "acme", RequestPrefix: "ACME", Timezone: "UTC", NextRequestNumber: 1,
+			MembersSee: models.MembersSeeOwn, CreatedAt: now, UpdatedAt: now}
+		if _, err := db.NewInsert().Model(c).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var users []*models.User
+		var requests []*models.Request
+		for _, email := range []string{"carol@acme.test", "dora@acme.test"} {
+			u, err := models.CreateUser(ctx, db, models.NewUser{ClientID: &c.ID, Role: models.RoleClient, Email: email, Name: email})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc, err := models.ScopeFor(db, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := sc.CreateRequest(ctx, models.NewRequest{Title: email, Urgency: models.UrgencyNormal})
+			if err != nil {
+				t.Fatal(err)
+			}
+			users, requests = append(users, u), append(requests, r)
+		}
+		carol, own, theirs := users[0], requests[0], requests[1]
+		mail := func(key string) *models.InboundMail {
+			return &models.InboundMail{DedupeKey: key, Route: "smtp", ReceivedAt: now, FromAddr: carol.Email}
+		}
+		if _, _, err := models.PostMailReply(ctx, db, mail("mid:1"), carol, theirs.ID, "Into Dora's request", nil); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("reply into the colleague's request: err = %v, want ErrNotFound", err)
+		}
+		if n, err := db.NewSelect().Model((*models.Message)(nil)).Where("request_id = ?", theirs.ID).Count(ctx); err != nil || n != 0 {
+			t.Fatalf("the colleague's request has %d messages (%v), want none", n, err)
+		}
+		if _, _, err := models.PostMailReply(ctx, db, mail("mid:2"), carol, own.ID, "Into my own", nil); err != nil {
+			t.Fatalf("reply into her own request: %v", err)
 		}
 	})
 }
