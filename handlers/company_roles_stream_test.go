@@ -10,6 +10,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/portal-msp/portal/models"
 	"github.com/portal-msp/portal/models/dbtest"
 )
 
@@ -79,5 +80,55 @@ func TestARestrictedMembersStreamCarriesOnlyTheirRequests(t *testing.T) {
 				t.Errorf("the replay carried the colleague's request (%q)", leak)
 			}
 		}
+	})
+}
+
+// TestAChangeOfSightEndsOpenStreams: a stream decides what it carries when
+// it opens, so when staff narrow what members see, or change someone's
+// company role, the open streams of those people end at once (the browser
+// reconnects with the new sight); a company admin's stream, whose sight the
+// members' setting does not change, goes on.
+func TestAChangeOfSightEndsOpenStreams(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *bun.DB) {
+		s := seedRestricted(t, db)
+		setMembersSee(t, db, s.client.ID, models.MembersSeeAll, false)
+		if err := models.SetCompanyRole(t.Context(), db, s.client.ID, s.colleague.ID, models.CompanyAdmin); err != nil {
+			t.Fatal(err)
+		}
+		live := newLiveApp(t, db)
+		carol, dora := live.browser(), live.browser()
+		carol.signIn(s.clientUser.Email, testPassword)
+		dora.signIn(s.colleague.Email, testPassword)
+		carolEvents, doraEvents := carol.listen(), dora.listen()
+		time.Sleep(200 * time.Millisecond) // the streams are attached
+
+		ended := func(who string, events <-chan sseEvent, want bool) {
+			t.Helper()
+			timeout := time.After(3 * time.Second)
+			for {
+				select {
+				case _, ok := <-events:
+					if !ok {
+						if !want {
+							t.Errorf("%s: the stream ended", who)
+						}
+						return
+					}
+				case <-timeout:
+					if want {
+						t.Errorf("%s: the stream kept going after the change", who)
+					}
+					return
+				}
+			}
+		}
+		setMembersSee(t, db, s.client.ID, models.MembersSeeOwn, false)
+		ended("member", carolEvents, true)
+		ended("company admin", doraEvents, false)
+
+		if err := models.SetCompanyRole(t.Context(), db, s.client.ID, s.colleague.ID, models.CompanyMember); err != nil {
+			t.Fatal(err)
+		}
+		ended("company admin made member", doraEvents, true)
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/uptrace/bun"
 )
@@ -76,12 +77,41 @@ func SetMembersSee(ctx context.Context, db bun.IDB, clientID int64, see string, 
 	if !ValidMembersSee(see) {
 		return fmt.Errorf("models: members see %q: %w", see, ErrInvalidRole)
 	}
-	res, err := db.NewUpdate().Model((*Client)(nil)).Set("members_see = ?", see).
-		Set("members_hours_hidden = ?", hoursHidden).Set("updated_at = ?", Now()).Where("id = ?", clientID).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("models: members' sight of client %d: %w", clientID, err)
+	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*Client)(nil)).Set("members_see = ?", see).
+			Set("members_hours_hidden = ?", hoursHidden).Set("updated_at = ?", Now()).Where("id = ?", clientID).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("models: members' sight of client %d: %w", clientID, err)
+		}
+		if err := oneRow(res, fmt.Sprintf("members' sight of client %d", clientID)); err != nil {
+			return err
+		}
+		return endStreams(ctx, tx, tx.NewSelect().Model((*Session)(nil)).Column("session.id").
+			Where("session.user_id IN (SELECT u.id FROM users AS u WHERE u.client_id = ? AND u.company_role = ?)", clientID, CompanyMember))
+	})
+}
+
+// endStreams ends the open event streams of the sessions q selects (their
+// ids), as a sign-out would, without ending the sessions: a stream decides
+// what it carries when it opens, so one opened before a change of sight
+// must not outlive it. The browser reconnects (after the hub's short
+// refusal window) with the new sight; pages re-read it on every request.
+func endStreams(ctx context.Context, db bun.IDB, q *bun.SelectQuery) error {
+	var ids []int64
+	if err := q.Scan(ctx, &ids); err != nil {
+		return fmt.Errorf("models: sessions whose streams end: %w", err)
 	}
-	return oneRow(res, fmt.Sprintf("members' sight of client %d", clientID))
+	for _, id := range ids {
+		if _, err := db.NewInsert().Model(&Revocation{SessionID: &id}).Exec(ctx); err != nil {
+			return fmt.Errorf("models: end the streams of session %d: %w", id, err)
+		}
+		if IsPostgres(db) {
+			if _, err := db.ExecContext(ctx, "SELECT pg_notify(?, ?)", AccessChannel, "s"+strconv.FormatInt(id, 10)); err != nil {
+				return fmt.Errorf("models: announce the end of session %d's streams: %w", id, err)
+			}
+		}
+	}
+	return nil
 }
 
 // ErrInvalidRole is returned for a company role or setting that is not one
@@ -94,12 +124,17 @@ func SetCompanyRole(ctx context.Context, db bun.IDB, clientID, userID int64, rol
 	if role != CompanyAdmin && role != CompanyMember {
 		return fmt.Errorf("models: company role %q: %w", role, ErrInvalidRole)
 	}
-	res, err := db.NewUpdate().Model((*User)(nil)).Set("company_role = ?", role).Set("updated_at = ?", Now()).
-		Where("id = ?", userID).Where("client_id = ?", clientID).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("models: company role of user %d: %w", userID, err)
-	}
-	return oneRow(res, fmt.Sprintf("company role of user %d of client %d", userID, clientID))
+	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*User)(nil)).Set("company_role = ?", role).Set("updated_at = ?", Now()).
+			Where("id = ?", userID).Where("client_id = ?", clientID).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("models: company role of user %d: %w", userID, err)
+		}
+		if err := oneRow(res, fmt.Sprintf("company role of user %d of client %d", userID, clientID)); err != nil {
+			return err
+		}
+		return endStreams(ctx, tx, tx.NewSelect().Model((*Session)(nil)).Column("session.id").Where("session.user_id = ?", userID))
+	})
 }
 
 // SeesHours reports whether u sees their client's hours (the portal's
