@@ -9,12 +9,17 @@
 //	DATABASE_URL=postgres://… portal-load -pages -requests 10000 -c 50 -duration 15s
 //	portal-load -pages -sqlite data/portal.db -clients 20 -requests 2000
 //
-// With -pages -mix the client pages are measured together instead, under
-// writes: each of the N users loops over the dashboard, the open list and a
-// request page, and every -reply-every loops posts a reply to that request
-// (as htmx does), printing the same figures per page and for the reply:
+// With -pages -mix the client pages are measured together instead, as
+// people use them, under writes: each of the N users opens random views of
+// the large client (any of its requests, open and closed list pages across
+// their range and the Next links they offer, filtered lists, Messages,
+// Hours, each with the unread badge it loads) while a staff member replies
+// to the client's open requests through the console at
+// -staff-replies-per-second. It prints count, p50/p90/p99/max per page,
+// views/s, the mix's median page p99 and flags any page whose p99 is over
+// three times it:
 //
-//	DATABASE_URL=postgres://… portal-load -pages -mix -c 50 -reply-every 10 -duration 15s
+//	DATABASE_URL=postgres://… portal-load -pages -mix -c 50 -staff-replies-per-second 1 -duration 30s
 //
 // Without -pages it measures the realtime messenger. It signs
 // in real users (sessions created in the portal's own database), holds N
@@ -81,8 +86,8 @@ func main() {
 	flag.DurationVar(&po.duration, "duration", 10*time.Second, "with -pages: measuring time per page (with -mix, of the mix)")
 	flag.DurationVar(&po.warmup, "warmup", 2*time.Second, "with -pages: unmeasured time per page first (with -mix, of the mix)")
 	flag.StringVar(&po.only, "page", "", "with -pages: only the page whose name starts with this")
-	flag.BoolVar(&po.mix, "mix", false, "with -pages: each user loops over dashboard, open list and a request page and replies now and then, instead of one page at a time (no staff queue)")
-	flag.IntVar(&po.replyEvery, "reply-every", 10, "with -pages -mix: each user replies to the request it read every this many loops (0: never)")
+	flag.BoolVar(&po.mix, "mix", false, "with -pages: each user opens random client pages over the whole history (any request, list pages, filters, Messages, Hours) while staff reply, instead of one page at a time")
+	flag.Float64Var(&po.staffRate, "staff-replies-per-second", 1, "with -pages -mix: staff replies to the client's open requests per second, through the console (0: none)")
 	flag.Parse()
 	if pages {
 		po.clients = o.clients

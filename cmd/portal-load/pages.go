@@ -28,8 +28,8 @@ type pageOptions struct {
 	duration    time.Duration
 	warmup      time.Duration
 	only        string
-	mix         bool // each user loops over the client pages and replies (see mix.go)
-	replyEvery  int  // with mix: a reply every this many loops; 0, never
+	mix         bool    // random views over the client's whole history while staff reply (see mix.go)
+	staffRate   float64 // with mix: staff replies per second; 0, none
 }
 
 // page is one page the mix browses: a path and whose session asks for it.
@@ -75,16 +75,11 @@ func runPages(ctx context.Context, db *bun.DB, url string, o pageOptions) error 
 		if o.only != "" {
 			return errors.New("-page picks one page; -mix browses them all")
 		}
-		// The staff queue stays out: the mix is a client's users browsing
-		// and replying, and their sessions may not open it.
-		m := &mixer{client: client, base: url, reply: func(i int) string { return request(i) + "/reply" },
-			tokens: set.UserTokens, o: o}
-		for _, p := range pages {
-			if !p.staff {
-				m.pages = append(m.pages, p)
-			}
+		d, err := loadMixData(ctx, db, set, o)
+		if err != nil {
+			return err
 		}
-		return m.measure(ctx)
+		return newMixer(client, url, d, o).measure(ctx)
 	}
 	fmt.Printf("%d concurrent users for %s per page (after %s warm-up)\n", o.concurrency, o.duration, o.warmup)
 	printHeader()
