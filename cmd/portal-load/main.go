@@ -64,7 +64,7 @@ func main() {
 	flag.StringVar(&o.url, "url", "http://127.0.0.1:8080", "base URL of the running portal")
 	flag.StringVar(&o.dbURL, "database-url", os.Getenv("DATABASE_URL"), "the portal's PostgreSQL database (DATABASE_URL), to create users and sessions")
 	flag.StringVar(&o.debugURL, "debug", "http://127.0.0.1:6060", "the portal's PORTAL_DEBUG_ADDR, for goroutine counts")
-	flag.IntVar(&o.pid, "pid", 0, "process id of the portal, to read its resident memory")
+	flag.IntVar(&o.pid, "pid", 0, "process id of the portal, to read its resident memory (with -pages -mix, its CPU time)")
 	flag.IntVar(&o.conns, "conns", 10000, "SSE connections to hold open")
 	flag.IntVar(&o.browsers, "browsers", 50, "of which belong to the client whose request gets the messages")
 	flag.IntVar(&o.messages, "messages", 200, "staff replies to time")
@@ -90,7 +90,7 @@ func main() {
 	flag.Float64Var(&po.staffRate, "staff-replies-per-second", 1, "with -pages -mix: staff replies to the client's open requests per second, through the console (0: none)")
 	flag.Parse()
 	if pages {
-		po.clients = o.clients
+		po.clients, po.pid = o.clients, o.pid
 		if err := runPagesWith(context.Background(), o, po, sqlitePath); err != nil {
 			fmt.Fprintln(os.Stderr, "portal-load:", err)
 			os.Exit(1)

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/uptrace/bun"
 )
 
 // The mix (-pages -mix) measures the client pages the way people use them:
@@ -38,6 +40,7 @@ type mixData struct {
 	tokens   []string
 	staff    string
 	replyGap time.Duration // between staff replies; 0, none
+	db       *bun.DB       // the portal's database, to find its backends' CPU time
 }
 
 // mixStep is one kind of view: its row in the table, its share of the
@@ -137,11 +140,17 @@ func (m *mixer) measure(ctx context.Context) error {
 		}
 	}
 	load0 := loadAverage()
+	cpu := startCPU(ctx, m.data.db, m.o.pid)
 	lat, elapsed, err := m.run(ctx, m.o.duration)
 	if err != nil {
 		return fmt.Errorf("mix: %w", err)
 	}
-	return m.report(lat, elapsed, stmts, load0, loadAverage())
+	views, err := m.report(lat, elapsed, stmts, load0, loadAverage())
+	if err != nil {
+		return err
+	}
+	cpu.report(views)
+	return nil
 }
 
 // run is a closed loop of o.concurrency users, plus the staff replier,

@@ -17,7 +17,7 @@ import (
 // reply route names a request by id) and how many are open and closed, to
 // pick list pages across their whole range.
 func loadMixData(ctx context.Context, db *bun.DB, set *loaddata.Set, o pageOptions) (mixData, error) {
-	d := mixData{perPage: models.DefaultPerPage, tokens: set.UserTokens, staff: set.StaffToken}
+	d := mixData{perPage: models.DefaultPerPage, tokens: set.UserTokens, staff: set.StaffToken, db: db}
 	if o.staffRate > 0 {
 		d.replyGap = time.Duration(float64(time.Second) / o.staffRate)
 	}

@@ -26,8 +26,9 @@ func quantiles(name string, lat []time.Duration) mixRow {
 // report prints one row per kind of step, the views per second (full pages;
 // the badge and the staff replies are counted apart), the p99 of the mix's
 // median page, and flags every row whose p99 is more than three times it
-// (issue 18's rule for a page that is out of line with the rest).
-func (m *mixer) report(lat [][]time.Duration, elapsed time.Duration, stmts []string, load0, load1 string) error {
+// (issue 18's rule for a page that is out of line with the rest). It
+// returns the views counted.
+func (m *mixer) report(lat [][]time.Duration, elapsed time.Duration, stmts []string, load0, load1 string) (int, error) {
 	rows := make([]mixRow, len(m.rows))
 	views, all := 0, 0
 	var pageP99 []time.Duration
@@ -38,7 +39,7 @@ func (m *mixer) report(lat [][]time.Duration, elapsed time.Duration, stmts []str
 			continue
 		}
 		if rows[k].count == 0 {
-			return fmt.Errorf("%s: no view completed", name)
+			return 0, fmt.Errorf("%s: no view completed", name)
 		}
 		views += rows[k].count
 		pageP99 = append(pageP99, rows[k].p99)
@@ -62,5 +63,5 @@ func (m *mixer) report(lat [][]time.Duration, elapsed time.Duration, stmts []str
 		views, elapsed.Round(time.Millisecond), float64(views)/elapsed.Seconds(), float64(all)/elapsed.Seconds())
 	fmt.Printf("median page p99 %s (3x: %s); load average (1 min) %s at start, %s at end\n",
 		ms(median), ms(3*median), load0, load1)
-	return nil
+	return views, nil
 }

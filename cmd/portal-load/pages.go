@@ -30,6 +30,7 @@ type pageOptions struct {
 	only        string
 	mix         bool    // random views over the client's whole history while staff reply (see mix.go)
 	staffRate   float64 // with mix: staff replies per second; 0, none
+	pid         int     // with mix: the portal's process, to read its CPU time; 0, not read
 }
 
 // page is one page the mix browses: a path and whose session asks for it.
