@@ -499,7 +499,7 @@ func TestAttachmentLimitsInSettings(t *testing.T) {
 		if hint := doc(t, body).Find("#attachments-hint").Text(); !strings.Contains(hint, "Up to 2 files of 1 MB") {
 			t.Errorf("composer hint %q", hint)
 		}
-		resp, body = client.postFiles(p, p+"/reply", url.Values{"body": {"zip"}}, []upload{{"logs.zip", []byte("PK\x03\x04zip"), ""}}, true)
+		resp, _ = client.postFiles(p, p+"/reply", url.Values{"body": {"zip"}}, []upload{{"logs.zip", []byte("PK\x03\x04zip"), ""}}, true)
 		if resp.StatusCode != http.StatusUnprocessableEntity {
 			t.Errorf("a zip after zip was refused: %d", resp.StatusCode)
 		}

@@ -29,7 +29,7 @@ import (
 
 const (
 	tplOAuthRefused templates.Page = "auth/oauth_refused"
-	oauthCookie                    = "portal_oauth"
+	oauthCookie     string         = "portal_oauth"
 )
 
 // oauthProviders are the sign-in providers enabled by configuration.

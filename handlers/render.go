@@ -165,7 +165,3 @@ func (s *Server) workspaceName(c echo.Context) string {
 
 const workspaceTTL = 30 * time.Second
 
-type cachedName struct {
-	name string
-	at   time.Time
-}

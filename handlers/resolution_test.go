@@ -72,7 +72,7 @@ func TestResolutionIsShownAndAReplyReopensWithinTheWindow(t *testing.T) {
 
 		// A client reply within the window reopens it; the resolution clock
 		// resumes from what it had used.
-		resp, body := client.submit("/requests/1", "/requests/1/reply", url.Values{"body": {"It dropped again."}})
+		resp, _ := client.submit("/requests/1", "/requests/1/reply", url.Values{"body": {"It dropped again."}})
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("reply: %d", resp.StatusCode)
 		}

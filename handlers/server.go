@@ -42,8 +42,6 @@ type Server struct {
 	// draining turns /readyz red once the process is told to stop (health.go).
 	draining atomic.Bool
 
-	workspace atomic.Pointer[cachedName]
-
 	// secretURLs redacts token-bearing addresses in log lines, as the route
 	// table marks them (secret_urls.go).
 	secretURLs *secretURLs

@@ -138,7 +138,6 @@ func (s *Server) settingsSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.workspace.Store(nil)
 	s.frameCache.Store(nil)
 	setFlash(c, "success", "Settings saved.")
 	return redirect(c, "/console/settings")

@@ -28,7 +28,7 @@ import (
 
 const (
 	tplSigninCode   templates.Page = "auth/signin_code"
-	challengeCookie                = "portal_2fa"
+	challengeCookie string         = "portal_2fa"
 )
 
 var limitSecondFactor = models.RateLimit{Max: 5, Window: 15 * time.Minute}

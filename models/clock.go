@@ -23,5 +23,5 @@ func Now() time.Time {
 // process; time goes on from there at the normal pace (timers, expiries and
 // SLA clocks keep running). Only tests call it, before they start servers.
 func ShiftClockTo(at time.Time) {
-	clockShift.Store(int64(at.Sub(time.Now())))
+	clockShift.Store(int64(time.Until(at)))
 }

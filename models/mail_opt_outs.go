@@ -158,7 +158,7 @@ func optedOutSet(ctx context.Context, db bun.IDB, kind string, emails []string) 
 	}
 	var got []string
 	if err := db.NewSelect().Model((*MailOptOut)(nil)).Column("email").Where("kind = ?", kind).
-		Where("email IN (?)", bun.In(norm)).Scan(ctx, &got); err != nil {
+		Where("email IN (?)", bun.List(norm)).Scan(ctx, &got); err != nil {
 		return nil, fmt.Errorf("models: %s opt-outs: %w", kind, err)
 	}
 	for _, e := range got {

@@ -33,11 +33,11 @@ func SummaryMailings(ctx context.Context, db bun.IDB, sums []MonthlySummary) ([]
 		ids[i], clientIDs[i] = s.ID, s.ClientID
 	}
 	var clients []Client
-	if err := db.NewSelect().Model(&clients).Where("id IN (?)", bun.In(clientIDs)).Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&clients).Where("id IN (?)", bun.List(clientIDs)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: clients of %d summaries: %w", len(sums), err)
 	}
 	var users []User
-	if err := db.NewSelect().Model(&users).Column("client_id", "email").Where("client_id IN (?)", bun.In(clientIDs)).
+	if err := db.NewSelect().Model(&users).Column("client_id", "email").Where("client_id IN (?)", bun.List(clientIDs)).
 		Where("notify_email = ?", true).Where("disabled_at IS NULL").Where(getsSummary).Order("client_id", "id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: summary recipients of %d clients: %w", len(clientIDs), err)
 	}
@@ -56,7 +56,7 @@ func SummaryMailings(ctx context.Context, db bun.IDB, sums []MonthlySummary) ([]
 		return nil, err
 	}
 	var deliveries []SummaryDelivery
-	if err := db.NewSelect().Model(&deliveries).Where("summary_id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&deliveries).Where("summary_id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("models: deliveries of %d summaries: %w", len(ids), err)
 	}
 	type key struct {

@@ -250,7 +250,7 @@ func normalizeRecoveryCode(code string) string {
 func EndUnenrolledStaffSessions(ctx context.Context, db bun.IDB) (int64, error) {
 	res, err := db.NewDelete().Model((*Session)(nil)).
 		Where("user_id IN (?)", db.NewSelect().Model((*User)(nil)).Column("id").
-			Where("role IN (?)", bun.In([]string{RoleAdmin, RoleAgent})).
+			Where("role IN (?)", bun.List([]string{RoleAdmin, RoleAgent})).
 			Where("(totp_enabled_at IS NULL OR totp_secret IS NULL)")).
 		Exec(ctx)
 	if err != nil {

@@ -143,7 +143,7 @@ func (v Viewer) whereSeesEvents(q *bun.SelectQuery, alias string) *bun.SelectQue
 	q = q.Where("?.client_id = ?", a, v.clientID).
 		Where("?.audience = ?", a, AudiencePublic)
 	if !v.SeesHours() {
-		q = q.Where("?.kind NOT IN (?)", a, bun.In(hourKinds))
+		q = q.Where("?.kind NOT IN (?)", a, bun.List(hourKinds))
 	}
 	if !v.SeesSummaries() {
 		q = q.Where("?.kind <> ?", a, EventSummaryBuilt)
@@ -153,7 +153,7 @@ func (v Viewer) whereSeesEvents(q *bun.SelectQuery, alias string) *bun.SelectQue
 	}
 	return q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 		return q.Where("?.request_id IN (?)", a, v.ownRequestIDs()).
-			WhereOr("?.request_id IS NULL AND ?.kind IN (?)", a, a, bun.In(companyKinds))
+			WhereOr("?.request_id IS NULL AND ?.kind IN (?)", a, a, bun.List(companyKinds))
 	})
 }
 

@@ -229,7 +229,7 @@ func FanOutWebhooks(ctx context.Context, db bun.IDB, apiBase string, now time.Ti
 			}
 			made += n
 		}
-		if _, err := tx.NewDelete().Table("webhook_outbox").Where("id IN (?)", bun.In(ids)).Exec(ctx); err != nil {
+		if _, err := tx.NewDelete().Table("webhook_outbox").Where("id IN (?)", bun.List(ids)).Exec(ctx); err != nil {
 			return fmt.Errorf("models: clear webhook outbox: %w", err)
 		}
 		return nil

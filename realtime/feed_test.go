@@ -75,11 +75,9 @@ func TestEventsCrossProcesses(t *testing.T) {
 			t.Cleanup(func() { other.Close() })
 			dbs = append(dbs, other)
 		}
-		var procs []*process
 		var streams []*stream
 		for _, pdb := range dbs {
 			p := startProcess(t, pdb)
-			procs = append(procs, p)
 			streams = append(streams, open(t, p.srv, realtime.Audience{Staff: true}, ""))
 			waitCount(t, p.hub, 1)
 		}

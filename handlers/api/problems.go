@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -132,5 +131,3 @@ func (a *API) toProblem(c echo.Context, err error) *Problem {
 	return problem(http.StatusInternalServerError, probServer, "Server error", "Something went wrong on our side; it was logged.")
 }
 
-// logger is what the API logs its own failures with.
-type logger = *slog.Logger
