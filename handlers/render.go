@@ -164,4 +164,3 @@ func (s *Server) workspaceName(c echo.Context) string {
 }
 
 const workspaceTTL = 30 * time.Second
-

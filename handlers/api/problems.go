@@ -130,4 +130,3 @@ func (a *API) toProblem(c echo.Context, err error) *Problem {
 	a.log.Error("api call failed", "method", c.Request().Method, "path", c.Path(), "error", err)
 	return problem(http.StatusInternalServerError, probServer, "Server error", "Something went wrong on our side; it was logged.")
 }
-
