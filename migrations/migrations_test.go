@@ -323,15 +323,22 @@ func TestConcurrentStartOnPostgres(t *testing.T) {
 	if err := first.NewRaw("SELECT current_database()").Scan(context.Background(), &name); err != nil {
 		t.Fatal(err)
 	}
-	second, err := models.OpenPostgres(context.Background(), dbtest.URLFor(t, name))
-	if err != nil {
-		t.Fatal(err)
+	// Each "process" connects as portal serve and portal migrate do:
+	// waiting on the other's lock may outlast the pages' 5 s read timeout
+	// on a busy machine.
+	var pools []*bun.DB
+	for range 2 {
+		db, err := models.OpenPostgresForMigrations(context.Background(), dbtest.URLFor(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		pools = append(pools, db)
 	}
-	defer second.Close()
 
 	results := make(chan []string, 2)
 	errs := make(chan error, 2)
-	for _, db := range []*bun.DB{first, second} {
+	for _, db := range pools {
 		go func() {
 			applied, err := migrations.Up(context.Background(), db)
 			results <- applied
