@@ -290,8 +290,14 @@ func EventsAfter(ctx context.Context, db bun.IDB, pos Position, v Viewer, limit 
 	after := "(activity_event.tx_id > ? OR (activity_event.tx_id = ? AND activity_event.id > ?))"
 	if IsPostgres(db) {
 		pass := append(append([]int64{0}, in.Pass...), pos.Holds()...)
+		// Other databases' transactions never write our events: those the
+		// reader was told of and those it finds open now (a catch-up's
+		// hint may predate one begun since, which would otherwise hold this
+		// read below the feed's cursor and lose the events in between).
 		q = q.With("in_flight", db.NewRaw(`SELECT x::text::bigint AS xid FROM pg_snapshot_xip(pg_current_snapshot()) AS x
-				WHERE x::text::bigint <> ALL(?)`, pgdialect.Array(append([]int64{0}, in.Foreign...)))).
+				WHERE x::text::bigint <> ALL(?) AND NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a WHERE a.backend_xid IS NOT NULL
+					AND a.backend_xid::text::bigint = mod(x::text::bigint, 4294967296) AND a.datname <> current_database())`,
+			pgdialect.Array(append([]int64{0}, in.Foreign...)))).
 			With("horizon", db.NewRaw(horizonCTE, pgdialect.Array(pass))).
 			Join("CROSS JOIN horizon").
 			ColumnExpr("horizon.own AS in_flight")

@@ -38,7 +38,9 @@ func TestARendererKnowsACatchUpFromALiveEvent(t *testing.T) {
 			if got == fmt.Sprintf("live %d replaying=false", i) {
 				return
 			}
-			if !strings.HasSuffix(got, "replaying=true") || i == 20 {
+			// The hand-over waits for the feed's first read: on a loaded
+			// machine that can take seconds, hence up to 400 tries.
+			if !strings.HasSuffix(got, "replaying=true") || i == 400 {
 				t.Fatalf("live event %d: %q; never rendered as a live event", i, got)
 			}
 			time.Sleep(50 * time.Millisecond)
