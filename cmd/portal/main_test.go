@@ -130,17 +130,21 @@ func TestServeStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve"}, getenv, &bytes.Buffer{}) }()
-	// Wait until it answers, then ask it to stop as SIGTERM would.
+	// Wait until it is ready (the listener answers 503 while start-up goes
+	// on), then ask it to stop as SIGTERM would.
 	up := false
-	for range 500 {
+	for deadline := time.Now().Add(90 * time.Second); !up && time.Now().Before(deadline); {
 		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
 			resp.Body.Close()
 			up = resp.StatusCode == http.StatusOK
-			break
 		}
-		time.Sleep(20 * time.Millisecond)
+		if !up {
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 	if !up {
+		cancel()
+		<-done
 		t.Fatal("the server never became ready")
 	}
 	cancel()
